@@ -1,0 +1,212 @@
+//! Per-seed flat-kernel hill climbing (SPEC.md §1 step 3), parallel over seeds.
+
+use rayon::prelude::*;
+
+use crate::ball_search::BallSearch;
+use crate::error::{try_filled, Result};
+use crate::parallel::{StopCheck, Workers};
+use crate::points::{Coord, Points};
+
+/// How one seed's climb ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Climb {
+    /// Points in the last ball, the one the final mean was taken over; 0 when
+    /// the seed's first ball was empty (the seed is then dropped).
+    pub intensity: usize,
+    /// Completed iterations (one less than the number of mean updates).
+    pub iterations: u64,
+}
+
+/// Where the seeds start: the data points themselves, or given positions.
+#[derive(Debug, Clone, Copy)]
+pub enum Seeds<'a> {
+    EveryPoint,
+    Given(Points<'a, f64>),
+}
+
+/// Every seed's final mean (row-major, in the data's type) and how it got there.
+pub struct Climbs<T> {
+    pub centers: Vec<T>,
+    pub climbs: Vec<Climb>,
+}
+
+/// Climbs every seed; seeds are independent, so the result does not depend on
+/// the number of threads.
+pub fn climb_all<T: Coord>(
+    tree: &BallSearch<T>,
+    seeds: Seeds,
+    bandwidth: f64,
+    max_iter: u64,
+    workers: &Workers,
+    stop: StopCheck<'_>,
+) -> Result<Climbs<T>> {
+    let points = tree.points();
+    let dim = points.dim();
+    let n_seeds = match seeds {
+        Seeds::EveryPoint => points.len(),
+        Seeds::Given(s) => s.len(),
+    };
+    let mut centers = try_filled(n_seeds * dim, T::from_f64(0.0))?;
+    let mut climbs = try_filled(n_seeds, Climb::default())?;
+    let kernel = Kernel::new(bandwidth, max_iter);
+
+    workers.in_chunks(n_seeds, 32, stop, |range| {
+        centers[range.start * dim..range.end * dim]
+            .par_chunks_mut(dim)
+            .zip(climbs[range.clone()].par_iter_mut())
+            .enumerate()
+            .for_each_init(
+                || Scratch::new(dim),
+                |scratch, (k, (center, climb))| {
+                    let s = range.start + k;
+                    match seeds {
+                        Seeds::EveryPoint => scratch.start_at(points.row(s)),
+                        Seeds::Given(given) => scratch.start_at(given.row(s)),
+                    }
+                    *climb = kernel.climb(tree, scratch, center);
+                },
+            );
+    })?;
+    Ok(Climbs { centers, climbs })
+}
+
+struct Kernel {
+    radius2: f64,
+    stop_threshold: f64,
+    max_iter: u64,
+}
+
+/// Per-thread buffers, so that a climb allocates nothing.
+struct Scratch {
+    position: Vec<f64>,
+    previous: Vec<f64>,
+    sum: Vec<f64>,
+}
+
+impl Scratch {
+    fn new(dim: usize) -> Self {
+        Scratch { position: vec![0.0; dim], previous: vec![0.0; dim], sum: vec![0.0; dim] }
+    }
+
+    fn start_at<C: Coord>(&mut self, seed: &[C]) {
+        for (p, &s) in self.position.iter_mut().zip(seed) {
+            *p = s.to_f64();
+        }
+    }
+}
+
+impl Kernel {
+    fn new(bandwidth: f64, max_iter: u64) -> Self {
+        Kernel { radius2: bandwidth * bandwidth, stop_threshold: 1e-3 * bandwidth, max_iter }
+    }
+
+    /// scikit-learn's `_mean_shift_single_seed`, starting from `scratch.position`.
+    fn climb<T: Coord>(&self, tree: &BallSearch<T>, s: &mut Scratch, center: &mut [T]) -> Climb {
+        let mut iterations = 0u64;
+        let intensity = loop {
+            s.sum.fill(0.0);
+            let count = tree.ball_sum(&s.position, self.radius2, &mut s.sum);
+            if count == 0 {
+                break 0;
+            }
+            std::mem::swap(&mut s.position, &mut s.previous);
+            // The mean is rounded to the data's type, as NumPy's mean keeps it.
+            let mut shift2 = 0.0;
+            for ((p, &total), &old) in s.position.iter_mut().zip(&s.sum).zip(&s.previous) {
+                *p = T::from_f64(total / count as f64).to_f64();
+                let step = *p - old;
+                shift2 += step * step;
+            }
+            if shift2.sqrt() <= self.stop_threshold || iterations == self.max_iter {
+                break count;
+            }
+            iterations += 1;
+        };
+        for (c, &p) in center.iter_mut().zip(&s.position) {
+            *c = T::from_f64(p);
+        }
+        Climb { intensity, iterations }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parallel::never_stop;
+    use crate::testing::blobs;
+
+    fn climb_from(data: &[f64], dim: usize, seeds: Seeds, bw: f64, max_iter: u64) -> Climbs<f64> {
+        let tree = BallSearch::new(Points::new(data, dim).unwrap()).unwrap();
+        climb_all(&tree, seeds, bw, max_iter, &Workers::new(1).unwrap(), &never_stop).unwrap()
+    }
+
+    #[test]
+    fn dataset_b_climbs() {
+        let data = [1.0, 1.0, 2.0, 1.0, 1.0, 0.0, 4.0, 7.0, 3.0, 5.0, 3.0, 6.0];
+        let got = climb_from(&data, 2, Seeds::EveryPoint, 2.0, 300);
+        let max_iter = got.climbs.iter().map(|c| c.iterations).max().unwrap();
+        assert_eq!(max_iter, 2);
+        assert_eq!(&got.centers[0..2], &[4.0 / 3.0, 2.0 / 3.0]);
+        assert_eq!(&got.centers[6..8], &[10.0 / 3.0, 6.0]);
+    }
+
+    #[test]
+    fn max_iter_zero_still_updates_once() {
+        let data = [0.0, 1.0, 2.0, 10.0];
+        let seeds = [0.0];
+        let got = climb_from(&data, 1, Seeds::Given(Points::new(&seeds, 1).unwrap()), 1.5, 0);
+        assert_eq!(got.climbs[0], Climb { intensity: 2, iterations: 0 });
+        assert_eq!(got.centers, vec![0.5]);
+    }
+
+    #[test]
+    fn intensity_is_counted_before_the_last_update() {
+        // From 0: ball {0,1} -> 0.5; ball {0,1} again -> converged with 2.
+        // From 1.6: ball {1,2} -> 1.5; ball {1,2} -> converged, intensity 2.
+        let data = [0.0, 1.0, 2.0];
+        let seeds = [1.6];
+        let got = climb_from(&data, 1, Seeds::Given(Points::new(&seeds, 1).unwrap()), 0.7, 300);
+        assert_eq!(got.centers, vec![1.5]);
+        assert_eq!(got.climbs[0], Climb { intensity: 2, iterations: 1 });
+    }
+
+    #[test]
+    fn orphan_seed_is_dropped_with_zero_iterations() {
+        let data = [0.0, 1.0];
+        let seeds = [100.0];
+        let got = climb_from(&data, 1, Seeds::Given(Points::new(&seeds, 1).unwrap()), 1.0, 300);
+        assert_eq!(got.climbs[0], Climb { intensity: 0, iterations: 0 });
+    }
+
+    #[test]
+    fn thread_count_does_not_change_a_bit() {
+        let data = blobs(3, 3000, &[&[0.0, 0.0, 0.0], &[3.0, 3.0, 0.0]], 0.7);
+        let tree = BallSearch::new(Points::new(&data, 3).unwrap()).unwrap();
+        let run = |threads| {
+            let w = Workers::new(threads).unwrap();
+            climb_all(&tree, Seeds::EveryPoint, 1.1, 300, &w, &never_stop).unwrap()
+        };
+        let (one, three) = (run(1), run(3));
+        assert_eq!(one.climbs, three.climbs);
+        let bits = |c: &Climbs<f64>| c.centers.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&one), bits(&three));
+    }
+
+    #[test]
+    fn float32_means_are_rounded_to_float32() {
+        let data = [0.0f32, 0.1, 0.2];
+        let tree = BallSearch::new(Points::new(&data, 1).unwrap()).unwrap();
+        let seeds = [0.1];
+        let got = climb_all(
+            &tree,
+            Seeds::Given(Points::new(&seeds, 1).unwrap()),
+            1.0,
+            300,
+            &Workers::new(1).unwrap(),
+            &never_stop,
+        )
+        .unwrap();
+        let exact = (0.0f64 + 0.1f32 as f64 + 0.2f32 as f64) / 3.0;
+        assert_eq!(got.centers, vec![exact as f32]);
+    }
+}

@@ -1,0 +1,67 @@
+//! Label assignment (SPEC.md §1 step 7).
+
+use crate::error::Result;
+use crate::nearest::{index_centres, nearest_centres};
+use crate::parallel::{StopCheck, Workers};
+use crate::points::{Coord, Points};
+
+/// Which points get a label.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Orphans {
+    /// Every point takes its nearest centre (`cluster_all=True`, and `predict`).
+    Cluster,
+    /// Points farther than this bandwidth from every centre get -1.
+    Drop { bandwidth: f64 },
+}
+
+/// The index of every point's nearest centre (lowest index on ties), or -1
+/// for an orphan.
+pub fn assign_labels<T: Coord, C: Coord>(
+    points: Points<T>,
+    centres: Points<C>,
+    orphans: Orphans,
+    workers: &Workers,
+    stop: StopCheck<'_>,
+) -> Result<Vec<i64>> {
+    let index = index_centres(centres);
+    let nearest = nearest_centres(index.as_ref(), points, workers, stop)?;
+    Ok(nearest
+        .iter()
+        .map(|n| match orphans {
+            // scikit-learn compares the (square-rooted) distance itself.
+            Orphans::Drop { bandwidth } if n.distance2.sqrt() > bandwidth => -1,
+            _ => i64::from(n.centre),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parallel::never_stop;
+
+    fn labels(orphans: Orphans) -> Vec<i64> {
+        let points = [0.0, 1.0, 4.0, 9.0, 10.0, 30.0];
+        let centres = [10.0, 0.5];
+        assign_labels(
+            Points::new(&points, 1).unwrap(),
+            Points::new(&centres, 1).unwrap(),
+            orphans,
+            &Workers::new(1).unwrap(),
+            &never_stop,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn cluster_all_labels_everything() {
+        assert_eq!(labels(Orphans::Cluster), vec![1, 1, 1, 0, 0, 0]);
+    }
+
+    #[test]
+    fn orphans_beyond_the_bandwidth_get_minus_one() {
+        // 4.0 is 3.5 from 0.5: inside a bandwidth of 3.5 (inclusive), 30 is not.
+        assert_eq!(labels(Orphans::Drop { bandwidth: 3.5 }), vec![1, 1, 1, 0, 0, -1]);
+        assert_eq!(labels(Orphans::Drop { bandwidth: 1.0 }), vec![1, 1, -1, 0, 0, -1]);
+    }
+}

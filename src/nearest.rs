@@ -1,0 +1,166 @@
+//! Nearest-centre search on kiddo, with dimension dispatch.
+//!
+//! kiddo fixes the dimension at compile time, so the runtime dimension is
+//! dispatched to a monomorphised tree for 1 to 16 dimensions (scikit-learn
+//! itself leaves KD-trees for brute force above 15); above that, an exact scan
+//! of the centres. Centres are few, so they are copied to `f64` rows.
+
+use std::num::NonZero;
+
+use kiddo::immutable::float::kdtree::ImmutableKdTree;
+use kiddo::SquaredEuclidean;
+use rayon::prelude::*;
+
+use crate::error::{try_filled, Result};
+use crate::parallel::{StopCheck, Workers};
+use crate::points::{squared_distance, Coord, Points};
+
+/// The nearest centre of a point and its squared distance.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Nearest {
+    pub centre: u32,
+    pub distance2: f64,
+}
+
+/// A search structure over a fixed set of centres.
+pub trait NearestCentre: Sync {
+    /// The nearest centre to `q`; among equally near ones, the lowest index.
+    fn nearest(&self, q: &[f64]) -> Nearest;
+}
+
+struct KiddoCentres<const K: usize> {
+    tree: ImmutableKdTree<f64, u32, K, 32>,
+}
+
+impl<const K: usize> NearestCentre for KiddoCentres<K> {
+    fn nearest(&self, q: &[f64]) -> Nearest {
+        let mut query = [0.0; K];
+        query.copy_from_slice(q);
+        let best = self.tree.nearest_one::<SquaredEuclidean>(&query);
+        // kiddo's leaf distance is the same ordered sum as `squared_distance`,
+        // so exact ties are exact here too; "best" orders by item, the index.
+        let lowest = self
+            .tree
+            .best_n_within::<SquaredEuclidean>(&query, best.distance, NonZero::<usize>::MIN)
+            .next()
+            .map_or(best.item, |b| b.item);
+        Nearest { centre: lowest, distance2: best.distance }
+    }
+}
+
+struct ScannedCentres {
+    centres: Vec<f64>,
+    dim: usize,
+}
+
+impl NearestCentre for ScannedCentres {
+    fn nearest(&self, q: &[f64]) -> Nearest {
+        let mut best = Nearest { centre: 0, distance2: f64::INFINITY };
+        for (c, row) in self.centres.chunks_exact(self.dim).enumerate() {
+            let d2 = squared_distance(q, row);
+            if d2 < best.distance2 || c == 0 {
+                best = Nearest { centre: c as u32, distance2: d2 };
+            }
+        }
+        best
+    }
+}
+
+fn kiddo_centres<const K: usize>(centres: &[f64]) -> Box<dyn NearestCentre> {
+    let rows: Vec<[f64; K]> = centres
+        .chunks_exact(K)
+        .map(|c| {
+            let mut row = [0.0; K];
+            row.copy_from_slice(c);
+            row
+        })
+        .collect();
+    Box::new(KiddoCentres { tree: ImmutableKdTree::new_from_slice(&rows) })
+}
+
+/// The search structure for `centres` (row-major, at least one row).
+pub fn index_centres<C: Coord>(centres: Points<C>) -> Box<dyn NearestCentre> {
+    let rows: Vec<f64> = centres.as_slice().iter().map(|x| x.to_f64()).collect();
+    macro_rules! dispatch {
+        ($($k:literal)*) => {
+            match centres.dim() {
+                $($k => kiddo_centres::<$k>(&rows),)*
+                dim => Box::new(ScannedCentres { centres: rows, dim }),
+            }
+        };
+    }
+    dispatch!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+}
+
+/// The nearest centre of every point, in parallel.
+pub fn nearest_centres<T: Coord>(
+    centres: &dyn NearestCentre,
+    points: Points<T>,
+    workers: &Workers,
+    stop: StopCheck<'_>,
+) -> Result<Vec<Nearest>> {
+    let dim = points.dim();
+    let mut out = try_filled(points.len(), Nearest::default())?;
+    workers.in_chunks(points.len(), 4096, stop, |range| {
+        out[range.clone()].par_iter_mut().enumerate().for_each_init(
+            || vec![0.0; dim],
+            |q, (k, slot)| {
+                for (x, &p) in q.iter_mut().zip(points.row(range.start + k)) {
+                    *x = p.to_f64();
+                }
+                *slot = centres.nearest(q);
+            },
+        );
+    })?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parallel::never_stop;
+    use crate::testing::noise;
+
+    fn brute(centres: &[f64], dim: usize, q: &[f64]) -> Nearest {
+        ScannedCentres { centres: centres.to_vec(), dim }.nearest(q)
+    }
+
+    #[test]
+    fn kiddo_agrees_with_the_scan_in_every_dispatched_dimension() {
+        for dim in 1..=18 {
+            let centres = noise(dim as u64, 40 * dim);
+            let index = index_centres(Points::new(&centres, dim).unwrap());
+            let queries = noise(100 + dim as u64, 300 * dim);
+            for q in queries.chunks_exact(dim) {
+                assert_eq!(index.nearest(q), brute(&centres, dim, q), "dim {dim}");
+            }
+        }
+    }
+
+    #[test]
+    fn ties_go_to_the_lowest_index() {
+        // Point 1.0 is 1 away from centres 2.0 (index 0) and 0.0 (index 1).
+        let centres = [2.0, 0.0, 5.0];
+        let index = index_centres(Points::new(&centres, 1).unwrap());
+        assert_eq!(index.nearest(&[1.0]), Nearest { centre: 0, distance2: 1.0 });
+        let wide = [1.0; 20].iter().chain(&[-1.0; 20]).copied().collect::<Vec<f64>>();
+        let index = index_centres(Points::new(&wide, 20).unwrap());
+        assert_eq!(index.nearest(&[0.0; 20]).centre, 0);
+    }
+
+    #[test]
+    fn every_point_gets_its_centre() {
+        let centres = [0.0f32, 0.0, 10.0, 10.0];
+        let index = index_centres(Points::new(&centres, 2).unwrap());
+        let points = [1.0f32, 1.0, 9.0, 9.0, 6.0, 6.0];
+        let got = nearest_centres(
+            index.as_ref(),
+            Points::new(&points, 2).unwrap(),
+            &Workers::new(2).unwrap(),
+            &never_stop,
+        )
+        .unwrap();
+        assert_eq!(got.iter().map(|n| n.centre).collect::<Vec<_>>(), vec![0, 1, 1]);
+        assert_eq!(got[2].distance2, 32.0);
+    }
+}

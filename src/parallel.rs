@@ -1,0 +1,113 @@
+//! A thread pool sized from scikit-learn's `n_jobs` for one call, and the
+//! chunked loop that lets the caller stop long work between chunks.
+
+use std::ops::Range;
+
+use crate::error::{Error, Result};
+
+/// Polled on the calling thread between chunks of parallel work; returning
+/// `true` abandons the computation with [`Error::Interrupted`].
+pub type StopCheck<'a> = &'a (dyn Fn() -> bool + 'a);
+
+/// Never asks to stop.
+pub fn never_stop() -> bool {
+    false
+}
+
+/// Threads for scikit-learn's `n_jobs`: `None` is 1, `k > 0` is `k`, `-1` all
+/// cores, `-2` all but one, and so on (joblib's rule); `0` is an error.
+pub fn thread_count(n_jobs: Option<i64>) -> Result<usize> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
+    match n_jobs {
+        None => Ok(1),
+        Some(0) => Err(Error::InvalidInput(
+            "n_jobs == 0 in Parallel has no meaning".into(),
+        )),
+        Some(k) if k > 0 => Ok(k as usize),
+        Some(k) => Ok((cores + 1 + k).max(1) as usize),
+    }
+}
+
+/// The workers of one call. A pool of its own, never rayon's global one, so
+/// that `n_jobs` means what it says and nothing outside the call changes.
+pub struct Workers {
+    pool: rayon::ThreadPool,
+}
+
+impl Workers {
+    pub fn new(threads: usize) -> Result<Self> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.max(1))
+            .thread_name(|i| format!("fastmeanshift-{i}"))
+            .build()
+            .map_err(|e| Error::ThreadPool(e.to_string()))?;
+        Ok(Workers { pool })
+    }
+
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+
+    /// Runs `job` on consecutive ranges of `0..len`, each range inside the
+    /// pool (the job parallelises within it), checking `stop` on the calling
+    /// thread after each. A range holds `per_thread` items for every thread.
+    pub fn in_chunks(
+        &self,
+        len: usize,
+        per_thread: usize,
+        stop: StopCheck<'_>,
+        mut job: impl FnMut(Range<usize>) + Send,
+    ) -> Result<()> {
+        let step = per_thread.max(1).saturating_mul(self.threads());
+        let mut start = 0;
+        while start < len {
+            let end = start.saturating_add(step).min(len);
+            self.pool.install(|| job(start..end));
+            if stop() {
+                return Err(Error::Interrupted);
+            }
+            start = end;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn n_jobs_follows_joblib() {
+        let cores = std::thread::available_parallelism().unwrap().get();
+        assert_eq!(thread_count(None).unwrap(), 1);
+        assert_eq!(thread_count(Some(3)).unwrap(), 3);
+        assert_eq!(thread_count(Some(-1)).unwrap(), cores);
+        assert_eq!(thread_count(Some(-2)).unwrap(), (cores - 1).max(1));
+        assert_eq!(thread_count(Some(-1000)).unwrap(), 1);
+        assert!(thread_count(Some(0)).is_err());
+    }
+
+    #[test]
+    fn chunks_cover_the_range_once() {
+        let workers = Workers::new(2).unwrap();
+        let seen = AtomicUsize::new(0);
+        workers
+            .in_chunks(1001, 7, &never_stop, |r| {
+                seen.fetch_add(r.len(), Ordering::Relaxed);
+            })
+            .unwrap();
+        assert_eq!(seen.into_inner(), 1001);
+    }
+
+    #[test]
+    fn stop_check_interrupts() {
+        let workers = Workers::new(1).unwrap();
+        let chunks = AtomicUsize::new(0);
+        let result = workers.in_chunks(100, 10, &|| true, |_| {
+            chunks.fetch_add(1, Ordering::Relaxed);
+        });
+        assert_eq!(result, Err(Error::Interrupted));
+        assert_eq!(chunks.into_inner(), 1);
+    }
+}

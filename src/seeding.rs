@@ -1,0 +1,123 @@
+//! Grid binning for `get_bin_seeds` (SPEC.md §2).
+
+use crate::error::{Error, Result};
+use crate::exact_keys::ExactKeys;
+use crate::points::{Coord, Points};
+
+/// The precision in which `row / bin_size` is computed: NumPy's type promotion
+/// of the data type with the bin size's type decides it (a float32 array
+/// divided by a Python float stays float32; by a float64 scalar it does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    Single,
+    Double,
+}
+
+/// The occupied bins of a grid of spacing `bin_size`, as grid coordinates.
+pub struct Bins {
+    /// Grid coordinates (`round(x / bin_size)`) of the kept bins, row-major,
+    /// in order of first appearance, stored as float32 as scikit-learn does.
+    pub coords: Vec<f32>,
+    /// How many bins were kept (`coords.len() / dim`).
+    pub len: usize,
+}
+
+/// Bins every row at `round_half_even(row / bin_size)` and keeps the bins
+/// holding at least `min_bin_freq` rows, in order of first appearance.
+/// Bins are told apart in the division's precision (-0.0 and 0.0 are one bin),
+/// and only then stored as float32, so two bins may store the same seed, as
+/// in scikit-learn.
+pub fn bin_seeds<T: Coord>(
+    points: Points<T>,
+    bin_size: f64,
+    precision: Precision,
+    min_bin_freq: usize,
+) -> Result<Bins> {
+    if precision == Precision::Single && std::mem::size_of::<T>() != 4 {
+        return Err(Error::InvalidInput(
+            "single-precision binning needs float32 data".into(),
+        ));
+    }
+    let dim = points.dim();
+    let single_bin = bin_size as f32;
+    let grid = |x: T| -> f64 {
+        let g = match precision {
+            Precision::Single => ((x.to_f64() as f32) / single_bin).round_ties_even() as f64,
+            Precision::Double => (x.to_f64() / bin_size).round_ties_even(),
+        };
+        g
+    };
+
+    let mut keys = ExactKeys::default();
+    let mut grid_coords: Vec<f64> = Vec::new();
+    let mut counts: Vec<usize> = Vec::new();
+    for i in 0..points.len() {
+        let row = points.row(i);
+        match keys.number(row.iter().map(|&x| grid(x))) {
+            (b, false) => counts[b] += 1,
+            (_, true) => {
+                grid_coords.extend(row.iter().map(|&x| grid(x)));
+                counts.push(1);
+            }
+        }
+    }
+
+    let mut coords = Vec::new();
+    let mut len = 0;
+    for (b, &count) in counts.iter().enumerate() {
+        if count >= min_bin_freq {
+            coords.extend(grid_coords[b * dim..(b + 1) * dim].iter().map(|&g| g as f32));
+            len += 1;
+        }
+    }
+    Ok(Bins { coords, len })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bins_of(data: &[f64], dim: usize, size: f64, min: usize) -> Vec<f32> {
+        bin_seeds(Points::new(data, dim).unwrap(), size, Precision::Double, min).unwrap().coords
+    }
+
+    #[test]
+    fn rounds_half_to_even() {
+        let data = [0.5, 1.5, 2.5, -0.5, -1.5, 0.49];
+        assert_eq!(bins_of(&data, 1, 1.0, 1), vec![0.0, 2.0, -2.0]);
+    }
+
+    #[test]
+    fn negative_zero_is_the_zero_bin() {
+        let got = bin_seeds(Points::new(&[-0.2f64, 0.2], 1).unwrap(), 1.0, Precision::Double, 2)
+            .unwrap();
+        assert_eq!(got.len, 1);
+        // The bin keeps its first key, -0.0, as a Python dict keeps its first key.
+        assert!(got.coords[0] == 0.0 && got.coords[0].is_sign_negative());
+    }
+
+    #[test]
+    fn first_appearance_order_and_min_freq() {
+        let data = [10.0, 10.0, 0.0, 0.0, 10.1, 9.9, 0.2, 0.1, 5.0, 5.0];
+        assert_eq!(bins_of(&data, 2, 1.0, 1), vec![10.0, 10.0, 0.0, 0.0, 5.0, 5.0]);
+        assert_eq!(bins_of(&data, 2, 1.0, 2), vec![10.0, 10.0, 0.0, 0.0]);
+        assert!(bins_of(&data, 2, 1.0, 3).is_empty());
+    }
+
+    #[test]
+    fn single_precision_division_differs_from_double() {
+        // 0.35 / 0.1 is 3.4999999999999996 in float64 but 3.5 -> 4 in float32.
+        let x = [0.35f32];
+        let p = Points::new(&x, 1).unwrap();
+        let single = bin_seeds(p, 0.1, Precision::Single, 1).unwrap().coords;
+        let double = bin_seeds(p, 0.1, Precision::Double, 1).unwrap().coords;
+        assert_eq!(single, vec![((0.35f32) / (0.1f32)).round_ties_even()]);
+        assert_eq!(double, vec![((0.35f32 as f64) / 0.1).round_ties_even() as f32]);
+    }
+
+    #[test]
+    fn single_precision_needs_float32() {
+        let p = Points::new(&[1.0f64], 1).unwrap();
+        assert!(bin_seeds(p, 1.0, Precision::Single, 1).is_err());
+    }
+}
