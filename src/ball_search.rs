@@ -52,10 +52,14 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         };
         tree.nodes
             .try_reserve(max_nodes)
-            .map_err(|_| crate::error::Error::OutOfMemory { bytes: max_nodes * 12 })?;
-        tree.bounds
-            .try_reserve(max_nodes * 2 * dim)
-            .map_err(|_| crate::error::Error::OutOfMemory { bytes: max_nodes * 16 * dim })?;
+            .map_err(|_| crate::error::Error::OutOfMemory {
+                bytes: max_nodes * 12,
+            })?;
+        tree.bounds.try_reserve(max_nodes * 2 * dim).map_err(|_| {
+            crate::error::Error::OutOfMemory {
+                bytes: max_nodes * 16 * dim,
+            }
+        })?;
         if n > 0 {
             tree.build();
         }
@@ -77,9 +81,13 @@ impl<'a, T: Coord> BallSearch<'a, T> {
                 continue;
             }
             let b = &self.bounds[id * 2 * dim..(id + 1) * 2 * dim];
-            let (split_dim, spread) = (0..dim)
-                .map(|j| (j, b[dim + j] - b[j]))
-                .fold((0, f64::NEG_INFINITY), |best, c| if c.1 > best.1 { c } else { best });
+            let (split_dim, spread) =
+                (0..dim)
+                    .map(|j| (j, b[dim + j] - b[j]))
+                    .fold(
+                        (0, f64::NEG_INFINITY),
+                        |best, c| if c.1 > best.1 { c } else { best },
+                    );
             if spread.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
                 // All points of the node coincide: splitting cannot separate them.
                 continue;
@@ -87,7 +95,10 @@ impl<'a, T: Coord> BallSearch<'a, T> {
             let mid = start + (end - start) / 2;
             let points = self.points;
             self.order[start..end].select_nth_unstable_by(mid - start, |&a, &b| {
-                let (a, b) = (points.row(a as usize)[split_dim], points.row(b as usize)[split_dim]);
+                let (a, b) = (
+                    points.row(a as usize)[split_dim],
+                    points.row(b as usize)[split_dim],
+                );
                 a.to_f64().total_cmp(&b.to_f64())
             });
             let left = self.nodes.len();
@@ -113,7 +124,11 @@ impl<'a, T: Coord> BallSearch<'a, T> {
                 hi[j] = hi[j].max(x);
             }
         }
-        self.nodes.push(Node { start: start as u32, end: end as u32, left: 0 });
+        self.nodes.push(Node {
+            start: start as u32,
+            end: end as u32,
+            left: 0,
+        });
     }
 
     /// Lower and upper bounds of `squared_distance(q, p)` over the node's points,
@@ -193,7 +208,9 @@ mod tests {
     use crate::testing::noise;
 
     fn brute<T: Coord>(p: Points<T>, q: &[f64], r2: f64) -> Vec<usize> {
-        (0..p.len()).filter(|&i| squared_distance(q, p.row(i)) <= r2).collect()
+        (0..p.len())
+            .filter(|&i| squared_distance(q, p.row(i)) <= r2)
+            .collect()
     }
 
     fn found<T: Coord>(t: &BallSearch<T>, q: &[f64], r2: f64) -> Vec<usize> {
@@ -206,7 +223,10 @@ mod tests {
     #[test]
     fn matches_brute_force_in_many_dimensions() {
         for dim in [1, 2, 3, 5, 17, 64] {
-            let data: Vec<f64> = noise(dim as u64, 700 * dim).iter().map(|x| x * 10.0).collect();
+            let data: Vec<f64> = noise(dim as u64, 700 * dim)
+                .iter()
+                .map(|x| x * 10.0)
+                .collect();
             let p = Points::new(&data, dim).unwrap();
             let t = BallSearch::new(p).unwrap();
             for (k, r) in [0.0, 0.5, 2.0, 5.0, 40.0].into_iter().enumerate() {
@@ -219,7 +239,9 @@ mod tests {
     #[test]
     fn boundary_is_inclusive_on_a_grid() {
         // Integer grid: many points at exactly the radius.
-        let data: Vec<f32> = (0..400).flat_map(|i| [(i % 20) as f32, (i / 20) as f32]).collect();
+        let data: Vec<f32> = (0..400)
+            .flat_map(|i| [(i % 20) as f32, (i / 20) as f32])
+            .collect();
         let p = Points::new(&data, 2).unwrap();
         let t = BallSearch::new(p).unwrap();
         for (q, r2) in [([5.0, 5.0], 4.0), ([0.0, 0.0], 25.0), ([9.5, 9.5], 0.5)] {

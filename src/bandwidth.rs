@@ -18,14 +18,20 @@ pub fn estimate_bandwidth<T: Coord>(
 ) -> Result<f64> {
     let n = points.len();
     if n == 0 {
-        return Err(Error::InvalidInput("cannot estimate a bandwidth from no points".into()));
+        return Err(Error::InvalidInput(
+            "cannot estimate a bandwidth from no points".into(),
+        ));
     }
     if !(0.0..=1.0).contains(&quantile) {
-        return Err(Error::InvalidInput(format!("quantile must be in [0, 1], got {quantile}")));
+        return Err(Error::InvalidInput(format!(
+            "quantile must be in [0, 1], got {quantile}"
+        )));
     }
     let k = ((n as f64 * quantile) as usize).clamp(1, n);
     let kth = kth_neighbour_distances(points, k, workers, stop)?;
-    let total = kth.chunks(BATCH).fold(0.0, |acc, batch| acc + pairwise_sum(batch));
+    let total = kth
+        .chunks(BATCH)
+        .fold(0.0, |acc, batch| acc + pairwise_sum(batch));
     Ok(total / n as f64)
 }
 
@@ -105,7 +111,10 @@ mod tests {
     #[test]
     fn duplicates_and_single_points_give_zero() {
         assert_eq!(estimate(&[3.0], 1, 0.3), 0.0);
-        assert_eq!(estimate(&[1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0], 1, 0.3), 0.0);
+        assert_eq!(
+            estimate(&[1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0], 1, 0.3),
+            0.0
+        );
     }
 
     #[test]
@@ -118,6 +127,9 @@ mod tests {
         let a: Vec<f64> = (0..1000).map(|i| 1.0 / (i as f64 + 1.0)).collect();
         let sequential: f64 = a.iter().sum();
         assert!((pairwise_sum(&a) - sequential).abs() < 1e-12);
-        assert_eq!(pairwise_sum(&a[..5]), a[..5].iter().fold(0.0, |s, &x| s + x));
+        assert_eq!(
+            pairwise_sum(&a[..5]),
+            a[..5].iter().fold(0.0, |s, &x| s + x)
+        );
     }
 }

@@ -85,7 +85,11 @@ struct Scratch {
 
 impl Scratch {
     fn new(dim: usize) -> Self {
-        Scratch { position: vec![0.0; dim], previous: vec![0.0; dim], sum: vec![0.0; dim] }
+        Scratch {
+            position: vec![0.0; dim],
+            previous: vec![0.0; dim],
+            sum: vec![0.0; dim],
+        }
     }
 
     fn start_at<C: Coord>(&mut self, seed: &[C]) {
@@ -97,7 +101,11 @@ impl Scratch {
 
 impl Kernel {
     fn new(bandwidth: f64, max_iter: u64) -> Self {
-        Kernel { radius2: bandwidth * bandwidth, stop_threshold: 1e-3 * bandwidth, max_iter }
+        Kernel {
+            radius2: bandwidth * bandwidth,
+            stop_threshold: 1e-3 * bandwidth,
+            max_iter,
+        }
     }
 
     /// scikit-learn's `_mean_shift_single_seed`, starting from `scratch.position`.
@@ -125,7 +133,10 @@ impl Kernel {
         for (c, &p) in center.iter_mut().zip(&s.position) {
             *c = T::from_f64(p);
         }
-        Climb { intensity, iterations }
+        Climb {
+            intensity,
+            iterations,
+        }
     }
 }
 
@@ -137,7 +148,15 @@ mod tests {
 
     fn climb_from(data: &[f64], dim: usize, seeds: Seeds, bw: f64, max_iter: u64) -> Climbs<f64> {
         let tree = BallSearch::new(Points::new(data, dim).unwrap()).unwrap();
-        climb_all(&tree, seeds, bw, max_iter, &Workers::new(1).unwrap(), &never_stop).unwrap()
+        climb_all(
+            &tree,
+            seeds,
+            bw,
+            max_iter,
+            &Workers::new(1).unwrap(),
+            &never_stop,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -154,8 +173,20 @@ mod tests {
     fn max_iter_zero_still_updates_once() {
         let data = [0.0, 1.0, 2.0, 10.0];
         let seeds = [0.0];
-        let got = climb_from(&data, 1, Seeds::Given(Points::new(&seeds, 1).unwrap()), 1.5, 0);
-        assert_eq!(got.climbs[0], Climb { intensity: 2, iterations: 0 });
+        let got = climb_from(
+            &data,
+            1,
+            Seeds::Given(Points::new(&seeds, 1).unwrap()),
+            1.5,
+            0,
+        );
+        assert_eq!(
+            got.climbs[0],
+            Climb {
+                intensity: 2,
+                iterations: 0
+            }
+        );
         assert_eq!(got.centers, vec![0.5]);
     }
 
@@ -165,17 +196,41 @@ mod tests {
         // From 1.6: ball {1,2} -> 1.5; ball {1,2} -> converged, intensity 2.
         let data = [0.0, 1.0, 2.0];
         let seeds = [1.6];
-        let got = climb_from(&data, 1, Seeds::Given(Points::new(&seeds, 1).unwrap()), 0.7, 300);
+        let got = climb_from(
+            &data,
+            1,
+            Seeds::Given(Points::new(&seeds, 1).unwrap()),
+            0.7,
+            300,
+        );
         assert_eq!(got.centers, vec![1.5]);
-        assert_eq!(got.climbs[0], Climb { intensity: 2, iterations: 1 });
+        assert_eq!(
+            got.climbs[0],
+            Climb {
+                intensity: 2,
+                iterations: 1
+            }
+        );
     }
 
     #[test]
     fn orphan_seed_is_dropped_with_zero_iterations() {
         let data = [0.0, 1.0];
         let seeds = [100.0];
-        let got = climb_from(&data, 1, Seeds::Given(Points::new(&seeds, 1).unwrap()), 1.0, 300);
-        assert_eq!(got.climbs[0], Climb { intensity: 0, iterations: 0 });
+        let got = climb_from(
+            &data,
+            1,
+            Seeds::Given(Points::new(&seeds, 1).unwrap()),
+            1.0,
+            300,
+        );
+        assert_eq!(
+            got.climbs[0],
+            Climb {
+                intensity: 0,
+                iterations: 0
+            }
+        );
     }
 
     #[test]

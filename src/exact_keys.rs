@@ -16,7 +16,8 @@ impl ExactKeys {
     /// 0.0 are the same, as in Python.
     pub fn number(&mut self, values: impl IntoIterator<Item = f64>) -> (usize, bool) {
         self.key.clear();
-        self.key.extend(values.into_iter().map(|v| (v + 0.0).to_bits()));
+        self.key
+            .extend(values.into_iter().map(|v| (v + 0.0).to_bits()));
         if let Some(&n) = self.index.get(self.key.as_slice()) {
             return (n, false);
         }

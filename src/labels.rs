@@ -61,7 +61,13 @@ mod tests {
     #[test]
     fn orphans_beyond_the_bandwidth_get_minus_one() {
         // 4.0 is 3.5 from 0.5: inside a bandwidth of 3.5 (inclusive), 30 is not.
-        assert_eq!(labels(Orphans::Drop { bandwidth: 3.5 }), vec![1, 1, 1, 0, 0, -1]);
-        assert_eq!(labels(Orphans::Drop { bandwidth: 1.0 }), vec![1, 1, -1, 0, 0, -1]);
+        assert_eq!(
+            labels(Orphans::Drop { bandwidth: 3.5 }),
+            vec![1, 1, 1, 0, 0, -1]
+        );
+        assert_eq!(
+            labels(Orphans::Drop { bandwidth: 1.0 }),
+            vec![1, 1, -1, 0, 0, -1]
+        );
     }
 }

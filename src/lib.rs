@@ -7,7 +7,7 @@
 //! - [`climbing`]: per-seed convergence, parallel with rayon;
 //! - [`modes`]: intensity ordering and near-duplicate suppression;
 //! - [`labels`]: label assignment;
-//! - [`bandwidth`]: `estimate_bandwidth`.
+//! - [`bandwidth`]: the bandwidth estimate.
 //!
 //! The Python binding lives in `python.rs`, behind the `python` feature.
 
@@ -61,7 +61,11 @@ pub fn mean_shift<T: Coord>(
     workers: &Workers,
     stop: StopCheck<'_>,
 ) -> Result<Clustering<T>> {
-    let Params { bandwidth, max_iter, cluster_all } = params;
+    let Params {
+        bandwidth,
+        max_iter,
+        cluster_all,
+    } = params;
     if !(bandwidth >= 0.0 && bandwidth.is_finite()) {
         return Err(Error::InvalidInput(format!(
             "bandwidth must be a finite number >= 0, got {bandwidth}"
@@ -84,9 +88,18 @@ pub fn mean_shift<T: Coord>(
     }
     let tree = ball_search::BallSearch::new(points)?;
     let climbed = climbing::climb_all(&tree, seeds, bandwidth, max_iter, workers, stop)?;
-    let n_iter = climbed.climbs.iter().map(|c| c.iterations).max().unwrap_or(0);
+    let n_iter = climbed
+        .climbs
+        .iter()
+        .map(|c| c.iterations)
+        .max()
+        .unwrap_or(0);
     let centers = modes::find_modes(&climbed, points.dim(), bandwidth)?;
-    let orphans = if cluster_all { Orphans::Cluster } else { Orphans::Drop { bandwidth } };
+    let orphans = if cluster_all {
+        Orphans::Cluster
+    } else {
+        Orphans::Drop { bandwidth }
+    };
     let labels = labels::assign_labels(
         points,
         Points::new(&centers, points.dim())?,
@@ -94,7 +107,11 @@ pub fn mean_shift<T: Coord>(
         workers,
         stop,
     )?;
-    Ok(Clustering { centers, labels, n_iter })
+    Ok(Clustering {
+        centers,
+        labels,
+        n_iter,
+    })
 }
 
 #[cfg(test)]
@@ -103,18 +120,41 @@ mod tests {
     use crate::parallel::never_stop;
     use crate::testing::blobs;
 
-    fn fit<T: Coord>(data: &[T], dim: usize, seeds: Seeds, params: Params) -> Result<Clustering<T>> {
+    fn fit<T: Coord>(
+        data: &[T],
+        dim: usize,
+        seeds: Seeds,
+        params: Params,
+    ) -> Result<Clustering<T>> {
         let points = Points::new(data, dim).unwrap();
-        mean_shift(points, seeds, params, &Workers::new(2).unwrap(), &never_stop)
+        mean_shift(
+            points,
+            seeds,
+            params,
+            &Workers::new(2).unwrap(),
+            &never_stop,
+        )
     }
 
-    const BW2: Params = Params { bandwidth: 2.0, max_iter: 300, cluster_all: true };
+    const BW2: Params = Params {
+        bandwidth: 2.0,
+        max_iter: 300,
+        cluster_all: true,
+    };
 
     #[test]
     fn dataset_b() {
         let data = [1.0, 1.0, 2.0, 1.0, 1.0, 0.0, 4.0, 7.0, 3.0, 5.0, 3.0, 6.0];
         let got = fit(&data, 2, Seeds::EveryPoint, BW2).unwrap();
-        assert_eq!(got.centers, vec![3.3333333333333335, 6.0, 1.3333333333333333, 0.6666666666666666]);
+        assert_eq!(
+            got.centers,
+            vec![
+                3.3333333333333335,
+                6.0,
+                1.3333333333333333,
+                0.6666666666666666
+            ]
+        );
         assert_eq!(got.labels, vec![1, 1, 1, 0, 0, 0]);
         assert_eq!(got.n_iter, 2);
     }
@@ -122,7 +162,16 @@ mod tests {
     #[test]
     fn zero_bandwidth_keeps_exact_duplicates_apart() {
         let data = [1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0];
-        let got = fit(&data, 1, Seeds::EveryPoint, Params { bandwidth: 0.0, ..BW2 }).unwrap();
+        let got = fit(
+            &data,
+            1,
+            Seeds::EveryPoint,
+            Params {
+                bandwidth: 0.0,
+                ..BW2
+            },
+        )
+        .unwrap();
         assert_eq!(got.centers, vec![2.0, 1.0, 3.0]);
         assert_eq!(got.labels, vec![1, 1, 1, 0, 0, 0, 2, 2]);
     }
@@ -132,25 +181,54 @@ mod tests {
         let data = [0.0, 0.5, 1.0, 50.0];
         let seeds = [0.5];
         let given = Seeds::Given(Points::new(&seeds, 1).unwrap());
-        let all = fit(&data, 1, given, Params { bandwidth: 1.0, ..BW2 }).unwrap();
+        let all = fit(
+            &data,
+            1,
+            given,
+            Params {
+                bandwidth: 1.0,
+                ..BW2
+            },
+        )
+        .unwrap();
         assert_eq!(all.labels, vec![0, 0, 0, 0]);
-        let some = fit(&data, 1, given, Params { bandwidth: 1.0, max_iter: 300, cluster_all: false });
+        let some = fit(
+            &data,
+            1,
+            given,
+            Params {
+                bandwidth: 1.0,
+                max_iter: 300,
+                cluster_all: false,
+            },
+        );
         assert_eq!(some.unwrap().labels, vec![0, 0, 0, -1]);
     }
 
     #[test]
     fn no_point_near_any_seed() {
         let seeds = [100.0];
-        let err = fit(&[0.0, 1.0], 1, Seeds::Given(Points::new(&seeds, 1).unwrap()), BW2);
+        let err = fit(
+            &[0.0, 1.0],
+            1,
+            Seeds::Given(Points::new(&seeds, 1).unwrap()),
+            BW2,
+        );
         assert_eq!(err, Err(Error::NoPointWithinBandwidth { bandwidth: 2.0 }));
-        assert!(err.unwrap_err().to_string().starts_with("No point was within bandwidth=2.000000 "));
+        assert!(err
+            .unwrap_err()
+            .to_string()
+            .starts_with("No point was within bandwidth=2.000000 "));
     }
 
     #[test]
     fn bad_seeds() {
         let seeds = [0.0, 0.0];
         let wide = Seeds::Given(Points::new(&seeds, 2).unwrap());
-        assert!(matches!(fit(&[0.0, 1.0], 1, wide, BW2), Err(Error::InvalidInput(_))));
+        assert!(matches!(
+            fit(&[0.0, 1.0], 1, wide, BW2),
+            Err(Error::InvalidInput(_))
+        ));
         let none: [f64; 0] = [];
         let empty = Seeds::Given(Points::new(&none, 1).unwrap());
         assert_eq!(fit(&[0.0, 1.0], 1, empty, BW2), Err(Error::NoSeeds));
@@ -162,7 +240,16 @@ mod tests {
             .into_iter()
             .map(|x| x as f32)
             .collect();
-        let got = fit(&data, 2, Seeds::EveryPoint, Params { bandwidth: 1.5, ..BW2 }).unwrap();
+        let got = fit(
+            &data,
+            2,
+            Seeds::EveryPoint,
+            Params {
+                bandwidth: 1.5,
+                ..BW2
+            },
+        )
+        .unwrap();
         assert_eq!(got.centers.len(), 6);
         for (i, label) in got.labels.iter().enumerate() {
             assert_eq!(*label, got.labels[i % 3]);

@@ -1,12 +1,12 @@
 //! From climbed seeds to cluster centres (SPEC.md §1 steps 4-6): collapse
 //! identical centres, order them by intensity, suppress near-duplicates.
 
-use std::cmp::Ordering;
 use crate::ball_search::BallSearch;
 use crate::climbing::Climbs;
 use crate::error::{Error, Result};
 use crate::exact_keys::ExactKeys;
 use crate::points::{Coord, Points};
+use std::cmp::Ordering;
 
 /// A distinct centre: where it is (a row of the climbed centres) and its intensity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +23,10 @@ pub fn find_modes<T: Coord>(climbed: &Climbs<T>, dim: usize, bandwidth: f64) -> 
         return Err(Error::NoPointWithinBandwidth { bandwidth });
     }
     sort_by_intensity(&mut modes, centers);
-    let sorted: Vec<T> = modes.iter().flat_map(|m| centers.row(m.row).iter().copied()).collect();
+    let sorted: Vec<T> = modes
+        .iter()
+        .flat_map(|m| centers.row(m.row).iter().copied())
+        .collect();
     suppress_near_duplicates(Points::new(&sorted, dim)?, bandwidth)
 }
 
@@ -39,7 +42,10 @@ fn collect<T: Coord>(climbed: &Climbs<T>, centers: Points<T>) -> Vec<Mode> {
         }
         match keys.number(centers.row(row).iter().map(|x| x.to_f64())) {
             (m, false) => modes[m].intensity = climb.intensity,
-            (_, true) => modes.push(Mode { row, intensity: climb.intensity }),
+            (_, true) => modes.push(Mode {
+                row,
+                intensity: climb.intensity,
+            }),
         }
     }
     modes
@@ -93,7 +99,13 @@ mod tests {
     fn climbs(centers: Vec<f64>, intensities: &[usize]) -> Climbs<f64> {
         Climbs {
             centers,
-            climbs: intensities.iter().map(|&intensity| Climb { intensity, iterations: 0 }).collect(),
+            climbs: intensities
+                .iter()
+                .map(|&intensity| Climb {
+                    intensity,
+                    iterations: 0,
+                })
+                .collect(),
         }
     }
 
@@ -107,13 +119,19 @@ mod tests {
     #[test]
     fn ties_in_intensity_go_to_larger_coordinates() {
         let c = climbs(vec![1.0, 2.0, 3.0, 0.0, 1.0, 5.0], &[4, 4, 4]);
-        assert_eq!(find_modes(&c, 2, 0.1).unwrap(), vec![3.0, 0.0, 1.0, 5.0, 1.0, 2.0]);
+        assert_eq!(
+            find_modes(&c, 2, 0.1).unwrap(),
+            vec![3.0, 0.0, 1.0, 5.0, 1.0, 2.0]
+        );
     }
 
     #[test]
     fn dropped_seeds_are_not_modes() {
         let c = climbs(vec![1.0, 2.0], &[0, 0]);
-        assert_eq!(find_modes(&c, 1, 1.0), Err(Error::NoPointWithinBandwidth { bandwidth: 1.0 }));
+        assert_eq!(
+            find_modes(&c, 1, 1.0),
+            Err(Error::NoPointWithinBandwidth { bandwidth: 1.0 })
+        );
     }
 
     #[test]

@@ -44,7 +44,10 @@ impl<const K: usize> NearestCentre for KiddoCentres<K> {
             .best_n_within::<SquaredEuclidean>(&query, best.distance, NonZero::<usize>::MIN)
             .next()
             .map_or(best.item, |b| b.item);
-        Nearest { centre: lowest, distance2: best.distance }
+        Nearest {
+            centre: lowest,
+            distance2: best.distance,
+        }
     }
 }
 
@@ -55,11 +58,17 @@ struct ScannedCentres {
 
 impl NearestCentre for ScannedCentres {
     fn nearest(&self, q: &[f64]) -> Nearest {
-        let mut best = Nearest { centre: 0, distance2: f64::INFINITY };
+        let mut best = Nearest {
+            centre: 0,
+            distance2: f64::INFINITY,
+        };
         for (c, row) in self.centres.chunks_exact(self.dim).enumerate() {
             let d2 = squared_distance(q, row);
             if d2 < best.distance2 || c == 0 {
-                best = Nearest { centre: c as u32, distance2: d2 };
+                best = Nearest {
+                    centre: c as u32,
+                    distance2: d2,
+                };
             }
         }
         best
@@ -75,7 +84,9 @@ fn kiddo_centres<const K: usize>(centres: &[f64]) -> Box<dyn NearestCentre> {
             row
         })
         .collect();
-    Box::new(KiddoCentres { tree: ImmutableKdTree::new_from_slice(&rows) })
+    Box::new(KiddoCentres {
+        tree: ImmutableKdTree::new_from_slice(&rows),
+    })
 }
 
 /// The search structure for `centres` (row-major, at least one row).
@@ -122,7 +133,11 @@ mod tests {
     use crate::testing::noise;
 
     fn brute(centres: &[f64], dim: usize, q: &[f64]) -> Nearest {
-        ScannedCentres { centres: centres.to_vec(), dim }.nearest(q)
+        ScannedCentres {
+            centres: centres.to_vec(),
+            dim,
+        }
+        .nearest(q)
     }
 
     #[test]
@@ -142,8 +157,18 @@ mod tests {
         // Point 1.0 is 1 away from centres 2.0 (index 0) and 0.0 (index 1).
         let centres = [2.0, 0.0, 5.0];
         let index = index_centres(Points::new(&centres, 1).unwrap());
-        assert_eq!(index.nearest(&[1.0]), Nearest { centre: 0, distance2: 1.0 });
-        let wide = [1.0; 20].iter().chain(&[-1.0; 20]).copied().collect::<Vec<f64>>();
+        assert_eq!(
+            index.nearest(&[1.0]),
+            Nearest {
+                centre: 0,
+                distance2: 1.0
+            }
+        );
+        let wide = [1.0; 20]
+            .iter()
+            .chain(&[-1.0; 20])
+            .copied()
+            .collect::<Vec<f64>>();
         let index = index_centres(Points::new(&wide, 20).unwrap());
         assert_eq!(index.nearest(&[0.0; 20]).centre, 0);
     }
@@ -160,7 +185,10 @@ mod tests {
             &never_stop,
         )
         .unwrap();
-        assert_eq!(got.iter().map(|n| n.centre).collect::<Vec<_>>(), vec![0, 1, 1]);
+        assert_eq!(
+            got.iter().map(|n| n.centre).collect::<Vec<_>>(),
+            vec![0, 1, 1]
+        );
         assert_eq!(got[2].distance2, 32.0);
     }
 }

@@ -41,11 +41,10 @@ pub fn bin_seeds<T: Coord>(
     let dim = points.dim();
     let single_bin = bin_size as f32;
     let grid = |x: T| -> f64 {
-        let g = match precision {
+        match precision {
             Precision::Single => ((x.to_f64() as f32) / single_bin).round_ties_even() as f64,
             Precision::Double => (x.to_f64() / bin_size).round_ties_even(),
-        };
-        g
+        }
     };
 
     let mut keys = ExactKeys::default();
@@ -66,7 +65,11 @@ pub fn bin_seeds<T: Coord>(
     let mut len = 0;
     for (b, &count) in counts.iter().enumerate() {
         if count >= min_bin_freq {
-            coords.extend(grid_coords[b * dim..(b + 1) * dim].iter().map(|&g| g as f32));
+            coords.extend(
+                grid_coords[b * dim..(b + 1) * dim]
+                    .iter()
+                    .map(|&g| g as f32),
+            );
             len += 1;
         }
     }
@@ -78,7 +81,14 @@ mod tests {
     use super::*;
 
     fn bins_of(data: &[f64], dim: usize, size: f64, min: usize) -> Vec<f32> {
-        bin_seeds(Points::new(data, dim).unwrap(), size, Precision::Double, min).unwrap().coords
+        bin_seeds(
+            Points::new(data, dim).unwrap(),
+            size,
+            Precision::Double,
+            min,
+        )
+        .unwrap()
+        .coords
     }
 
     #[test]
@@ -89,8 +99,13 @@ mod tests {
 
     #[test]
     fn negative_zero_is_the_zero_bin() {
-        let got = bin_seeds(Points::new(&[-0.2f64, 0.2], 1).unwrap(), 1.0, Precision::Double, 2)
-            .unwrap();
+        let got = bin_seeds(
+            Points::new(&[-0.2f64, 0.2], 1).unwrap(),
+            1.0,
+            Precision::Double,
+            2,
+        )
+        .unwrap();
         assert_eq!(got.len, 1);
         // The bin keeps its first key, -0.0, as a Python dict keeps its first key.
         assert!(got.coords[0] == 0.0 && got.coords[0].is_sign_negative());
@@ -99,7 +114,10 @@ mod tests {
     #[test]
     fn first_appearance_order_and_min_freq() {
         let data = [10.0, 10.0, 0.0, 0.0, 10.1, 9.9, 0.2, 0.1, 5.0, 5.0];
-        assert_eq!(bins_of(&data, 2, 1.0, 1), vec![10.0, 10.0, 0.0, 0.0, 5.0, 5.0]);
+        assert_eq!(
+            bins_of(&data, 2, 1.0, 1),
+            vec![10.0, 10.0, 0.0, 0.0, 5.0, 5.0]
+        );
         assert_eq!(bins_of(&data, 2, 1.0, 2), vec![10.0, 10.0, 0.0, 0.0]);
         assert!(bins_of(&data, 2, 1.0, 3).is_empty());
     }
@@ -112,7 +130,10 @@ mod tests {
         let single = bin_seeds(p, 0.1, Precision::Single, 1).unwrap().coords;
         let double = bin_seeds(p, 0.1, Precision::Double, 1).unwrap().coords;
         assert_eq!(single, vec![((0.35f32) / (0.1f32)).round_ties_even()]);
-        assert_eq!(double, vec![((0.35f32 as f64) / 0.1).round_ties_even() as f32]);
+        assert_eq!(
+            double,
+            vec![((0.35f32 as f64) / 0.1).round_ties_even() as f32]
+        );
     }
 
     #[test]

@@ -21,11 +21,11 @@ pub fn blobs(seed: u64, n: usize, centres: &[&[f64]], std: f64) -> Vec<f64> {
     let mut out = Vec::with_capacity(n * dim);
     for i in 0..n {
         let c = centres[i % centres.len()];
-        for j in 0..dim {
+        for (j, &cj) in c.iter().enumerate() {
             let k = (i * dim + j) * 4;
             // Sum of four uniforms: mean 2, variance 1/3.
             let z = (u[k] + u[k + 1] + u[k + 2] + u[k + 3] - 2.0) * 3f64.sqrt();
-            out.push(c[j] + std * z);
+            out.push(cj + std * z);
         }
     }
     out
