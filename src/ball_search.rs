@@ -16,6 +16,7 @@
 
 use crate::error::{try_filled, Result};
 use crate::points::{squared_distance, Coord, Points};
+use crate::summation::CoordinateSums;
 
 const LEAF_SIZE: usize = 16;
 
@@ -187,18 +188,10 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         }
     }
 
-    /// Number of points within the closed ball, their coordinate sums added
-    /// into `sum` (which must be zeroed by the caller).
+    /// Adds every point within the closed ball to `sums`.
     #[inline]
-    pub fn ball_sum(&self, q: &[f64], r2: f64, sum: &mut [f64]) -> usize {
-        let mut count = 0;
-        self.for_each_within(q, r2, |i| {
-            count += 1;
-            for (s, &x) in sum.iter_mut().zip(self.points.row(i)) {
-                *s += x.to_f64();
-            }
-        });
-        count
+    pub fn ball_sum(&self, q: &[f64], r2: f64, sums: &mut CoordinateSums) {
+        self.for_each_within(q, r2, |i| sums.add(self.points.row(i)));
     }
 }
 
@@ -276,9 +269,10 @@ mod tests {
     fn ball_sum_counts_and_sums() {
         let data = [0.0f64, 0.0, 1.0, 0.0, 0.0, 1.0, 5.0, 5.0];
         let t = BallSearch::new(Points::new(&data, 2).unwrap()).unwrap();
-        let mut sum = [0.0; 2];
-        assert_eq!(t.ball_sum(&[0.0, 0.0], 1.0, &mut sum), 3);
-        assert_eq!(sum, [1.0, 1.0]);
+        let mut sums = CoordinateSums::new(2);
+        t.ball_sum(&[0.0, 0.0], 1.0, &mut sums);
+        assert_eq!(sums.count(), 3);
+        assert_eq!((sums.mean(0), sums.mean(1)), (1.0 / 3.0, 1.0 / 3.0));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::ball_search::BallSearch;
 use crate::error::{try_filled, Result};
 use crate::parallel::{StopCheck, Workers};
 use crate::points::{Coord, Points};
+use crate::summation::CoordinateSums;
 
 /// How one seed's climb ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -80,7 +81,7 @@ struct Kernel {
 struct Scratch {
     position: Vec<f64>,
     previous: Vec<f64>,
-    sum: Vec<f64>,
+    sums: CoordinateSums,
 }
 
 impl Scratch {
@@ -88,7 +89,7 @@ impl Scratch {
         Scratch {
             position: vec![0.0; dim],
             previous: vec![0.0; dim],
-            sum: vec![0.0; dim],
+            sums: CoordinateSums::new(dim),
         }
     }
 
@@ -112,16 +113,17 @@ impl Kernel {
     fn climb<T: Coord>(&self, tree: &BallSearch<T>, s: &mut Scratch, center: &mut [T]) -> Climb {
         let mut iterations = 0u64;
         let intensity = loop {
-            s.sum.fill(0.0);
-            let count = tree.ball_sum(&s.position, self.radius2, &mut s.sum);
+            s.sums.clear();
+            tree.ball_sum(&s.position, self.radius2, &mut s.sums);
+            let count = s.sums.count();
             if count == 0 {
                 break 0;
             }
             std::mem::swap(&mut s.position, &mut s.previous);
             // The mean is rounded to the data's type, as NumPy's mean keeps it.
             let mut shift2 = 0.0;
-            for ((p, &total), &old) in s.position.iter_mut().zip(&s.sum).zip(&s.previous) {
-                *p = T::from_f64(total / count as f64).to_f64();
+            for (j, (p, &old)) in s.position.iter_mut().zip(&s.previous).enumerate() {
+                *p = T::from_f64(s.sums.mean(j)).to_f64();
                 let step = *p - old;
                 shift2 += step * step;
             }

@@ -22,6 +22,7 @@ pub mod nearest;
 pub mod parallel;
 pub mod points;
 pub mod seeding;
+pub mod summation;
 #[doc(hidden)]
 pub mod testing;
 

@@ -1,0 +1,100 @@
+"""A small, readable pure-NumPy mean shift: SPEC.md §1-3, with no tree and no speed.
+
+Membership tests use the same squared-distance formula as the Rust core (a
+float64 sum over the coordinates, in order), and means are correctly rounded
+(`math.fsum`), as the core's compensated sums are: the two agree on every
+boundary, even on decimal-grid data where exact ties are common.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+
+
+def squared_distances(X: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distance of every row of X to q, in float64."""
+    d2 = np.zeros(len(X))
+    for j in range(X.shape[1]):
+        diff = X[:, j].astype(np.float64) - np.float64(q[j])
+        d2 += diff * diff
+    return d2
+
+
+def climb(X: np.ndarray, seed: np.ndarray, bandwidth: float, max_iter: int):
+    """One seed's climb: (center, intensity, completed iterations)."""
+    stop = 1e-3 * bandwidth
+    mean = np.asarray(seed, dtype=np.float64)
+    iterations = 0
+    while True:
+        inside = squared_distances(X, mean) <= bandwidth * bandwidth
+        count = int(inside.sum())
+        if count == 0:
+            return mean, 0, iterations
+        old = mean
+        # The mean is kept in the data's type, as NumPy's mean does.
+        sums = [math.fsum(column) for column in X[inside].astype(np.float64).T]
+        mean = (np.array(sums) / count).astype(X.dtype).astype(np.float64)
+        if np.sqrt(np.sum((mean - old) ** 2)) <= stop or iterations == max_iter:
+            return mean, count, iterations
+        iterations += 1
+
+
+def get_bin_seeds(X: np.ndarray, bin_size, min_bin_freq: int = 1) -> np.ndarray:
+    """scikit-learn's grid binning: float32 grid points, first-appearance order."""
+    counts: dict[tuple, int] = defaultdict(int)
+    for point in X:
+        counts[tuple(np.round(point / bin_size))] += 1
+    bins = [point for point, count in counts.items() if count >= min_bin_freq]
+    return np.array(bins, dtype=np.float32).reshape(-1, X.shape[1]) * bin_size
+
+
+def mean_shift(
+    X: np.ndarray,
+    bandwidth: float,
+    seeds: np.ndarray | None = None,
+    cluster_all: bool = True,
+    max_iter: int = 300,
+):
+    """(cluster_centers, labels, n_iter) of a flat-kernel mean shift from `seeds`."""
+    seeds = X if seeds is None else seeds
+    results = [climb(X, seed, bandwidth, max_iter) for seed in seeds]
+    n_iter = max(iterations for _, _, iterations in results)
+    intensity: dict[tuple, int] = {}
+    for center, count, _ in results:
+        if count:
+            intensity[tuple(center.tolist())] = count
+    if not intensity:
+        raise ValueError("No point was within bandwidth of any seed.")
+    ordered = sorted(intensity.items(), key=lambda item: (item[1], item[0]), reverse=True)
+    centers = np.array([center for center, _ in ordered])
+    unique = np.ones(len(centers), dtype=bool)
+    for i in range(len(centers)):
+        if unique[i]:
+            unique[squared_distances(centers, centers[i]) <= bandwidth * bandwidth] = False
+            unique[i] = True
+    centers = centers[unique]
+    labels = nearest(X, centers)
+    if not cluster_all:
+        d2 = np.array([squared_distances(centers[k : k + 1], x)[0] for x, k in zip(X, labels)])
+        labels[np.sqrt(d2) > bandwidth] = -1
+    return centers.astype(X.dtype), labels, n_iter
+
+
+def nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Index of the nearest centre of each row (the lowest index on ties)."""
+    d2 = np.stack([squared_distances(X, c) for c in centers], axis=1)
+    return np.argmin(d2, axis=1).astype(np.int64)
+
+
+def estimate_bandwidth(X: np.ndarray, quantile: float = 0.3) -> float:
+    """Mean distance to the k-th nearest row, summed in scikit-learn's batches of 500."""
+    n = len(X)
+    k = max(1, int(n * quantile))
+    kth = np.array([np.sqrt(np.sort(squared_distances(X, x))[k - 1]) for x in X])
+    total = 0.0
+    for start in range(0, n, 500):
+        total += kth[start : start + 500].sum()
+    return total / n
