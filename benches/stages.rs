@@ -73,7 +73,7 @@ fn blobs_10d(n: usize) -> Vec<f64> {
     blobs(1, n, &centres, 1.0)
 }
 
-/// A data set with its bandwidth and a worker pool of each benchmarked size.
+/// A named data set and the bandwidth it is clustered with.
 struct Case {
     name: &'static str,
     data: Vec<f64>,
@@ -113,11 +113,11 @@ fn case_2d(n: usize, name: &'static str) -> Case {
     }
 }
 
-fn case_10d() -> Case {
+fn case_10d(name: &'static str) -> Case {
     let data = blobs_10d(4_000);
     let bandwidth = estimate_bandwidth(points(&data, 10), 0.3, &workers(2), &never_stop).unwrap();
     Case {
-        name: "10d_4000",
+        name,
         data,
         dim: 10,
         bandwidth,
@@ -139,7 +139,7 @@ fn tree_build(c: &mut Criterion) {
     for case in [
         case_2d(5_000, "2d_5000"),
         case_2d(200_000, "2d_200000"),
-        case_10d(),
+        case_10d("10d_4000"),
     ] {
         group.bench_function(case.name, |b| {
             b.iter(|| BallSearch::new(black_box(case.points())).unwrap())
@@ -169,11 +169,10 @@ fn binning(c: &mut Criterion) {
 fn climbing(c: &mut Criterion) {
     let mut group = c.benchmark_group("climbing");
     group.sampling_mode(SamplingMode::Flat);
-    for case in [case_2d(5_000, "2d_5000_every_point"), {
-        let mut ten = case_10d();
-        ten.name = "10d_4000_every_point";
-        ten
-    }] {
+    for case in [
+        case_2d(5_000, "2d_5000_every_point"),
+        case_10d("10d_4000_every_point"),
+    ] {
         let tree = BallSearch::new(case.points()).unwrap();
         for threads in THREADS {
             let pool = workers(threads);
@@ -217,7 +216,7 @@ fn climbing(c: &mut Criterion) {
 
 fn modes(c: &mut Criterion) {
     let mut group = c.benchmark_group("modes");
-    for case in [case_2d(5_000, "2d_5000"), case_10d()] {
+    for case in [case_2d(5_000, "2d_5000"), case_10d("10d_4000")] {
         let climbed = case.climbed();
         group.bench_function(BenchmarkId::new("find_modes", case.name), |b| {
             b.iter(|| find_modes(black_box(&climbed), case.dim, case.bandwidth).unwrap())
@@ -245,7 +244,7 @@ fn labels(c: &mut Criterion) {
     for case in [
         case_2d(5_000, "2d_5000"),
         case_2d(200_000, "2d_200000"),
-        case_10d(),
+        case_10d("10d_4000"),
     ] {
         let centres = case.centres();
         for threads in THREADS {
@@ -285,11 +284,10 @@ fn bandwidth(c: &mut Criterion) {
 fn pipeline(c: &mut Criterion) {
     let mut group = c.benchmark_group("pipeline");
     group.sampling_mode(SamplingMode::Flat);
-    for case in [case_2d(5_000, "2d_5000_every_point"), {
-        let mut ten = case_10d();
-        ten.name = "10d_4000_every_point";
-        ten
-    }] {
+    for case in [
+        case_2d(5_000, "2d_5000_every_point"),
+        case_10d("10d_4000_every_point"),
+    ] {
         for threads in THREADS {
             let pool = workers(threads);
             group.bench_function(BenchmarkId::new(case.name, threads), |b| {

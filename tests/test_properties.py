@@ -6,13 +6,13 @@ import warnings
 
 import numpy as np
 import pytest
-from datasets import bandwidths, datasets
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import fastmeanshift as fms
-import reference
 
+import reference
+from datasets import bandwidths, datasets
 
 
 def tolerance(dtype) -> float:

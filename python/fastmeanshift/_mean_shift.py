@@ -75,8 +75,7 @@ def get_bin_seeds(X: Any, bin_size: float, min_bin_freq: int = 1) -> Any:
     bins = _core.bin_seeds(array, float(bin_size), bool(single), least)
     if len(bins) == len(array):
         warnings.warn(
-            f"Binning data failed with provided bin_size={bin_size:f}, "
-            "using data points as seeds.",
+            f"Binning data failed with provided bin_size={bin_size:f}, using data points as seeds.",
             stacklevel=2,
         )
         return X

@@ -84,9 +84,7 @@ def check_array(X: Any, owner: str) -> np.ndarray:
     if not np.isfinite(array).all():
         if np.isnan(array).any():
             raise ValueError(f"Input X contains NaN.\n{owner} does not accept missing values.")
-        raise ValueError(
-            f"Input X contains infinity or a value too large for {np.dtype(dtype)!r}."
-        )
+        raise ValueError(f"Input X contains infinity or a value too large for {np.dtype(dtype)!r}.")
     return array
 
 
@@ -104,19 +102,20 @@ def check_params(owner: str, **params: Any) -> None:
     """Validates the mean shift parameters given, at fit time, as scikit-learn does."""
     for name, value in params.items():
         if name == "bandwidth":
-            ok = value is None or (isinstance(value, Real) and 0 < value < float("inf"))
+            ok = value is None or (isinstance(value, Real) and 0 < float(value) < float("inf"))
             if not ok:
                 raise _reject(name, owner, "a float in the range (0.0, inf) or None", value)
         elif name == "quantile":
-            if not (isinstance(value, Real) and 0 <= value <= 1):
+            if not (isinstance(value, Real) and 0 <= float(value) <= 1):
                 raise _reject(name, owner, "a float in the range [0.0, 1.0]", value)
         elif name in ("min_bin_freq", "n_samples"):
-            ok = (name == "n_samples" and value is None) or (isinstance(value, Integral) and value >= 1)
+            optional = name == "n_samples" and value is None
+            ok = optional or (isinstance(value, Integral) and int(value) >= 1)
             if not ok:
                 suffix = " or None" if name == "n_samples" else ""
                 raise _reject(name, owner, f"an int in the range [1, inf){suffix}", value)
         elif name == "max_iter":
-            if not (isinstance(value, Integral) and value >= 0):
+            if not (isinstance(value, Integral) and int(value) >= 0):
                 raise _reject(name, owner, "an int in the range [0, inf)", value)
         elif name in ("bin_seeding", "cluster_all"):
             if not _is_bool(value):

@@ -1,0 +1,117 @@
+"""The same clustering as scikit-learn 1.9.1, on generated and real data."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import fastmeanshift as fms
+
+from datasets import bandwidths, datasets
+
+sklearn_cluster = pytest.importorskip("sklearn.cluster")
+sklearn_datasets = pytest.importorskip("sklearn.datasets")
+
+
+def assert_same_as_sklearn(X, **params) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            expected = sklearn_cluster.MeanShift(**params).fit(X)
+        except ValueError as exc:
+            with pytest.raises(ValueError, match=str(exc)[:30]):
+                fms.MeanShift(**params).fit(X)
+            return
+        got = fms.MeanShift(**params).fit(X)
+    assert got.n_iter_ == expected.n_iter_
+    assert got.cluster_centers_.dtype == expected.cluster_centers_.dtype
+    assert got.cluster_centers_.shape == expected.cluster_centers_.shape
+    np.testing.assert_array_equal(got.labels_, expected.labels_)
+    rtol = 1e-5 if X.dtype == np.float32 else 1e-10
+    scale = max(1.0, float(np.abs(expected.cluster_centers_).max()))
+    np.testing.assert_allclose(
+        got.cluster_centers_, expected.cluster_centers_, rtol=0, atol=rtol * scale
+    )
+
+
+@settings(max_examples=60)
+@given(data=st.data(), X=datasets(max_samples=150, max_dim=8))
+def test_random_data(data, X):
+    params = {
+        "bandwidth": data.draw(st.one_of(st.none(), bandwidths(X))),
+        "bin_seeding": data.draw(st.booleans()),
+        "min_bin_freq": data.draw(st.integers(1, 3)),
+        "cluster_all": data.draw(st.booleans()),
+        "max_iter": data.draw(st.sampled_from([0, 1, 3, 300])),
+    }
+    assert_same_as_sklearn(X, **params)
+
+
+@settings(max_examples=40)
+@given(data=st.data(), X=datasets(max_samples=200, max_dim=6))
+def test_estimate_bandwidth(data, X):
+    quantile = data.draw(st.sampled_from([0.1, 0.3, 0.6, 1.0]))
+    n_samples = data.draw(st.one_of(st.none(), st.integers(1, len(X))))
+    expected = sklearn_cluster.estimate_bandwidth(X, quantile=quantile, n_samples=n_samples)
+    got = fms.estimate_bandwidth(X, quantile=quantile, n_samples=n_samples)
+    assert isinstance(got, np.float64)
+    # For float32 data scikit-learn's brute-force neighbours (k >= n/2, or more
+    # than 15 features) return float32 distances; its KD-tree returns float64.
+    rtol = 1e-6 if X.dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got, expected, rtol=rtol, atol=0)
+
+
+@settings(max_examples=40)
+@given(data=st.data(), X=datasets(max_samples=200, max_dim=6))
+def test_get_bin_seeds(data, X):
+    bin_size = data.draw(bandwidths(X))
+    bin_size = data.draw(st.sampled_from([bin_size, np.float64(bin_size)]))
+    min_bin_freq = data.draw(st.integers(1, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        expected = sklearn_cluster.get_bin_seeds(X, bin_size, min_bin_freq)
+        got = fms.get_bin_seeds(X, bin_size, min_bin_freq)
+    if expected is X:
+        assert got is X
+    elif len(expected) == 0:
+        assert len(got) == 0
+    else:
+        assert got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("loader", ["iris", "wine", "breast_cancer", "digits", "diabetes"], ids=str)
+def test_real_datasets(loader, dtype):
+    X = getattr(sklearn_datasets, f"load_{loader}")().data.astype(dtype)
+    assert_same_as_sklearn(X, bin_seeding=True)
+    bandwidth = float(fms.estimate_bandwidth(X, n_samples=300))
+    assert_same_as_sklearn(X[:400], bandwidth=bandwidth, cluster_all=False)
+
+
+@pytest.mark.parametrize("scale", [1e-9, 1e-3, 1.0, 1e4, 1e9])
+def test_coordinate_scales(scale):
+    X, _ = sklearn_datasets.make_blobs(300, n_features=3, centers=4, random_state=2)
+    assert_same_as_sklearn(X * scale, bandwidth=1.5 * scale)
+    assert_same_as_sklearn(X * scale + 1e3 * scale, bin_seeding=True)
+
+
+def test_image_like_pixels():
+    rng = np.random.default_rng(0)
+    palette = rng.integers(0, 256, size=(6, 3))
+    pixels = palette[rng.integers(0, 6, 5000)] + rng.integers(-12, 13, size=(5000, 3))
+    X = np.clip(pixels, 0, 255).astype(np.float64)
+    assert_same_as_sklearn(X, bandwidth=20, bin_seeding=True)
+    assert_same_as_sklearn(X.astype(np.uint8), bandwidth=20, bin_seeding=True)
+
+
+def test_given_seeds_and_orphans():
+    X, _ = sklearn_datasets.make_blobs(400, centers=3, random_state=4)
+    X = np.vstack([X, [[40.0, 40.0], [-40.0, 0.0]]])
+    seeds = X[::17] + 0.3
+    assert_same_as_sklearn(X, bandwidth=1.0, seeds=seeds, cluster_all=False)
+    assert_same_as_sklearn(X, bandwidth=1.0, seeds=seeds.astype(np.float32))
