@@ -133,7 +133,7 @@ def median_time(run: Callable[[], Any], repeats: int, warm_up: bool) -> tuple[fl
 
 
 def compare_fits(ours: fastmeanshift.MeanShift, theirs: sklearn.cluster.MeanShift) -> str:
-    """"identical", or "DIFFERENT: <first disagreement>"."""
+    """Return "identical", or "DIFFERENT: <the first disagreement>"."""
     a, b = ours.cluster_centers_, theirs.cluster_centers_
     if a.shape != b.shape:
         return f"DIFFERENT: {len(a)} clusters vs sklearn's {len(b)}"
@@ -170,9 +170,7 @@ def run_case(case: Case, quick: bool, repeats: int, skip_sklearn: bool) -> Row:
     else:
         bandwidth = float(fastmeanshift.estimate_bandwidth(X, n_jobs=-1))
         params = {"bandwidth": bandwidth, "bin_seeding": case.bin_seeding, "n_jobs": case.n_jobs}
-        fast_s, ours = median_time(
-            lambda: fastmeanshift.MeanShift(**params).fit(X), repeats, True
-        )
+        fast_s, ours = median_time(lambda: fastmeanshift.MeanShift(**params).fit(X), repeats, True)
         if not skip_sklearn:
             sklearn_s, theirs = median_time(
                 lambda: sklearn.cluster.MeanShift(**params).fit(X), repeats, False
