@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import sklearn
-import sklearn.cluster
+import sklearn  # type: ignore[import-untyped]
+import sklearn.cluster  # type: ignore[import-untyped]
 from numpy.typing import NDArray
-from sklearn.datasets import load_digits, make_blobs
+from sklearn.datasets import load_digits, make_blobs  # type: ignore[import-untyped]
 
 import fastmeanshift
 
@@ -65,12 +65,12 @@ class Row:
 
 def blobs_2d(n: int) -> NDArray[np.float64]:
     X, _ = make_blobs(n, centers=CENTERS_2D, cluster_std=0.4, random_state=0)
-    return X
+    return np.asarray(X, dtype=np.float64)
 
 
 def blobs_10d(n: int) -> NDArray[np.float64]:
     X, _ = make_blobs(n, n_features=10, centers=4, random_state=0)
-    return X
+    return np.asarray(X, dtype=np.float64)
 
 
 def digits(n: int | None) -> NDArray[np.float64]:
@@ -169,11 +169,20 @@ def run_case(case: Case, quick: bool, repeats: int, skip_sklearn: bool) -> Row:
             verdict = compare_bandwidths(float(ours), float(theirs))
     else:
         bandwidth = float(fastmeanshift.estimate_bandwidth(X, n_jobs=-1))
-        params = {"bandwidth": bandwidth, "bin_seeding": case.bin_seeding, "n_jobs": case.n_jobs}
-        fast_s, ours = median_time(lambda: fastmeanshift.MeanShift(**params).fit(X), repeats, True)
+        fast_s, ours = median_time(
+            lambda: fastmeanshift.MeanShift(
+                bandwidth=bandwidth, bin_seeding=case.bin_seeding, n_jobs=case.n_jobs
+            ).fit(X),
+            repeats,
+            True,
+        )
         if not skip_sklearn:
             sklearn_s, theirs = median_time(
-                lambda: sklearn.cluster.MeanShift(**params).fit(X), repeats, False
+                lambda: sklearn.cluster.MeanShift(
+                    bandwidth=bandwidth, bin_seeding=case.bin_seeding, n_jobs=case.n_jobs
+                ).fit(X),
+                repeats,
+                False,
             )
             verdict = compare_fits(ours, theirs)
     return Row(case, X.shape, sklearn_s, fast_s, verdict)
