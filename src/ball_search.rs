@@ -272,7 +272,10 @@ mod tests {
         let mut sums = CoordinateSums::new(2);
         t.ball_sum(&[0.0, 0.0], 1.0, &mut sums);
         assert_eq!(sums.count(), 3);
-        assert_eq!((sums.mean(0), sums.mean(1)), (1.0 / 3.0, 1.0 / 3.0));
+        assert_eq!(
+            (sums.mean::<f64>(0), sums.mean::<f64>(1)),
+            (1.0 / 3.0, 1.0 / 3.0)
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use crate::error::{try_filled, Error, Result};
 use crate::parallel::{StopCheck, Workers};
 use crate::points::{squared_distance, Coord, Points};
+use crate::summation::numpy_pairwise_sum;
 
 /// scikit-learn sums the k-th distances in batches of this many points.
 const BATCH: usize = 500;
@@ -31,7 +32,7 @@ pub fn estimate_bandwidth<T: Coord>(
     let kth = kth_neighbour_distances(points, k, workers, stop)?;
     let total = kth
         .chunks(BATCH)
-        .fold(0.0, |acc, batch| acc + pairwise_sum(batch));
+        .fold(0.0, |acc, b| acc + numpy_pairwise_sum(b.len(), &|i| b[i]));
     Ok(total / n as f64)
 }
 
@@ -65,31 +66,6 @@ fn kth_neighbour_distances<T: Coord>(
     Ok(kth)
 }
 
-/// NumPy's pairwise summation of a contiguous float64 array, so the total
-/// matches `np.max(d, axis=1).sum()` bit for bit.
-fn pairwise_sum(a: &[f64]) -> f64 {
-    const BLOCK: usize = 128;
-    let n = a.len();
-    if n < 8 {
-        a.iter().fold(0.0, |s, &x| s + x)
-    } else if n <= BLOCK {
-        let mut r = [0.0; 8];
-        r.copy_from_slice(&a[..8]);
-        let whole = n - n % 8;
-        for chunk in a[8..whole].chunks_exact(8) {
-            for (acc, &x) in r.iter_mut().zip(chunk) {
-                *acc += x;
-            }
-        }
-        let head = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        a[whole..].iter().fold(head, |s, &x| s + x)
-    } else {
-        let half = n / 2;
-        let half = half - half % 8;
-        pairwise_sum(&a[..half]) + pairwise_sum(&a[half..])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,16 +96,5 @@ mod tests {
     #[test]
     fn quantile_one_is_the_farthest_point() {
         assert_eq!(estimate(&[0.0, 1.0, 3.0], 1, 1.0), (3.0 + 2.0 + 3.0) / 3.0);
-    }
-
-    #[test]
-    fn pairwise_sum_follows_numpy_blocks() {
-        let a: Vec<f64> = (0..1000).map(|i| 1.0 / (i as f64 + 1.0)).collect();
-        let sequential: f64 = a.iter().sum();
-        assert!((pairwise_sum(&a) - sequential).abs() < 1e-12);
-        assert_eq!(
-            pairwise_sum(&a[..5]),
-            a[..5].iter().fold(0.0, |s, &x| s + x)
-        );
     }
 }

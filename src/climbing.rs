@@ -120,10 +120,10 @@ impl Kernel {
                 break 0;
             }
             std::mem::swap(&mut s.position, &mut s.previous);
-            // The mean is rounded to the data's type, as NumPy's mean keeps it.
             let mut shift2 = 0.0;
             for (j, (p, &old)) in s.position.iter_mut().zip(&s.previous).enumerate() {
-                *p = T::from_f64(s.sums.mean(j)).to_f64();
+                // The mean is rounded to the data's type, as NumPy's mean keeps it.
+                *p = s.sums.mean::<T>(j).to_f64();
                 let step = *p - old;
                 shift2 += step * step;
             }
@@ -233,6 +233,33 @@ mod tests {
                 iterations: 0
             }
         );
+    }
+
+    #[test]
+    fn zero_bandwidth_reproduces_numpys_mean_of_copies() {
+        // Three copies of 0.1 average to 0.10000000000000002 in NumPy: the next
+        // zero-radius ball is empty, so scikit-learn drops the seed after one
+        // iteration. Ten copies of 0.7 (one column, pairwise) stay on 0.7.
+        let data = [
+            0.1, 0.1, 0.1, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7,
+        ];
+        let got = climb_from(&data, 1, Seeds::EveryPoint, 0.0, 300);
+        assert_eq!(
+            got.climbs[0],
+            Climb {
+                intensity: 0,
+                iterations: 1
+            }
+        );
+        assert_eq!(got.centers[0], 0.10000000000000002);
+        assert_eq!(
+            got.climbs[3],
+            Climb {
+                intensity: 10,
+                iterations: 0
+            }
+        );
+        assert_eq!(got.centers[3], 0.7);
     }
 
     #[test]

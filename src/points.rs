@@ -5,7 +5,16 @@ use crate::error::{Error, Result};
 
 /// The coordinate types the algorithm runs on. Distances are always computed
 /// in `f64` (as scikit-learn does); means are stored in the input's own type.
-pub trait Coord: Copy + Send + Sync + PartialEq + std::fmt::Debug + 'static {
+pub trait Coord:
+    Copy
+    + Send
+    + Sync
+    + PartialEq
+    + std::fmt::Debug
+    + std::ops::Add<Output = Self>
+    + std::ops::Div<Output = Self>
+    + 'static
+{
     fn to_f64(self) -> f64;
     /// Round an `f64` to this type (a no-op for `f64`).
     fn from_f64(value: f64) -> Self;

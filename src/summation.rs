@@ -8,6 +8,11 @@
 //! the reference implementation's `math.fsum`) produced them. That matters
 //! because a mean one ulp off can move a boundary point in or out of the next
 //! ball (decimal-grid data hits such exact ties often).
+//!
+//! The one set whose NumPy mean is order-free too is a set of copies of one
+//! point; its mean is reproduced exactly as NumPy computes it (see
+//! [`numpy_mean_of_copies`]): it can differ from the point itself, which
+//! decides whether a zero-bandwidth climb stays on it.
 
 use crate::points::Coord;
 
@@ -15,6 +20,9 @@ pub struct CoordinateSums {
     sums: Vec<f64>,
     errors: Vec<f64>,
     count: usize,
+    /// The first point added, and whether every point since was a copy of it.
+    first: Vec<f64>,
+    copies: bool,
 }
 
 impl CoordinateSums {
@@ -23,6 +31,8 @@ impl CoordinateSums {
             sums: vec![0.0; dim],
             errors: vec![0.0; dim],
             count: 0,
+            first: vec![0.0; dim],
+            copies: true,
         }
     }
 
@@ -30,6 +40,7 @@ impl CoordinateSums {
         self.sums.fill(0.0);
         self.errors.fill(0.0);
         self.count = 0;
+        self.copies = true;
     }
 
     pub fn count(&self) -> usize {
@@ -38,6 +49,14 @@ impl CoordinateSums {
 
     #[inline(always)]
     pub fn add<T: Coord>(&mut self, point: &[T]) {
+        if self.count == 0 {
+            for (f, &x) in self.first.iter_mut().zip(point) {
+                *f = x.to_f64();
+            }
+        } else if self.copies {
+            // Once a point differs this branch is never taken again.
+            self.copies = self.first.iter().zip(point).all(|(&f, &x)| f == x.to_f64());
+        }
         self.count += 1;
         for ((s, e), &x) in self.sums.iter_mut().zip(self.errors.iter_mut()).zip(point) {
             let x = x.to_f64();
@@ -48,16 +67,110 @@ impl CoordinateSums {
         }
     }
 
-    /// The mean of coordinate `j` over the points added (NaN when empty).
+    /// The mean of coordinate `j` over the points added, in the data's type
+    /// (NaN when empty). Copies of one point average as NumPy averages them,
+    /// bit for bit; any other set to its correctly rounded mean.
     #[inline]
-    pub fn mean(&self, j: usize) -> f64 {
-        (self.sums[j] + self.errors[j]) / self.count as f64
+    pub fn mean<T: Coord>(&self, j: usize) -> T {
+        if self.copies {
+            numpy_mean_of_copies(T::from_f64(self.first[j]), self.count, self.first.len())
+        } else {
+            T::from_f64((self.sums[j] + self.errors[j]) / self.count as f64)
+        }
     }
+}
+
+/// NumPy's pairwise summation of `len` values `at(0..len)`, in the values'
+/// own type: what `np.add.reduce` computes along a contiguous axis.
+pub fn numpy_pairwise_sum<T: Coord>(len: usize, at: &impl Fn(usize) -> T) -> T {
+    pairwise_block(0, len, at)
+}
+
+fn pairwise_block<T: Coord>(start: usize, len: usize, at: &impl Fn(usize) -> T) -> T {
+    const BLOCK: usize = 128;
+    let zero = T::from_f64(0.0);
+    if len < 8 {
+        (start..start + len).fold(zero, |s, i| s + at(i))
+    } else if len <= BLOCK {
+        let mut r: [T; 8] = std::array::from_fn(|j| at(start + j));
+        let whole = len - len % 8;
+        for block in (8..whole).step_by(8) {
+            for (j, acc) in r.iter_mut().enumerate() {
+                *acc = *acc + at(start + block + j);
+            }
+        }
+        let head = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        (start + whole..start + len).fold(head, |s, i| s + at(i))
+    } else {
+        let half = len / 2;
+        let half = half - half % 8;
+        pairwise_block(start, half, at) + pairwise_block(start + half, len - half, at)
+    }
+}
+
+/// `np.mean` over axis 0 of `copies` identical rows, for one coordinate `x`.
+///
+/// Unlike a general mean, whose rounding depends on the order scikit-learn's
+/// tree visits the points, the mean of copies does not, so it is reproduced
+/// exactly: NumPy sums a single column pairwise and wider rows one after the
+/// other, in the data's type, then divides in that type. It need not give `x`
+/// back (three copies of 0.1 average to 0.10000000000000002), which decides
+/// whether a zero-bandwidth climb stays on its point.
+pub fn numpy_mean_of_copies<T: Coord>(x: T, copies: usize, dim: usize) -> T {
+    let total = if dim == 1 {
+        numpy_pairwise_sum(copies, &|_| x)
+    } else {
+        (0..copies).fold(T::from_f64(0.0), |s, _| s + x)
+    };
+    total / T::from_f64(copies as f64)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn copies_average_as_numpy_does() {
+        let mut sums = CoordinateSums::new(2);
+        for _ in 0..3 {
+            sums.add(&[0.1, 0.5]);
+        }
+        assert_eq!(sums.mean::<f64>(0), 0.10000000000000002);
+        sums.add(&[0.1, 0.25]);
+        assert_eq!(
+            sums.mean::<f64>(0),
+            0.1,
+            "not copies: the correctly rounded mean"
+        );
+        sums.clear();
+        sums.add(&[0.1f32, 0.5]);
+        assert_eq!(sums.mean::<f32>(1), 0.5);
+    }
+
+    #[test]
+    fn mean_of_copies_follows_numpy() {
+        // Values read off NumPy 2.4: np.mean(np.full((k, d), x), axis=0)[0].
+        assert_eq!(numpy_mean_of_copies(0.1f64, 3, 2), 0.10000000000000002);
+        assert_eq!(numpy_mean_of_copies(0.1f64, 3, 1), 0.10000000000000002);
+        assert_eq!(numpy_mean_of_copies(0.7f64, 10, 2), 0.7000000000000001);
+        assert_eq!(numpy_mean_of_copies(0.7f64, 10, 1), 0.7);
+        assert_eq!(numpy_mean_of_copies(0.1f32, 3, 2), 0.1f32);
+        assert_eq!(numpy_mean_of_copies(2.0f64, 1000, 1), 2.0);
+    }
+
+    #[test]
+    fn pairwise_sum_follows_numpy_blocks() {
+        let a: Vec<f64> = (0..1000).map(|i| 1.0 / (i as f64 + 1.0)).collect();
+        let sequential: f64 = a.iter().sum();
+        let pairwise = numpy_pairwise_sum(a.len(), &|i| a[i]);
+        assert!((pairwise - sequential).abs() < 1e-12);
+        assert_ne!(
+            pairwise, sequential,
+            "the blocks must change the rounding here"
+        );
+        let short = numpy_pairwise_sum(5, &|i| a[i]);
+        assert_eq!(short, a[..5].iter().fold(0.0, |s, &x| s + x));
+    }
 
     #[test]
     fn order_does_not_change_the_mean() {
@@ -66,7 +179,8 @@ mod tests {
         let mut backward = CoordinateSums::new(1);
         values.iter().for_each(|v| forward.add(&[*v]));
         values.iter().rev().for_each(|v| backward.add(&[*v]));
-        assert_eq!(forward.mean(0).to_bits(), backward.mean(0).to_bits());
+        let (f, b): (f64, f64) = (forward.mean(0), backward.mean(0));
+        assert_eq!(f.to_bits(), b.to_bits());
         let naive_forward: f64 = values.iter().sum();
         let naive_backward: f64 = values.iter().rev().sum();
         assert_ne!(
@@ -82,6 +196,6 @@ mod tests {
             sums.add(&[v]);
         }
         assert_eq!(sums.count(), 4);
-        assert_eq!(sums.mean(0), 0.5);
+        assert_eq!(sums.mean::<f64>(0), 0.5);
     }
 }

@@ -2,7 +2,8 @@
 
 Membership tests use the same squared-distance formula as the Rust core (a
 float64 sum over the coordinates, in order), and means are correctly rounded
-(`math.fsum`), as the core's compensated sums are: the two agree on every
+(`math.fsum`), as the core's compensated sums are (copies of one point
+average as NumPy averages them, in both): the two agree on every
 boundary, even on decimal-grid data where exact ties are common.
 """
 
@@ -34,9 +35,14 @@ def climb(X: np.ndarray, seed: np.ndarray, bandwidth: float, max_iter: int):
         if count == 0:
             return mean, 0, iterations
         old = mean
-        # The mean is kept in the data's type, as NumPy's mean does.
-        sums = [math.fsum(column) for column in X[inside].astype(np.float64).T]
-        mean = (np.array(sums) / count).astype(X.dtype).astype(np.float64)
+        within = X[inside]
+        if (within == within[0]).all():
+            # Copies of one point: NumPy's own mean, order-free, as scikit-learn gets it.
+            mean = within.mean(axis=0).astype(np.float64)
+        else:
+            # The mean is kept in the data's type, as NumPy's mean does.
+            sums = [math.fsum(column) for column in within.astype(np.float64).T]
+            mean = (np.array(sums) / count).astype(X.dtype).astype(np.float64)
         if np.sqrt(np.sum((mean - old) ** 2)) <= stop or iterations == max_iter:
             return mean, count, iterations
         iterations += 1
