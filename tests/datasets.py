@@ -8,8 +8,16 @@ from hypothesis import strategies as st
 
 
 @st.composite
-def datasets(draw, max_samples: int = 120, max_dim: int = 20) -> np.ndarray:
-    """A (n, d) float32 or float64 array."""
+def datasets(
+    draw, max_samples: int = 120, max_dim: int = 20, decimal_grids: bool = True
+) -> np.ndarray:
+    """A (n, d) float32 or float64 array.
+
+    Grids make exact distance ties on purpose. Scaled by 1e-3 their values are
+    not binary fractions, so means round, and whether a tie holds can depend on
+    the order a mean was summed in; `decimal_grids=False` scales grids by
+    powers of two instead, which keeps every mean of small sets exact.
+    """
     n = draw(st.integers(1, max_samples))
     d = draw(st.integers(1, max_dim))
     dtype = draw(st.sampled_from([np.float32, np.float64]))
@@ -27,6 +35,8 @@ def datasets(draw, max_samples: int = 120, max_dim: int = 20) -> np.ndarray:
         X = rng.uniform(-10, 10, size=(n, d))
     else:
         X = rng.integers(-4, 5, size=(n, d)).astype(np.float64)
+        if not decimal_grids:
+            scale = {1e-3: 2.0**-10, 1.0: 1.0, 1e3: 2.0**10}[scale]
     return np.ascontiguousarray(X * scale, dtype=dtype)
 
 
