@@ -55,6 +55,11 @@ def estimate_bandwidth(
     rng = _random_state(random_state)
     if n_samples is not None:
         array = np.ascontiguousarray(array[rng.permutation(array.shape[0])[:n_samples]])
+    return _estimate_bandwidth(array, quantile, n_jobs)
+
+
+def _estimate_bandwidth(array: np.ndarray, quantile: float, n_jobs: int | None) -> np.float64:
+    """``estimate_bandwidth`` of an already validated array, all samples."""
     return np.float64(_core.estimate_bandwidth(array, float(quantile), n_jobs))
 
 
@@ -68,7 +73,13 @@ def get_bin_seeds(X: Any, bin_size: float, min_bin_freq: int = 1) -> Any:
     """
     if bin_size == 0:
         return X
-    array = check_array(X, "get_bin_seeds")
+    seeds = _bin_seeds(check_array(X, "get_bin_seeds"), bin_size, min_bin_freq)
+    return X if seeds is None else seeds
+
+
+def _bin_seeds(array: np.ndarray, bin_size: Any, min_bin_freq: int) -> np.ndarray | None:
+    """Bin seeds of an already validated array; None, with scikit-learn's warning,
+    when every sample has a cell of its own (the samples are then the seeds)."""
     # NumPy divides a float32 row by a Python float in float32, by a float64 scalar in float64.
     single = array.dtype == np.float32 and np.result_type(np.float32, bin_size) == np.float32
     least = max(math.ceil(min_bin_freq), 0)
@@ -76,9 +87,9 @@ def get_bin_seeds(X: Any, bin_size: float, min_bin_freq: int = 1) -> Any:
     if len(bins) == len(array):
         warnings.warn(
             f"Binning data failed with provided bin_size={bin_size:f}, using data points as seeds.",
-            stacklevel=2,
+            stacklevel=3,
         )
-        return X
+        return None
     return bins * bin_size
 
 
@@ -179,7 +190,7 @@ class MeanShift:
         array = check_array(X, "MeanShift")
         bandwidth = self.bandwidth
         if bandwidth is None:
-            bandwidth = estimate_bandwidth(array, n_jobs=self.n_jobs)
+            bandwidth = _estimate_bandwidth(array, 0.3, self.n_jobs)
         seeds = None  # every sample
         if self.seeds is not None:
             seeds = check_array(self.seeds, "NearestNeighbors").astype(np.float64, copy=False)
@@ -188,9 +199,9 @@ class MeanShift:
                     f"X has {seeds.shape[1]} features, but NearestNeighbors is expecting "
                     f"{array.shape[1]} features as input."
                 )
-        elif self.bin_seeding:
-            binned = get_bin_seeds(array, bandwidth, self.min_bin_freq)
-            if binned is not array:
+        elif self.bin_seeding and bandwidth != 0:
+            binned = _bin_seeds(array, bandwidth, self.min_bin_freq)
+            if binned is not None:
                 seeds = np.ascontiguousarray(binned, dtype=np.float64).reshape(-1, array.shape[1])
         centers, labels, n_iter = _core.mean_shift(
             array, seeds, float(bandwidth), int(self.max_iter), bool(self.cluster_all), self.n_jobs
