@@ -9,14 +9,19 @@
 //! accepting whole nodes on `upper_bound <= r2` therefore never changes which
 //! points are inside a ball: membership is exactly the per-point test.
 //!
-//! Points are visited in tree order whatever the query, so two queries that
-//! find the same set visit it in the same order and sum it to the same bits.
-//! (kiddo is not used here: its radius queries allocate a result vector per
-//! call and compute distances in the storage type, `f32` for float32 data.)
+//! Every node also carries the count and coordinate sums of its points, so a
+//! ball sum adds a node wholly inside the ball in O(dim) and opens only the
+//! nodes its sphere cuts. Which nodes a set is made of depends on the query,
+//! but the sums are exact or compensated (see `summation`), so a mean depends
+//! on the set alone, not on how it was assembled.
+//!
+//! (kiddo is not used here: it does not expose its nodes, its radius queries
+//! allocate a result vector per call and it computes distances in the storage
+//! type, `f32` for float32 data.)
 
-use crate::error::{try_filled, Result};
-use crate::points::{squared_distance, Coord, Points};
-use crate::summation::CoordinateSums;
+use crate::error::{try_filled, Error, Result};
+use crate::points::{squared_distance, squared_distances, Coord, Points};
+use crate::summation::{CoordinateSums, Subtotal, Summation};
 
 const LEAF_SIZE: usize = 16;
 
@@ -34,6 +39,9 @@ pub struct BallSearch<'a, T> {
     nodes: Vec<Node>,
     /// Per node: `dim` lower bounds, then `dim` upper bounds.
     bounds: Vec<f64>,
+    /// Per node: `dim` coordinate sums, then `dim` error terms.
+    totals: Vec<f64>,
+    summation: Summation,
 }
 
 impl<'a, T: Coord> BallSearch<'a, T> {
@@ -45,26 +53,39 @@ impl<'a, T: Coord> BallSearch<'a, T> {
             *slot = i as u32;
         }
         let max_nodes = 2 * n.div_ceil(LEAF_SIZE).next_power_of_two();
+        let out_of_memory = |bytes: usize| Error::OutOfMemory { bytes };
+        let mut nodes = Vec::new();
+        nodes
+            .try_reserve_exact(max_nodes)
+            .map_err(|_| out_of_memory(max_nodes * std::mem::size_of::<Node>()))?;
+        let mut bounds = Vec::new();
+        bounds
+            .try_reserve_exact(max_nodes * 2 * dim)
+            .map_err(|_| out_of_memory(max_nodes * 16 * dim))?;
+        let summation = Summation::for_values(points.as_slice().iter().map(|x| x.to_f64()));
         let mut tree = BallSearch {
             points,
             order,
-            nodes: Vec::new(),
-            bounds: Vec::new(),
+            nodes,
+            bounds,
+            totals: Vec::new(),
+            summation,
         };
-        tree.nodes
-            .try_reserve(max_nodes)
-            .map_err(|_| crate::error::Error::OutOfMemory {
-                bytes: max_nodes * 12,
-            })?;
-        tree.bounds.try_reserve(max_nodes * 2 * dim).map_err(|_| {
-            crate::error::Error::OutOfMemory {
-                bytes: max_nodes * 16 * dim,
-            }
-        })?;
         if n > 0 {
             tree.build();
         }
+        tree.totals = try_filled(tree.nodes.len() * 2 * dim, 0.0)?;
+        tree.add_up_nodes();
         Ok(tree)
+    }
+
+    pub fn summation(&self) -> Summation {
+        self.summation
+    }
+
+    /// An empty accumulator for this tree's ball sums.
+    pub fn new_sums(&self) -> CoordinateSums {
+        CoordinateSums::new(self.points.dim(), self.summation)
     }
 
     pub fn points(&self) -> Points<'a, T> {
@@ -108,6 +129,46 @@ impl<'a, T: Coord> BallSearch<'a, T> {
             self.push_node(mid, end);
             pending.push(left + 1);
             pending.push(left);
+        }
+    }
+
+    /// Fills every node's totals, children before parents (a child's index is
+    /// always above its parent's).
+    fn add_up_nodes(&mut self) {
+        let dim = self.points.dim();
+        let mut sums = self.new_sums();
+        for id in (0..self.nodes.len()).rev() {
+            sums.clear();
+            let node = self.nodes[id];
+            if node.left == 0 {
+                for &i in &self.order[node.start as usize..node.end as usize] {
+                    sums.add(self.points.row(i as usize));
+                }
+            } else {
+                let left = node.left as usize;
+                sums.add_subtotal(self.subtotal(left));
+                sums.add_subtotal(self.subtotal(left + 1));
+            }
+            let total = sums.subtotal();
+            let slot = &mut self.totals[id * 2 * dim..(id + 1) * 2 * dim];
+            slot[..dim].copy_from_slice(total.sums);
+            slot[dim..].copy_from_slice(total.errors);
+        }
+    }
+
+    /// A node's count and sums; its points are all copies of one exactly when
+    /// its bounding box is a single point.
+    #[inline(always)]
+    fn subtotal(&self, id: usize) -> Subtotal<'_> {
+        let dim = self.points.dim();
+        let node = self.nodes[id];
+        let (lo, hi) = self.bounds[id * 2 * dim..(id + 1) * 2 * dim].split_at(dim);
+        let (sums, errors) = self.totals[id * 2 * dim..(id + 1) * 2 * dim].split_at(dim);
+        Subtotal {
+            count: (node.end - node.start) as usize,
+            sums,
+            errors,
+            copies_of: (lo == hi).then_some(lo),
         }
     }
 
@@ -188,10 +249,42 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         }
     }
 
-    /// Adds every point within the closed ball to `sums`.
+    /// Adds every point within the closed ball to `sums` (made by
+    /// [`Self::new_sums`]).
     #[inline]
     pub fn ball_sum(&self, q: &[f64], r2: f64, sums: &mut CoordinateSums) {
-        self.for_each_within(q, r2, |i| sums.add(self.points.row(i)));
+        if !self.nodes.is_empty() {
+            self.sum_within(0, q, r2, sums);
+        }
+    }
+
+    fn sum_within(&self, id: usize, q: &[f64], r2: f64, sums: &mut CoordinateSums) {
+        let (near, far) = self.node_bounds(id, q);
+        if near > r2 {
+            return;
+        }
+        let node = self.nodes[id];
+        if far <= r2 {
+            sums.add_subtotal(self.subtotal(id));
+        } else if node.left == 0 {
+            let members = &self.order[node.start as usize..node.end as usize];
+            let mut rows = [self.points.row(0); LEAF_SIZE];
+            for (row, &i) in rows.iter_mut().zip(members) {
+                *row = self.points.row(i as usize);
+            }
+            let rows = &rows[..members.len()];
+            let mut distances = [0.0; LEAF_SIZE];
+            squared_distances(q, rows, &mut distances[..rows.len()]);
+            for (row, &d) in rows.iter().zip(&distances) {
+                if d <= r2 {
+                    sums.add(row);
+                }
+            }
+        } else {
+            let left = node.left as usize;
+            self.sum_within(left, q, r2, sums);
+            self.sum_within(left + 1, q, r2, sums);
+        }
     }
 }
 
@@ -269,7 +362,7 @@ mod tests {
     fn ball_sum_counts_and_sums() {
         let data = [0.0f64, 0.0, 1.0, 0.0, 0.0, 1.0, 5.0, 5.0];
         let t = BallSearch::new(Points::new(&data, 2).unwrap()).unwrap();
-        let mut sums = CoordinateSums::new(2);
+        let mut sums = t.new_sums();
         t.ball_sum(&[0.0, 0.0], 1.0, &mut sums);
         assert_eq!(sums.count(), 3);
         assert_eq!(

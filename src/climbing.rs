@@ -2,10 +2,15 @@
 
 use rayon::prelude::*;
 
+use std::collections::HashMap;
+use std::hash::Hasher;
+
 use crate::ball_search::BallSearch;
 use crate::error::{try_filled, Result};
+use crate::exact_keys::ExactKeys;
 use crate::parallel::{StopCheck, Workers};
 use crate::points::{Coord, Points};
+use crate::step_cache::StepCache;
 use crate::summation::CoordinateSums;
 
 /// How one seed's climb ended.
@@ -32,7 +37,7 @@ pub struct Climbs<T> {
 }
 
 /// Climbs every seed; seeds are independent, so the result does not depend on
-/// the number of threads.
+/// the number of threads. Seeds at exactly the same position climb once.
 pub fn climb_all<T: Coord>(
     tree: &BallSearch<T>,
     seeds: Seeds,
@@ -47,9 +52,14 @@ pub fn climb_all<T: Coord>(
         Seeds::EveryPoint => points.len(),
         Seeds::Given(s) => s.len(),
     };
+    let firsts = match seeds {
+        Seeds::EveryPoint => first_copies(points)?,
+        Seeds::Given(given) => first_copies(given)?,
+    };
     let mut centers = try_filled(n_seeds * dim, T::from_f64(0.0))?;
     let mut climbs = try_filled(n_seeds, Climb::default())?;
     let kernel = Kernel::new(bandwidth, max_iter);
+    let cache = StepCache::new(dim, n_seeds);
 
     workers.in_chunks(n_seeds, 32, stop, |range| {
         centers[range.start * dim..range.end * dim]
@@ -57,18 +67,44 @@ pub fn climb_all<T: Coord>(
             .zip(climbs[range.clone()].par_iter_mut())
             .enumerate()
             .for_each_init(
-                || Scratch::new(dim),
+                || Scratch::new(tree),
                 |scratch, (k, (center, climb))| {
                     let s = range.start + k;
+                    if firsts[s] as usize != s {
+                        return;
+                    }
                     match seeds {
                         Seeds::EveryPoint => scratch.start_at(points.row(s)),
                         Seeds::Given(given) => scratch.start_at(given.row(s)),
                     }
-                    *climb = kernel.climb(tree, scratch, center);
+                    *climb = kernel.climb(tree, &cache, scratch, center);
                 },
             );
     })?;
+    for (s, &first) in firsts.iter().enumerate() {
+        let first = first as usize;
+        if first != s {
+            climbs[s] = climbs[first];
+            centers.copy_within(first * dim..(first + 1) * dim, s * dim);
+        }
+    }
     Ok(Climbs { centers, climbs })
+}
+
+/// For every row, the first row with the same coordinates (equal values, so
+/// -0.0 and 0.0 meet: they climb alike).
+fn first_copies<C: Coord>(rows: Points<C>) -> Result<Vec<u32>> {
+    let mut firsts = try_filled(rows.len(), 0u32)?;
+    let mut keys = ExactKeys::default();
+    let mut first_of_key = Vec::new();
+    for (s, first) in firsts.iter_mut().enumerate() {
+        let (key, new) = keys.number(rows.row(s).iter().map(|x| x.to_f64()));
+        if new {
+            first_of_key.push(s as u32);
+        }
+        *first = first_of_key[key];
+    }
+    Ok(firsts)
 }
 
 struct Kernel {
@@ -77,19 +113,25 @@ struct Kernel {
     max_iter: u64,
 }
 
-/// Per-thread buffers, so that a climb allocates nothing.
+/// Per-thread buffers, so that a climb allocates nothing once they have grown
+/// to the longest climb.
 struct Scratch {
     position: Vec<f64>,
-    previous: Vec<f64>,
+    next: Vec<f64>,
+    key: Vec<u64>,
     sums: CoordinateSums,
+    path: Path,
 }
 
 impl Scratch {
-    fn new(dim: usize) -> Self {
+    fn new<T: Coord>(tree: &BallSearch<T>) -> Self {
+        let dim = tree.points().dim();
         Scratch {
             position: vec![0.0; dim],
-            previous: vec![0.0; dim],
-            sums: CoordinateSums::new(dim),
+            next: vec![0.0; dim],
+            key: vec![0; dim],
+            sums: tree.new_sums(),
+            path: Path::default(),
         }
     }
 
@@ -110,27 +152,40 @@ impl Kernel {
     }
 
     /// scikit-learn's `_mean_shift_single_seed`, starting from `scratch.position`.
-    fn climb<T: Coord>(&self, tree: &BallSearch<T>, s: &mut Scratch, center: &mut [T]) -> Climb {
+    ///
+    /// The next position is a function of the current one alone, so a climb
+    /// that comes back exactly to a position it held before is in a cycle and
+    /// will run to `max_iter`: it jumps to the end of it instead (integer
+    /// data, pixels for instance, does cycle).
+    fn climb<T: Coord>(
+        &self,
+        tree: &BallSearch<T>,
+        cache: &StepCache,
+        s: &mut Scratch,
+        center: &mut [T],
+    ) -> Climb {
+        s.path.start(&s.position);
         let mut iterations = 0u64;
         let intensity = loop {
-            s.sums.clear();
-            tree.ball_sum(&s.position, self.radius2, &mut s.sums);
-            let count = s.sums.count();
+            let count = self.step(tree, cache, s);
             if count == 0 {
                 break 0;
             }
-            std::mem::swap(&mut s.position, &mut s.previous);
             let mut shift2 = 0.0;
-            for (j, (p, &old)) in s.position.iter_mut().zip(&s.previous).enumerate() {
-                // The mean is rounded to the data's type, as NumPy's mean keeps it.
-                *p = s.sums.mean::<T>(j).to_f64();
-                let step = *p - old;
+            for (&p, &next) in s.position.iter().zip(&s.next) {
+                let step = next - p;
                 shift2 += step * step;
             }
+            std::mem::swap(&mut s.position, &mut s.next);
             if shift2.sqrt() <= self.stop_threshold || iterations == self.max_iter {
                 break count;
             }
             iterations += 1;
+            if let Some(end) = s.path.visit(&s.position, count, self.max_iter) {
+                s.position.copy_from_slice(s.path.position(end));
+                iterations = self.max_iter;
+                break s.path.count(end);
+            }
         };
         for (c, &p) in center.iter_mut().zip(&s.position) {
             *c = T::from_f64(p);
@@ -140,6 +195,92 @@ impl Kernel {
             iterations,
         }
     }
+}
+
+impl Kernel {
+    /// The mean of the ball around `s.position`, into `s.next`; returns the
+    /// ball's size (0 for an empty ball, leaving `s.next` as it was).
+    fn step<T: Coord>(&self, tree: &BallSearch<T>, cache: &StepCache, s: &mut Scratch) -> usize {
+        for (k, &p) in s.key.iter_mut().zip(&s.position) {
+            *k = p.to_bits();
+        }
+        if let Some(count) = cache.get(&s.key, &mut s.next) {
+            return count;
+        }
+        s.sums.clear();
+        tree.ball_sum(&s.position, self.radius2, &mut s.sums);
+        let count = s.sums.count();
+        if count > 0 {
+            for (j, next) in s.next.iter_mut().enumerate() {
+                // The mean is rounded to the data's type, as NumPy's mean keeps it.
+                *next = s.sums.mean::<T>(j).to_f64();
+            }
+            cache.insert(&s.key, &s.next, count);
+        }
+        count
+    }
+}
+
+/// The positions of one climb, `p_0` (the seed) to `p_k`, with the size of
+/// the ball each was the mean of, to spot an exact return.
+#[derive(Default)]
+struct Path {
+    positions: Vec<f64>,
+    counts: Vec<usize>,
+    /// Hash of a position's bits -> its latest step.
+    steps: HashMap<u64, u64>,
+}
+
+impl Path {
+    fn start(&mut self, seed: &[f64]) {
+        self.positions.clear();
+        self.counts.clear();
+        self.steps.clear();
+        self.push(seed, 0);
+    }
+
+    fn push(&mut self, position: &[f64], count: usize) -> Option<u64> {
+        let step = self.counts.len() as u64;
+        self.positions.extend_from_slice(position);
+        self.counts.push(count);
+        self.steps.insert(bits_hash(position), step)
+    }
+
+    /// Records `p_k` (the mean of a ball of `count` points). If it repeats
+    /// `p_a`, the climb cycles with period `k - a` until its last update,
+    /// number `max_iter + 1`: returns the step that update lands on, in
+    /// `a + 1..=k`. (A hash collision only forgoes the jump.)
+    fn visit(&mut self, position: &[f64], count: usize, max_iter: u64) -> Option<u64> {
+        let k = self.counts.len() as u64;
+        let a = self.push(position, count)?;
+        let same = self
+            .position(a)
+            .iter()
+            .zip(position)
+            .all(|(x, y)| x.to_bits() == y.to_bits());
+        if !same {
+            return None;
+        }
+        let period = k - a;
+        Some(a + 1 + (max_iter - a) % period)
+    }
+
+    fn position(&self, step: u64) -> &[f64] {
+        let dim = self.positions.len() / self.counts.len();
+        &self.positions[step as usize * dim..(step as usize + 1) * dim]
+    }
+
+    fn count(&self, step: u64) -> usize {
+        self.counts[step as usize]
+    }
+}
+
+fn bits_hash(position: &[f64]) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for x in position {
+        hasher.write_u64(x.to_bits());
+    }
+    hasher.finish()
 }
 
 #[cfg(test)]

@@ -15,13 +15,14 @@ pub mod ball_search;
 pub mod bandwidth;
 pub mod climbing;
 pub mod error;
-mod exact_keys;
+pub(crate) mod exact_keys;
 pub mod labels;
 pub mod modes;
 pub mod nearest;
 pub mod parallel;
 pub mod points;
 pub mod seeding;
+mod step_cache;
 pub mod summation;
 #[doc(hidden)]
 pub mod testing;

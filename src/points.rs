@@ -111,6 +111,20 @@ pub fn squared_distance<T: Coord>(q: &[f64], p: &[T]) -> f64 {
     sum
 }
 
+/// [`squared_distance`] from `q` to each of `rows`, into `out`: the same
+/// operations in the same order for each row, bit for bit, with the rows
+/// interleaved so that their sums do not wait on one another.
+#[inline(always)]
+pub fn squared_distances<T: Coord>(q: &[f64], rows: &[&[T]], out: &mut [f64]) {
+    out.fill(0.0);
+    for (j, &a) in q.iter().enumerate() {
+        for (sum, row) in out.iter_mut().zip(rows) {
+            let diff = a - row[j].to_f64();
+            *sum += diff * diff;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +141,18 @@ mod tests {
     fn rejects_ragged_and_zero_width() {
         assert!(Points::new(&[1.0f64, 2.0, 3.0], 2).is_err());
         assert!(Points::new(&[1.0f64], 0).is_err());
+    }
+
+    #[test]
+    fn interleaved_distances_match_one_by_one() {
+        let data: Vec<f64> = (0..70).map(|i| (i as f64 * 0.37).sin() * 1e3).collect();
+        let rows: Vec<&[f64]> = data.chunks(7).collect();
+        let q: Vec<f64> = (0..7).map(|j| j as f64 * 0.1).collect();
+        let mut out = vec![f64::NAN; rows.len()];
+        squared_distances(&q, &rows, &mut out);
+        for (row, d) in rows.iter().zip(&out) {
+            assert_eq!(d.to_bits(), squared_distance(&q, row).to_bits());
+        }
     }
 
     #[test]

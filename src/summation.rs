@@ -16,7 +16,72 @@
 
 use crate::points::Coord;
 
+/// How coordinate sums are accumulated for one dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Summation {
+    /// Every value is a multiple of one power of two and no sum of them can
+    /// outgrow the 53-bit significand (integer pixels, dyadic grids): plain
+    /// addition is exact, hence order-free, and needs no error terms.
+    Exact,
+    /// TwoSum compensation for everything else.
+    Compensated,
+}
+
+impl Summation {
+    /// The cheapest summation that is order-free for any subset of `values`
+    /// (all finite). A sum of `n` values, each a multiple of `2^low` and below
+    /// `2^(high+1)` in magnitude, is a multiple of `2^low` below
+    /// `n * 2^(high+1)`: exact if that span fits in 53 bits.
+    pub fn for_values(values: impl Iterator<Item = f64>) -> Summation {
+        let (mut n, mut low, mut high) = (0u64, i32::MAX, i32::MIN);
+        for x in values {
+            n += 1;
+            if x == 0.0 {
+                continue;
+            }
+            let (lowest_bit, highest_bit) = bit_exponents(x);
+            low = low.min(lowest_bit);
+            high = high.max(highest_bit);
+        }
+        if low == i32::MAX {
+            return Summation::Exact;
+        }
+        let count_bits = 64 - n.saturating_sub(1).leading_zeros() as i32;
+        if count_bits + high + 1 - low <= 53 {
+            Summation::Exact
+        } else {
+            Summation::Compensated
+        }
+    }
+}
+
+/// The exponents of the lowest and highest set bits of a finite, nonzero `x`.
+fn bit_exponents(x: f64) -> (i32, i32) {
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1u64 << 52) - 1);
+    let (significand, exponent) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1u64 << 52), biased - 1075)
+    };
+    let lowest = exponent + significand.trailing_zeros() as i32;
+    let highest = exponent + 63 - significand.leading_zeros() as i32;
+    (lowest, highest)
+}
+
+/// The coordinate sums of a group of points, precomputed (a tree node's).
+#[derive(Debug, Clone, Copy)]
+pub struct Subtotal<'a> {
+    pub count: usize,
+    pub sums: &'a [f64],
+    pub errors: &'a [f64],
+    /// The point every member is a copy of, if they all coincide.
+    pub copies_of: Option<&'a [f64]>,
+}
+
 pub struct CoordinateSums {
+    summation: Summation,
     sums: Vec<f64>,
     errors: Vec<f64>,
     count: usize,
@@ -26,8 +91,9 @@ pub struct CoordinateSums {
 }
 
 impl CoordinateSums {
-    pub fn new(dim: usize) -> Self {
+    pub fn new(dim: usize, summation: Summation) -> Self {
         CoordinateSums {
+            summation,
             sums: vec![0.0; dim],
             errors: vec![0.0; dim],
             count: 0,
@@ -47,6 +113,16 @@ impl CoordinateSums {
         self.count
     }
 
+    /// The sums so far, as a subtotal another accumulator can add.
+    pub fn subtotal(&self) -> Subtotal<'_> {
+        Subtotal {
+            count: self.count,
+            sums: &self.sums,
+            errors: &self.errors,
+            copies_of: (self.copies && self.count > 0).then_some(self.first.as_slice()),
+        }
+    }
+
     #[inline(always)]
     pub fn add<T: Coord>(&mut self, point: &[T]) {
         if self.count == 0 {
@@ -58,12 +134,49 @@ impl CoordinateSums {
             self.copies = self.first.iter().zip(point).all(|(&f, &x)| f == x.to_f64());
         }
         self.count += 1;
-        for ((s, e), &x) in self.sums.iter_mut().zip(self.errors.iter_mut()).zip(point) {
-            let x = x.to_f64();
-            let t = *s + x;
-            let z = t - *s;
-            *e += (*s - (t - z)) + (x - z);
-            *s = t;
+        match self.summation {
+            Summation::Exact => {
+                for (s, &x) in self.sums.iter_mut().zip(point) {
+                    *s += x.to_f64();
+                }
+            }
+            Summation::Compensated => {
+                for ((s, e), &x) in self.sums.iter_mut().zip(self.errors.iter_mut()).zip(point) {
+                    two_sum_into(s, e, x.to_f64(), 0.0);
+                }
+            }
+        }
+    }
+
+    /// Adds a group of points at once: O(dim), whatever its size.
+    #[inline]
+    pub fn add_subtotal(&mut self, group: Subtotal<'_>) {
+        if group.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            match group.copies_of {
+                Some(point) => self.first.copy_from_slice(point),
+                None => self.copies = false,
+            }
+        } else if self.copies {
+            self.copies = group.copies_of == Some(self.first.as_slice());
+        }
+        self.count += group.count;
+        match self.summation {
+            Summation::Exact => {
+                for (s, &x) in self.sums.iter_mut().zip(group.sums) {
+                    *s += x;
+                }
+            }
+            Summation::Compensated => {
+                let terms = group.sums.iter().zip(group.errors);
+                for ((s, e), (&x, &x_error)) in
+                    self.sums.iter_mut().zip(self.errors.iter_mut()).zip(terms)
+                {
+                    two_sum_into(s, e, x, x_error);
+                }
+            }
         }
     }
 
@@ -78,6 +191,16 @@ impl CoordinateSums {
             T::from_f64((self.sums[j] + self.errors[j]) / self.count as f64)
         }
     }
+}
+
+/// Adds `x` (with its own error term `x_error`) to the running sum `s`,
+/// collecting the rounding error of the addition (Knuth's TwoSum) in `e`.
+#[inline(always)]
+fn two_sum_into(s: &mut f64, e: &mut f64, x: f64, x_error: f64) {
+    let t = *s + x;
+    let z = t - *s;
+    *e += ((*s - (t - z)) + (x - z)) + x_error;
+    *s = t;
 }
 
 /// NumPy's pairwise summation of `len` values `at(0..len)`, in the values'
@@ -131,7 +254,7 @@ mod tests {
 
     #[test]
     fn copies_average_as_numpy_does() {
-        let mut sums = CoordinateSums::new(2);
+        let mut sums = CoordinateSums::new(2, Summation::Compensated);
         for _ in 0..3 {
             sums.add(&[0.1, 0.5]);
         }
@@ -175,8 +298,8 @@ mod tests {
     #[test]
     fn order_does_not_change_the_mean() {
         let values = [0.1, 0.7, 1e-3, 0.3, 0.002, 5.5, 0.003, 1.1, 2.2];
-        let mut forward = CoordinateSums::new(1);
-        let mut backward = CoordinateSums::new(1);
+        let mut forward = CoordinateSums::new(1, Summation::Compensated);
+        let mut backward = CoordinateSums::new(1, Summation::Compensated);
         values.iter().for_each(|v| forward.add(&[*v]));
         values.iter().rev().for_each(|v| backward.add(&[*v]));
         let (f, b): (f64, f64) = (forward.mean(0), backward.mean(0));
@@ -191,7 +314,7 @@ mod tests {
 
     #[test]
     fn recovers_what_naive_summation_loses() {
-        let mut sums = CoordinateSums::new(1);
+        let mut sums = CoordinateSums::new(1, Summation::Compensated);
         for v in [1e16, 1.0, -1e16, 1.0] {
             sums.add(&[v]);
         }
