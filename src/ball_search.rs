@@ -1,13 +1,10 @@
 //! Exact closed-ball search: every point `p` with `squared_distance(q, p) <= r2`.
 //!
 //! A KD-tree over an index permutation of the caller's points (the points are
-//! not copied). Its node tests are computed with the same floating-point
-//! operations, in the same order, as [`squared_distance`], and rounding is
-//! monotone, so for every point of a node
-//!   `lower_bound <= squared_distance(q, p) <= upper_bound`
-//! holds exactly, not just up to rounding. Pruning on `lower_bound > r2` and
-//! accepting whole nodes on `upper_bound <= r2` therefore never changes which
-//! points are inside a ball: membership is exactly the per-point test.
+//! not copied). A node is pruned or taken whole only when its distance bounds
+//! prove that every one of its points would fail or pass the per-point test
+//! (see [`SquaredRadius`]), so membership is exactly the per-point test
+//! `squared_distance(q, p) <= r2`, whatever the tree's shape.
 //!
 //! Every node also carries the count and coordinate sums of its points, so a
 //! ball sum adds a node wholly inside the ball in O(dim) and opens only the
@@ -20,10 +17,19 @@
 //! type, `f32` for float32 data.)
 
 use crate::error::{try_filled, Error, Result};
-use crate::points::{squared_distance, squared_distances, Coord, Points};
+use crate::points::{sum_in_lanes, Coord, Points, SquaredRadius};
 use crate::summation::{CoordinateSums, Subtotal, Summation};
 
-const LEAF_SIZE: usize = 16;
+/// Points per leaf: in more dimensions a node's bounds cost more and prune
+/// less, so leaves grow (sizes picked by instruction counts on the
+/// benchmark data).
+fn leaf_size(dim: usize) -> usize {
+    match dim {
+        0..8 => 16,
+        8..32 => 32,
+        _ => 64,
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 struct Node {
@@ -31,14 +37,16 @@ struct Node {
     end: u32,
     /// Index of the left child (the right one follows it); 0 for a leaf.
     left: u32,
+    /// Whether all its points coincide (its box is a single point).
+    copies: bool,
 }
 
 pub struct BallSearch<'a, T> {
     points: Points<'a, T>,
     order: Vec<u32>,
     nodes: Vec<Node>,
-    /// Per node: `dim` lower bounds, then `dim` upper bounds.
-    bounds: Vec<f64>,
+    /// Per node: `dim` pairs of lower and upper bounds.
+    bounds: Vec<[f64; 2]>,
     /// Per node: `dim` coordinate sums, then `dim` error terms.
     totals: Vec<f64>,
     summation: Summation,
@@ -52,7 +60,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         for (i, slot) in order.iter_mut().enumerate() {
             *slot = i as u32;
         }
-        let max_nodes = 2 * n.div_ceil(LEAF_SIZE).next_power_of_two();
+        let max_nodes = 2 * n.div_ceil(leaf_size(dim)).next_power_of_two();
         let out_of_memory = |bytes: usize| Error::OutOfMemory { bytes };
         let mut nodes = Vec::new();
         nodes
@@ -60,7 +68,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
             .map_err(|_| out_of_memory(max_nodes * std::mem::size_of::<Node>()))?;
         let mut bounds = Vec::new();
         bounds
-            .try_reserve_exact(max_nodes * 2 * dim)
+            .try_reserve_exact(max_nodes * dim)
             .map_err(|_| out_of_memory(max_nodes * 16 * dim))?;
         let summation = Summation::for_values(points.as_slice().iter().map(|x| x.to_f64()));
         let mut tree = BallSearch {
@@ -99,13 +107,13 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         while let Some(id) = pending.pop() {
             let Node { start, end, .. } = self.nodes[id];
             let (start, end) = (start as usize, end as usize);
-            if end - start <= LEAF_SIZE {
+            if end - start <= leaf_size(dim) {
                 continue;
             }
-            let b = &self.bounds[id * 2 * dim..(id + 1) * 2 * dim];
+            let b = &self.bounds[id * dim..(id + 1) * dim];
             let (split_dim, spread) =
                 (0..dim)
-                    .map(|j| (j, b[dim + j] - b[j]))
+                    .map(|j| (j, b[j][1] - b[j][0]))
                     .fold(
                         (0, f64::NEG_INFINITY),
                         |best, c| if c.1 > best.1 { c } else { best },
@@ -156,65 +164,63 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         }
     }
 
-    /// A node's count and sums; its points are all copies of one exactly when
-    /// its bounding box is a single point.
+    /// A node's count and sums.
     #[inline(always)]
-    fn subtotal(&self, id: usize) -> Subtotal<'_> {
+    fn subtotal(&self, id: usize) -> Subtotal<'_, T> {
         let dim = self.points.dim();
         let node = self.nodes[id];
-        let (lo, hi) = self.bounds[id * 2 * dim..(id + 1) * 2 * dim].split_at(dim);
         let (sums, errors) = self.totals[id * 2 * dim..(id + 1) * 2 * dim].split_at(dim);
         Subtotal {
             count: (node.end - node.start) as usize,
             sums,
             errors,
-            copies_of: (lo == hi).then_some(lo),
+            copies_of: node
+                .copies
+                .then(|| self.points.row(self.order[node.start as usize] as usize)),
         }
     }
 
     fn push_node(&mut self, start: usize, end: usize) {
         let dim = self.points.dim();
         let base = self.bounds.len();
-        self.bounds.resize(base + 2 * dim, 0.0);
-        let (lo, hi) = self.bounds[base..].split_at_mut(dim);
-        lo.fill(f64::INFINITY);
-        hi.fill(f64::NEG_INFINITY);
+        self.bounds
+            .resize(base + dim, [f64::INFINITY, f64::NEG_INFINITY]);
+        let bounds = &mut self.bounds[base..];
         for &i in &self.order[start..end] {
-            for (j, &x) in self.points.row(i as usize).iter().enumerate() {
+            for (b, &x) in bounds.iter_mut().zip(self.points.row(i as usize)) {
                 let x = x.to_f64();
-                lo[j] = lo[j].min(x);
-                hi[j] = hi[j].max(x);
+                b[0] = b[0].min(x);
+                b[1] = b[1].max(x);
             }
         }
+        let copies = bounds.iter().all(|&[lo, hi]| lo == hi);
         self.nodes.push(Node {
             start: start as u32,
             end: end as u32,
             left: 0,
+            copies,
         });
     }
 
-    /// Lower and upper bounds of `squared_distance(q, p)` over the node's points,
-    /// built from the same per-coordinate operations (see the module docs).
+    /// Bounds on the squared distance from `q` to the node's points: the
+    /// near and far sums of squares over its box, taken in lanes (see
+    /// [`SquaredRadius`] for why their order does not matter). Each term is
+    /// built from the same rounded operations as a point's own term, and
+    /// rounding is monotone, so a point's term is never below its `near` term
+    /// nor above its `far` one.
     #[inline(always)]
     fn node_bounds(&self, id: usize, q: &[f64]) -> (f64, f64) {
         let dim = q.len();
-        let b = &self.bounds[id * 2 * dim..(id + 1) * 2 * dim];
-        let (lo, hi) = b.split_at(dim);
-        let (mut near, mut far) = (0.0f64, 0.0f64);
-        for j in 0..dim {
-            let below = q[j] - lo[j];
-            let above = q[j] - hi[j];
-            let gap = if below < 0.0 {
-                -below
-            } else if above > 0.0 {
-                above
-            } else {
-                0.0
-            };
-            let reach = below.abs().max(above.abs());
-            near += gap * gap;
-            far += reach * reach;
-        }
+        let bounds = &self.bounds[id * dim..(id + 1) * dim];
+        let near = sum_in_lanes(q, bounds, |q, [lo, hi]| {
+            // How far q is below or above the box, or 0 within its span.
+            let gap = (lo - q).max(q - hi).max(0.0);
+            gap * gap
+        });
+        let far = sum_in_lanes(q, bounds, |q, [lo, hi]| {
+            let reach = (q - lo).abs().max((q - hi).abs());
+            reach * reach
+        });
         (near, far)
     }
 
@@ -222,75 +228,74 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     /// in tree order.
     #[inline]
     pub fn for_each_within(&self, q: &[f64], r2: f64, mut visit: impl FnMut(usize)) {
-        if !self.nodes.is_empty() {
-            self.descend(0, q, r2, &mut visit);
-        }
-    }
-
-    fn descend(&self, id: usize, q: &[f64], r2: f64, visit: &mut impl FnMut(usize)) {
-        let (near, far) = self.node_bounds(id, q);
-        if near > r2 {
-            return;
-        }
-        let node = self.nodes[id];
-        let members = &self.order[node.start as usize..node.end as usize];
-        if far <= r2 {
-            members.iter().for_each(|&i| visit(i as usize));
-        } else if node.left == 0 {
-            for &i in members {
-                if squared_distance(q, self.points.row(i as usize)) <= r2 {
-                    visit(i as usize);
+        self.search(
+            q,
+            r2,
+            #[inline(always)]
+            |found| match found {
+                Found::Node(id) => {
+                    let node = self.nodes[id];
+                    (node.start..node.end).for_each(|k| visit(self.order[k as usize] as usize));
                 }
-            }
-        } else {
-            let left = node.left as usize;
-            self.descend(left, q, r2, visit);
-            self.descend(left + 1, q, r2, visit);
-        }
+                Found::Point(i) => visit(i),
+            },
+        );
     }
 
     /// Adds every point within the closed ball to `sums` (made by
     /// [`Self::new_sums`]).
     #[inline]
     pub fn ball_sum(&self, q: &[f64], r2: f64, sums: &mut CoordinateSums) {
+        self.search(
+            q,
+            r2,
+            #[inline(always)]
+            |found| match found {
+                Found::Node(id) => sums.add_subtotal(self.subtotal(id)),
+                Found::Point(i) => sums.add(self.points.row(i)),
+            },
+        );
+    }
+
+    #[inline(always)]
+    fn search(&self, q: &[f64], r2: f64, mut found: impl FnMut(Found)) {
         if !self.nodes.is_empty() {
-            self.sum_within(0, q, r2, sums);
+            self.descend(0, q, &SquaredRadius::new(r2, q.len()), &mut found);
         }
     }
 
-    fn sum_within(&self, id: usize, q: &[f64], r2: f64, sums: &mut CoordinateSums) {
+    fn descend(&self, id: usize, q: &[f64], radius: &SquaredRadius, found: &mut impl FnMut(Found)) {
         let (near, far) = self.node_bounds(id, q);
-        if near > r2 {
+        if radius.surely_excludes(near) {
             return;
         }
         let node = self.nodes[id];
-        if far <= r2 {
-            sums.add_subtotal(self.subtotal(id));
+        if radius.surely_includes(far) {
+            found(Found::Node(id));
         } else if node.left == 0 {
-            let members = &self.order[node.start as usize..node.end as usize];
-            let mut rows = [self.points.row(0); LEAF_SIZE];
-            for (row, &i) in rows.iter_mut().zip(members) {
-                *row = self.points.row(i as usize);
-            }
-            let rows = &rows[..members.len()];
-            let mut distances = [0.0; LEAF_SIZE];
-            squared_distances(q, rows, &mut distances[..rows.len()]);
-            for (row, &d) in rows.iter().zip(&distances) {
-                if d <= r2 {
-                    sums.add(row);
+            for &i in &self.order[node.start as usize..node.end as usize] {
+                if radius.contains(q, self.points.row(i as usize)) {
+                    found(Found::Point(i as usize));
                 }
             }
         } else {
             let left = node.left as usize;
-            self.sum_within(left, q, r2, sums);
-            self.sum_within(left + 1, q, r2, sums);
+            self.descend(left, q, radius, found);
+            self.descend(left + 1, q, radius, found);
         }
     }
+}
+
+/// What a search found inside the ball: a whole node, or one point.
+enum Found {
+    Node(usize),
+    Point(usize),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::points::squared_distance;
     use crate::testing::noise;
 
     fn brute<T: Coord>(p: Points<T>, q: &[f64], r2: f64) -> Vec<usize> {

@@ -111,16 +111,87 @@ pub fn squared_distance<T: Coord>(q: &[f64], p: &[T]) -> f64 {
     sum
 }
 
-/// [`squared_distance`] from `q` to each of `rows`, into `out`: the same
-/// operations in the same order for each row, bit for bit, with the rows
-/// interleaved so that their sums do not wait on one another.
+/// The sum of `term(a[j], b[j])` over `j` in four lanes, lane `j % 4`
+/// taking term `j`, then added up pairwise: four chains run side by side (and
+/// vectorise) instead of waiting on one another.
 #[inline(always)]
-pub fn squared_distances<T: Coord>(q: &[f64], rows: &[&[T]], out: &mut [f64]) {
-    out.fill(0.0);
-    for (j, &a) in q.iter().enumerate() {
-        for (sum, row) in out.iter_mut().zip(rows) {
-            let diff = a - row[j].to_f64();
-            *sum += diff * diff;
+pub fn sum_in_lanes<A: Copy, B: Copy>(a: &[A], b: &[B], term: impl Fn(A, B) -> f64) -> f64 {
+    if a.len() < 4 {
+        // The same sum (lanes of one term each, added in order), sooner.
+        return a.iter().zip(b).fold(0.0, |sum, (&a, &b)| sum + term(a, b));
+    }
+    let mut lanes = [0.0f64; 4];
+    let (mut a4, mut b4) = (a.chunks_exact(4), b.chunks_exact(4));
+    for (a, b) in (&mut a4).zip(&mut b4) {
+        for k in 0..4 {
+            lanes[k] += term(a[k], b[k]);
+        }
+    }
+    for (lane, (&a, &b)) in lanes
+        .iter_mut()
+        .zip(a4.remainder().iter().zip(b4.remainder()))
+    {
+        *lane += term(a, b);
+    }
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+}
+
+/// The squared radius of a closed ball, and how to decide the per-point test
+/// `squared_distance(q, p) <= r2` from faster sums.
+///
+/// A sum of nonnegative floating-point terms lies within a relative
+/// `k * 2^-53` (to first order) of their exact sum, `k` the most additions
+/// any term goes through: `dim - 1` in order, about `dim / 4` in lanes. A lane sum
+/// well inside or well outside `r2` therefore decides the test exactly as the
+/// sequential sum would; only a sum within that sliver of `r2` is recomputed
+/// in order.
+#[derive(Debug, Clone, Copy)]
+pub struct SquaredRadius {
+    r2: f64,
+    /// A sum in another order at or below this: the ordered sum is `<= r2`.
+    inside: f64,
+    /// A finite sum in another order above this: the ordered sum is `> r2`.
+    outside: f64,
+}
+
+impl SquaredRadius {
+    pub fn new(r2: f64, dim: usize) -> Self {
+        // The ordered sum's error bound plus the lane sum's (at most
+        // `dim / 4 + 3` additions deep), doubled, with room for rounding the
+        // products: about `(4 dim + 16) 2^-53`.
+        let slack = (2.0 * dim as f64 + 8.0) * f64::EPSILON;
+        SquaredRadius {
+            r2,
+            inside: r2 * (1.0 - slack),
+            outside: r2 * (1.0 + slack),
+        }
+    }
+
+    /// Whether a lower bound, summed in any order, proves the ordered test fails.
+    #[inline(always)]
+    pub fn surely_excludes(&self, lower: f64) -> bool {
+        lower > self.outside && lower.is_finite()
+    }
+
+    /// Whether an upper bound, summed in any order, proves the ordered test passes.
+    #[inline(always)]
+    pub fn surely_includes(&self, upper: f64) -> bool {
+        upper <= self.inside
+    }
+
+    /// `squared_distance(q, p) <= r2`, exactly.
+    #[inline(always)]
+    pub fn contains<T: Coord>(&self, q: &[f64], p: &[T]) -> bool {
+        let d = sum_in_lanes(q, p, |a, b| {
+            let diff = a - b.to_f64();
+            diff * diff
+        });
+        if self.surely_includes(d) {
+            true
+        } else if self.surely_excludes(d) {
+            false
+        } else {
+            squared_distance(q, p) <= self.r2
         }
     }
 }
@@ -144,15 +215,30 @@ mod tests {
     }
 
     #[test]
-    fn interleaved_distances_match_one_by_one() {
-        let data: Vec<f64> = (0..70).map(|i| (i as f64 * 0.37).sin() * 1e3).collect();
-        let rows: Vec<&[f64]> = data.chunks(7).collect();
-        let q: Vec<f64> = (0..7).map(|j| j as f64 * 0.1).collect();
-        let mut out = vec![f64::NAN; rows.len()];
-        squared_distances(&q, &rows, &mut out);
-        for (row, d) in rows.iter().zip(&out) {
-            assert_eq!(d.to_bits(), squared_distance(&q, row).to_bits());
+    fn radius_decides_exactly_as_the_ordered_sum() {
+        // Points spread around the sphere, many within rounding of it.
+        for dim in [1, 2, 3, 7, 64] {
+            let q: Vec<f64> = (0..dim).map(|j| (j as f64 * 0.7).cos()).collect();
+            for k in 0..2000 {
+                let p: Vec<f64> = (0..dim)
+                    .map(|j| q[j] + ((k * 31 + j * 17) as f64).sin() * 0.3)
+                    .collect();
+                let exact = squared_distance(&q, &p);
+                for r2 in [
+                    exact,
+                    exact * (1.0 + 1e-15),
+                    exact * (1.0 - 1e-15),
+                    exact * 2.0,
+                    exact / 2.0,
+                ] {
+                    let radius = SquaredRadius::new(r2, dim);
+                    assert_eq!(radius.contains(&q, &p), exact <= r2, "dim {dim} k {k}");
+                }
+            }
         }
+        let zero = SquaredRadius::new(0.0, 3);
+        assert!(zero.contains(&[1.0, 2.0, 3.0], &[1.0f64, 2.0, 3.0]));
+        assert!(!zero.contains(&[1.0, 2.0, 0.0], &[1.0f64, 2.0, 1e-150]));
     }
 
     #[test]

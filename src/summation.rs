@@ -72,12 +72,12 @@ fn bit_exponents(x: f64) -> (i32, i32) {
 
 /// The coordinate sums of a group of points, precomputed (a tree node's).
 #[derive(Debug, Clone, Copy)]
-pub struct Subtotal<'a> {
+pub struct Subtotal<'a, T> {
     pub count: usize,
     pub sums: &'a [f64],
     pub errors: &'a [f64],
     /// The point every member is a copy of, if they all coincide.
-    pub copies_of: Option<&'a [f64]>,
+    pub copies_of: Option<&'a [T]>,
 }
 
 pub struct CoordinateSums {
@@ -114,7 +114,7 @@ impl CoordinateSums {
     }
 
     /// The sums so far, as a subtotal another accumulator can add.
-    pub fn subtotal(&self) -> Subtotal<'_> {
+    pub fn subtotal(&self) -> Subtotal<'_, f64> {
         Subtotal {
             count: self.count,
             sums: &self.sums,
@@ -150,17 +150,21 @@ impl CoordinateSums {
 
     /// Adds a group of points at once: O(dim), whatever its size.
     #[inline]
-    pub fn add_subtotal(&mut self, group: Subtotal<'_>) {
+    pub fn add_subtotal<T: Coord>(&mut self, group: Subtotal<'_, T>) {
         if group.count == 0 {
             return;
         }
-        if self.count == 0 {
-            match group.copies_of {
-                Some(point) => self.first.copy_from_slice(point),
-                None => self.copies = false,
+        match group.copies_of {
+            None => self.copies = false,
+            Some(point) if self.count == 0 => {
+                for (f, &x) in self.first.iter_mut().zip(point) {
+                    *f = x.to_f64();
+                }
             }
-        } else if self.copies {
-            self.copies = group.copies_of == Some(self.first.as_slice());
+            Some(point) => {
+                self.copies =
+                    self.copies && self.first.iter().zip(point).all(|(&f, &x)| f == x.to_f64());
+            }
         }
         self.count += group.count;
         match self.summation {
