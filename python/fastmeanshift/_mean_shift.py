@@ -4,35 +4,36 @@ from __future__ import annotations
 
 import math
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
 from . import _core
-from ._validation import NotFittedError, check_array, check_params, feature_names
+from ._estimator_protocol import ClusterEstimator
+from ._feature_names import check_feature_names, feature_names
+from ._validation import (
+    NotFittedError,
+    check_array,
+    check_params,
+    clamped,
+    is_sparse,
+    reject,
+    sklearn_catchable,
+)
 
-_PARAMS = ("bandwidth", "seeds", "bin_seeding", "min_bin_freq", "cluster_all", "n_jobs", "max_iter")
-_DEFAULTS: dict[str, Any] = {
-    "bandwidth": None,
-    "seeds": None,
-    "bin_seeding": False,
-    "min_bin_freq": 1,
-    "cluster_all": True,
-    "n_jobs": None,
-    "max_iter": 300,
-}
+# The core's integer types: u64 iteration counts, i64 n_jobs.
+_U64_MAX = 2**64 - 1
+_I64_MAX = 2**63 - 1
 
 
 def _random_state(seed: Any) -> np.random.RandomState:
     """scikit-learn's ``check_random_state``: the legacy generator, so subsamples match."""
-    if seed is None or seed is np.random:
+    if seed is None:
         return np.random.mtrand._rand
     if isinstance(seed, Integral):
         return np.random.RandomState(int(seed))
-    if isinstance(seed, np.random.RandomState):
-        return seed
-    raise ValueError(f"{seed!r} cannot be used to seed a numpy.random.RandomState instance")
+    return seed  # a RandomState, as validated
 
 
 def estimate_bandwidth(
@@ -50,7 +51,15 @@ def estimate_bandwidth(
     drawn by ``RandomState(random_state).permutation`` exactly as scikit-learn
     draws them.
     """
-    check_params("estimate_bandwidth", quantile=quantile, n_samples=n_samples, n_jobs=n_jobs)
+    if is_sparse(X):
+        raise reject("X", "estimate_bandwidth", "an array-like", X)
+    check_params(
+        "estimate_bandwidth",
+        quantile=quantile,
+        n_samples=n_samples,
+        random_state=random_state,
+        n_jobs=n_jobs,
+    )
     array = check_array(X, "estimate_bandwidth")
     rng = _random_state(random_state)
     if n_samples is not None:
@@ -60,7 +69,12 @@ def estimate_bandwidth(
 
 def _estimate_bandwidth(array: np.ndarray, quantile: float, n_jobs: int | None) -> np.float64:
     """``estimate_bandwidth`` of an already validated array, all samples."""
-    return np.float64(_core.estimate_bandwidth(array, float(quantile), n_jobs))
+    return np.float64(_core.estimate_bandwidth(array, float(quantile), _threads(n_jobs)))
+
+
+def _threads(n_jobs: int | None) -> int | None:
+    """A validated ``n_jobs`` within the core's i64 (every count beyond means "many")."""
+    return None if n_jobs is None else clamped(n_jobs, -_I64_MAX, _I64_MAX)
 
 
 def get_bin_seeds(X: Any, bin_size: float, min_bin_freq: int = 1) -> Any:
@@ -71,18 +85,21 @@ def get_bin_seeds(X: Any, bin_size: float, min_bin_freq: int = 1) -> Any:
     is float32 for a Python float ``bin_size``). Returns ``X`` itself when
     ``bin_size`` is 0, or, with a warning, when every sample has a cell of its own.
     """
+    check_params("get_bin_seeds", bin_size=bin_size)
     if bin_size == 0:
         return X
+    if not isinstance(min_bin_freq, Real) or math.isnan(min_bin_freq):
+        raise reject("min_bin_freq", "get_bin_seeds", "a number", min_bin_freq)
     seeds = _bin_seeds(check_array(X, "get_bin_seeds"), bin_size, min_bin_freq)
     return X if seeds is None else seeds
 
 
-def _bin_seeds(array: np.ndarray, bin_size: Any, min_bin_freq: int) -> np.ndarray | None:
+def _bin_seeds(array: np.ndarray, bin_size: Any, min_bin_freq: float) -> np.ndarray | None:
     """Bin seeds of an already validated array; None, with scikit-learn's warning,
     when every sample has a cell of its own (the samples are then the seeds)."""
     # NumPy divides a float32 row by a Python float in float32, by a float64 scalar in float64.
     single = array.dtype == np.float32 and np.result_type(np.float32, bin_size) == np.float32
-    least = max(math.ceil(min_bin_freq), 0)
+    least = clamped(math.ceil(min(max(min_bin_freq, 0), _U64_MAX)), 0, _U64_MAX)
     bins = _core.bin_seeds(array, float(bin_size), bool(single), least)
     if len(bins) == len(array):
         warnings.warn(
@@ -108,19 +125,20 @@ def mean_shift(
 
     Identical to ``sklearn.cluster.mean_shift``: see :class:`MeanShift`.
     """
-    model = MeanShift(
-        bandwidth=bandwidth,
-        seeds=seeds,
-        bin_seeding=bin_seeding,
-        min_bin_freq=min_bin_freq,
-        cluster_all=cluster_all,
-        max_iter=max_iter,
-        n_jobs=n_jobs,
-    ).fit(X)
+    params: dict[str, Any] = {
+        "bandwidth": bandwidth,
+        "bin_seeding": bin_seeding,
+        "min_bin_freq": min_bin_freq,
+        "cluster_all": cluster_all,
+        "max_iter": max_iter,
+        "n_jobs": n_jobs,
+    }
+    check_params("mean_shift", **params)
+    model = MeanShift(seeds=seeds, **params).fit(X)
     return model.cluster_centers_, model.labels_
 
 
-class MeanShift:
+class MeanShift(ClusterEstimator):
     """Mean shift clustering using a flat kernel, as ``sklearn.cluster.MeanShift``.
 
     Same parameters, same fitted attributes (``cluster_centers_``, ``labels_``,
@@ -148,33 +166,6 @@ class MeanShift:
         self.n_jobs = n_jobs
         self.max_iter = max_iter
 
-    @classmethod
-    def _get_param_names(cls) -> list[str]:
-        return sorted(_PARAMS)
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._get_param_names()}
-
-    def set_params(self, **params: Any) -> MeanShift:
-        for name, value in params.items():
-            if name not in _PARAMS:
-                raise ValueError(
-                    f"Invalid parameter {name!r} for estimator {self!r}. "
-                    f"Valid parameters are: {self._get_param_names()!r}."
-                )
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        changed = []
-        for name in _PARAMS:
-            value = getattr(self, name)
-            default = _DEFAULTS[name]
-            if value is default or (not isinstance(value, np.ndarray) and value == default):
-                continue
-            changed.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(changed)})"
-
     def fit(self, X: Any, y: Any = None) -> MeanShift:
         """Cluster ``X``; sets ``cluster_centers_``, ``labels_`` and ``n_iter_``."""
         check_params(
@@ -188,9 +179,10 @@ class MeanShift:
         )
         names = feature_names(X)
         array = check_array(X, "MeanShift")
+        threads = _threads(self.n_jobs)
         bandwidth = self.bandwidth
         if bandwidth is None:
-            bandwidth = _estimate_bandwidth(array, 0.3, self.n_jobs)
+            bandwidth = _estimate_bandwidth(array, 0.3, threads)
         seeds = None  # every sample
         if self.seeds is not None:
             seeds = check_array(self.seeds, "NearestNeighbors").astype(np.float64, copy=False)
@@ -203,8 +195,9 @@ class MeanShift:
             binned = _bin_seeds(array, bandwidth, self.min_bin_freq)
             if binned is not None:
                 seeds = np.ascontiguousarray(binned, dtype=np.float64).reshape(-1, array.shape[1])
+        max_iter = clamped(self.max_iter, 0, _U64_MAX)
         centers, labels, n_iter = _core.mean_shift(
-            array, seeds, float(bandwidth), int(self.max_iter), bool(self.cluster_all), self.n_jobs
+            array, seeds, float(bandwidth), max_iter, bool(self.cluster_all), threads
         )
         self.cluster_centers_ = centers
         self.labels_ = labels
@@ -219,10 +212,12 @@ class MeanShift:
     def predict(self, X: Any) -> np.ndarray:
         """Index of the nearest cluster centre for each sample of ``X``."""
         if not hasattr(self, "cluster_centers_"):
-            raise NotFittedError(
+            raise sklearn_catchable(
+                NotFittedError,
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
-                "appropriate arguments before using this estimator."
+                "appropriate arguments before using this estimator.",
             )
+        check_feature_names(self, X)
         array = check_array(X, type(self).__name__)
         if array.shape[1] != self.n_features_in_:
             raise ValueError(
@@ -230,7 +225,7 @@ class MeanShift:
                 f"{self.n_features_in_} features as input."
             )
         centers = np.ascontiguousarray(self.cluster_centers_, dtype=np.float64)
-        return _core.predict(array, centers, self.n_jobs)
+        return _core.predict(array, centers, _threads(self.n_jobs))
 
     def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
         """Cluster ``X`` and return its labels."""
