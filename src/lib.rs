@@ -89,6 +89,7 @@ pub fn mean_shift<T: Coord>(
     }
     let tree = ball_search::BallSearch::new(points)?;
     let climbed = climbing::climb_all(&tree, seeds, bandwidth, max_iter, workers, stop)?;
+    reject_overflowed_means(&climbed, points.dim())?;
     let n_iter = climbed
         .climbs
         .iter()
@@ -114,6 +115,21 @@ pub fn mean_shift<T: Coord>(
         n_iter,
     })
 }
+
+/// Means of coordinates near the float64 limit can overflow (scikit-learn then
+/// fails too); infinite centres have no order or distances to go on with.
+fn reject_overflowed_means<T: Coord>(climbed: &climbing::Climbs<T>, dim: usize) -> Result<()> {
+    let kept = climbed.climbs.iter().zip(climbed.centers.chunks_exact(dim));
+    for (climb, centre) in kept {
+        if climb.intensity > 0 && centre.iter().any(|x| !x.to_f64().is_finite()) {
+            return Err(Error::MeanOverflow);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod fuzzing;
 
 #[cfg(test)]
 mod tests {

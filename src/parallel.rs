@@ -14,6 +14,10 @@ pub fn never_stop() -> bool {
     false
 }
 
+/// No call starts more threads than this, whatever `n_jobs` asks: results do
+/// not depend on the count, and every thread costs a stack.
+const MAX_THREADS: i64 = 256;
+
 /// Threads for scikit-learn's `n_jobs`: `None` is 1, `k > 0` is `k`, `-1` all
 /// cores, `-2` all but one, and so on (joblib's rule); `0` is an error.
 pub fn thread_count(n_jobs: Option<i64>) -> Result<usize> {
@@ -23,8 +27,8 @@ pub fn thread_count(n_jobs: Option<i64>) -> Result<usize> {
         Some(0) => Err(Error::InvalidInput(
             "n_jobs == 0 in Parallel has no meaning".into(),
         )),
-        Some(k) if k > 0 => Ok(k as usize),
-        Some(k) => Ok((cores + 1 + k).max(1) as usize),
+        Some(k) if k > 0 => Ok(k.min(MAX_THREADS) as usize),
+        Some(k) => Ok((cores + 1).saturating_add(k).clamp(1, MAX_THREADS) as usize),
     }
 }
 
@@ -85,6 +89,8 @@ mod tests {
         assert_eq!(thread_count(Some(-1)).unwrap(), cores);
         assert_eq!(thread_count(Some(-2)).unwrap(), (cores - 1).max(1));
         assert_eq!(thread_count(Some(-1000)).unwrap(), 1);
+        assert_eq!(thread_count(Some(i64::MAX)).unwrap(), MAX_THREADS as usize);
+        assert_eq!(thread_count(Some(i64::MIN)).unwrap(), 1);
         assert!(thread_count(Some(0)).is_err());
     }
 

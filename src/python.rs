@@ -40,9 +40,10 @@ impl SignalCheck {
                 .unwrap_or_else(|| PyKeyboardInterrupt::new_err("interrupted")),
             Error::OutOfMemory { .. } => PyMemoryError::new_err(err.to_string()),
             Error::ThreadPool(_) => PyRuntimeError::new_err(err.to_string()),
-            Error::InvalidInput(_) | Error::NoSeeds | Error::NoPointWithinBandwidth { .. } => {
-                PyValueError::new_err(err.to_string())
-            }
+            Error::InvalidInput(_)
+            | Error::NoSeeds
+            | Error::NoPointWithinBandwidth { .. }
+            | Error::MeanOverflow => PyValueError::new_err(err.to_string()),
         }
     }
 
@@ -209,6 +210,11 @@ fn predict<'py>(
     let c = points(&centers)?;
     if c.is_empty() {
         return Err(PyValueError::new_err("no cluster centers to predict with"));
+    }
+    if c.as_slice().iter().any(|x| !x.is_finite()) {
+        return Err(PyValueError::new_err(
+            "cluster_centers_ contains NaN or infinity",
+        ));
     }
     let labels = with_points!(x, |p| SignalCheck::default().run(py, n_jobs, |w, stop| {
         crate::labels::assign_labels(p, c, Orphans::Cluster, w, stop)
