@@ -185,7 +185,9 @@ class MeanShift(ClusterEstimator):
             bandwidth = _estimate_bandwidth(array, 0.3, threads)
         seeds = None  # every sample
         if self.seeds is not None:
-            seeds = check_array(self.seeds, "NearestNeighbors").astype(np.float64, copy=False)
+            # No seeds at all is the core's error, clearer than a minimum of samples.
+            seeds = check_array(self.seeds, "NearestNeighbors", min_samples=0)
+            seeds = seeds.astype(np.float64, copy=False)
             if seeds.shape[1] != array.shape[1]:
                 raise ValueError(
                     f"X has {seeds.shape[1]} features, but NearestNeighbors is expecting "

@@ -55,7 +55,7 @@ def _joint_class(ours: type[_Error], theirs: type[Exception]) -> type[_Error]:
     return type(ours.__name__, (ours, theirs), {**namespace, "__reduce__": reduce})
 
 
-def check_array(X: Any, owner: str) -> np.ndarray:
+def check_array(X: Any, owner: str, *, min_samples: int = 1) -> np.ndarray:
     """``X`` as a C-contiguous float32 or float64 matrix of finite values.
 
     float32 stays float32; every other numeric type becomes float64. The
@@ -88,7 +88,7 @@ def check_array(X: Any, owner: str) -> np.ndarray:
             f"Found array with dim {array.ndim}, while dim <= 2 is required by {owner}."
         )
     n_samples, n_features = array.shape
-    if n_samples < 1:
+    if n_samples < min_samples:
         raise ValueError(
             f"Found array with 0 sample(s) (shape={array.shape}) while a minimum of 1 is "
             f"required by {owner}."
