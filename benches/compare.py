@@ -31,6 +31,7 @@ import os
 import platform
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import sklearn  # type: ignore[import-untyped]
@@ -112,24 +113,19 @@ def case_cells(case: Case, X: NDArray[np.float64], timings: Timings) -> list[str
 
 def thread_speedup(case: Case, X: NDArray[np.float64], repeats: int) -> list[str]:
     """fastmeanshift alone, n_jobs=1 against n_jobs=2."""
-    if case.task == "estimate_bandwidth":
-        runs = {
-            jobs: (lambda jobs=jobs: fastmeanshift.estimate_bandwidth(X, n_jobs=jobs))
-            for jobs in (1, 2)
-        }
-    else:
-        bandwidth = case_bandwidth(case, X)
-        runs = {
-            jobs: (
-                lambda jobs=jobs: fastmeanshift.MeanShift(
-                    bandwidth=bandwidth, bin_seeding=case.bin_seeding, n_jobs=jobs
-                ).fit(X)
-            )
-            for jobs in (1, 2)
-        }
-    medians = interleaved_medians(runs, repeats, [2])
-    (one_s, one), (two_s, two) = medians[1], medians[2]
-    if case.task == "estimate_bandwidth":
+    bandwidth = None if case.task == "estimate_bandwidth" else case_bandwidth(case, X)
+
+    def run(jobs: int) -> Any:
+        if bandwidth is None:
+            return fastmeanshift.estimate_bandwidth(X, n_jobs=jobs)
+        return fastmeanshift.MeanShift(
+            bandwidth=bandwidth, bin_seeding=case.bin_seeding, n_jobs=jobs
+        ).fit(X)
+
+    runs = {"1": lambda: run(1), "2": lambda: run(2)}
+    medians = interleaved_medians(runs, repeats, list(runs))
+    (one_s, one), (two_s, two) = medians["1"], medians["2"]
+    if bandwidth is None:
         verdict = "identical" if one == two else "DIFFERENT: result depends on n_jobs"
     else:
         verdict = compare_thread_counts(one, two)
@@ -255,10 +251,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             different += cells[-1].startswith("NO")
             table.print_row(cells)
 
-    print("\nPeak RSS growth of one fastmeanshift fit (n_jobs=-1), large inputs, fresh process:\n")
-    table = MarkdownTable(("case", "input MiB", "peak growth MiB", "growth / input", "target"))
-    for case in selected:
-        if case.name in inputs and case.large_input:
+    large = [case for case in selected if case.name in inputs and case.large_input]
+    if large:
+        print("\nPeak RSS growth of one fastmeanshift fit (n_jobs=-1), fresh process:\n")
+        table = MarkdownTable(("case", "input MiB", "peak growth MiB", "growth / input", "target"))
+        for case in large:
             table.print_row(peak_memory_cells(case, args.quick))
 
     if args.sweep:
