@@ -32,7 +32,7 @@ mod python;
 pub use climbing::Seeds;
 pub use error::{Error, Result};
 pub use labels::Orphans;
-pub use parallel::{StopCheck, Workers};
+pub use parallel::{Progress, StopCheck, Workers};
 pub use points::{Coord, Points};
 
 /// The parameters of one fit, as scikit-learn names them.
@@ -102,12 +102,18 @@ pub fn mean_shift<T: Coord>(
     } else {
         Orphans::Drop { bandwidth }
     };
+    // Progress counts climbed seeds: labelling, short and counted in points,
+    // keeps reporting every seed climbed.
+    let seeds_climbed = Progress {
+        done: climbed.climbs.len(),
+        total: climbed.climbs.len(),
+    };
     let labels = labels::assign_labels(
         points,
         Points::new(&centers, points.dim())?,
         orphans,
         workers,
-        stop,
+        &|_| stop(seeds_climbed),
     )?;
     Ok(Clustering {
         centers,

@@ -1,16 +1,25 @@
 //! A thread pool sized from scikit-learn's `n_jobs` for one call, and the
-//! chunked loop that lets the caller stop long work between chunks.
+//! chunked loop that lets the caller follow and stop long work between chunks.
 
 use std::ops::Range;
 
 use crate::error::{Error, Result};
 
-/// Polled on the calling thread between chunks of parallel work; returning
-/// `true` abandons the computation with [`Error::Interrupted`].
-pub type StopCheck<'a> = &'a (dyn Fn() -> bool + 'a);
+/// How far a chunked loop has got: `done` of its `total` items are finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+}
+
+/// Polled on the calling thread between chunks of parallel work, with the
+/// progress so far, so the caller can report it without the workers ever
+/// touching shared state; returning `true` abandons the computation with
+/// [`Error::Interrupted`].
+pub type StopCheck<'a> = &'a (dyn Fn(Progress) -> bool + 'a);
 
 /// Never asks to stop.
-pub fn never_stop() -> bool {
+pub fn never_stop(_: Progress) -> bool {
     false
 }
 
@@ -54,7 +63,8 @@ impl Workers {
 
     /// Runs `job` on consecutive ranges of `0..len`, each range inside the
     /// pool (the job parallelises within it), checking `stop` on the calling
-    /// thread after each. A range holds `per_thread` items for every thread.
+    /// thread after each with the items done so far. A range holds
+    /// `per_thread` items for every thread.
     pub fn in_chunks(
         &self,
         len: usize,
@@ -67,7 +77,10 @@ impl Workers {
         while start < len {
             let end = start.saturating_add(step).min(len);
             self.pool.install(|| job(start..end));
-            if stop() {
+            if stop(Progress {
+                done: end,
+                total: len,
+            }) {
                 return Err(Error::Interrupted);
             }
             start = end;
@@ -110,10 +123,31 @@ mod tests {
     fn stop_check_interrupts() {
         let workers = Workers::new(1).unwrap();
         let chunks = AtomicUsize::new(0);
-        let result = workers.in_chunks(100, 10, &|| true, |_| {
+        let result = workers.in_chunks(100, 10, &|_| true, |_| {
             chunks.fetch_add(1, Ordering::Relaxed);
         });
         assert_eq!(result, Err(Error::Interrupted));
         assert_eq!(chunks.into_inner(), 1);
+    }
+
+    #[test]
+    fn stop_check_sees_progress_after_each_chunk() {
+        let workers = Workers::new(2).unwrap();
+        let seen = std::sync::Mutex::new(Vec::new());
+        workers
+            .in_chunks(
+                25,
+                5,
+                &|p| {
+                    seen.lock().unwrap().push((p.done, p.total));
+                    false
+                },
+                |_| {},
+            )
+            .unwrap();
+        assert_eq!(
+            seen.into_inner().unwrap(),
+            vec![(10, 25), (20, 25), (25, 25)]
+        );
     }
 }

@@ -12,6 +12,7 @@ import numpy as np
 from . import _core
 from ._estimator_protocol import ClusterEstimator
 from ._feature_names import check_feature_names, feature_names
+from ._progress import progress_callback
 from ._validation import (
     NotFittedError,
     check_array,
@@ -199,7 +200,13 @@ class MeanShift(ClusterEstimator):
                 seeds = np.ascontiguousarray(binned, dtype=np.float64).reshape(-1, array.shape[1])
         max_iter = clamped(self.max_iter, 0, _U64_MAX)
         centers, labels, n_iter = _core.mean_shift(
-            array, seeds, float(bandwidth), max_iter, bool(self.cluster_all), threads
+            array,
+            seeds,
+            float(bandwidth),
+            max_iter,
+            bool(self.cluster_all),
+            threads,
+            progress=progress_callback(),
         )
         self.cluster_centers_ = centers
         self.labels_ = labels
