@@ -14,9 +14,7 @@ from contextvars import ContextVar
 
 ProgressCallback = Callable[[int, int], object]
 
-_callback: ContextVar[ProgressCallback | None] = ContextVar(
-    "fastmeanshift_progress", default=None
-)
+_callback: ContextVar[ProgressCallback | None] = ContextVar("fastmeanshift_progress", default=None)
 
 
 @contextmanager
