@@ -16,7 +16,7 @@ decodes the photograph) and matplotlib (``--plot``) are optional, installed by
 ``pip install '.[bench]'``; without them the cases or columns that need them
 say so and are skipped.
 
-    python benches/compare.py                      # the full comparison (~10 minutes)
+    python benches/compare.py                      # the full comparison (minutes; more under load)
     python benches/compare.py --quick              # small inputs, one repeat (CI smoke test)
     python benches/compare.py --cases bin_seeding_2d estimate_bandwidth_2d
     python benches/compare.py --sweep --plot scaling.png   # also time against n and d
