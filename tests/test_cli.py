@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import numpy as np
@@ -244,7 +245,7 @@ def bad_files(tmp_path: Path) -> dict[str, tuple[str, str]]:
     (tmp_path / "binary.csv").write_bytes(b"\xff\xfe\x00\x81")
     return {
         "missing": (str(tmp_path / "missing.csv"), "No such file or directory"),
-        "directory": (str(tmp_path), "directory"),
+        "directory": (str(tmp_path), str(tmp_path)),
         "empty": (str(tmp_path / "empty.csv"), "no samples"),
         "header only": (str(tmp_path / "header_only.csv"), "a header line but no samples"),
         "word": (str(tmp_path / "word.csv"), "could not convert string 'abc'"),
@@ -435,9 +436,8 @@ def test_ctrl_c_exits_quietly_with_130(tmp_path):
 
 
 def test_console_script_is_installed():
-    script = Path(sys.executable).parent / (
-        "fastmeanshift.exe" if os.name == "nt" else "fastmeanshift"
-    )
+    name = "fastmeanshift.exe" if os.name == "nt" else "fastmeanshift"
+    script = Path(sysconfig.get_path("scripts")) / name
     done = subprocess.run([str(script), "--help"], capture_output=True, text=True)
     assert done.returncode == 0
     assert "cluster" in done.stdout and "demo" in done.stdout
