@@ -212,8 +212,8 @@ def run_cluster(args: argparse.Namespace) -> None:
         bandwidth = float(estimate_bandwidth(X, quantile=args.quantile, n_jobs=args.jobs))
         if bandwidth == 0:
             raise ValueError(
-                f"the estimated bandwidth is 0 (over {args.quantile:g} of the samples are "
-                "duplicates): give --bandwidth, or a larger --quantile"
+                "the estimated bandwidth is 0 (the samples are mostly exact duplicates): "
+                "give --bandwidth, or a larger --quantile"
             )
     model = MeanShift(
         bandwidth=bandwidth,
