@@ -1,276 +1,270 @@
-"""Time fastmeanshift against scikit-learn on the same data, in one process.
+"""Time fastmeanshift against scikit-learn and mlpack on the same data, in one process.
 
-Every case runs both libraries on identical input (the bandwidth is estimated
-once, by fastmeanshift, and passed to both), prints the median wall time of
-each and their ratio, and checks that the results agree: the same number of
-clusters, identical labels, the same ``n_iter_`` and centers equal to
-``rtol=1e-9`` (the same value for ``estimate_bandwidth``). The script exits
-with status 1 if any result differs.
+The cases and targets are issue 4's. Every case runs the libraries on identical
+input with the same parameters (``n_jobs=-1``; the bandwidth is fixed, or
+estimated once by fastmeanshift and passed to all), prints Markdown tables of
+median wall times and ratios next to their targets, and checks that
+fastmeanshift's results equal scikit-learn's: the same number of clusters,
+identical labels, the same ``n_iter_`` and centers equal to ``rtol=1e-9`` (the
+same value for ``estimate_bandwidth``), and bit-identical results for
+``n_jobs=1`` and ``n_jobs=2``. The script exits with status 1 if any result
+differs.
 
-    python benches/compare.py                      # the full comparison (minutes)
+mlpack's clusters are not expected to match (see ``side_by_side.fit_mlpack``):
+its time and cluster count are reported, not checked. mlpack, pillow (which
+decodes the photograph) and matplotlib (``--plot``) are optional, installed by
+``pip install '.[bench]'``; without them the cases or columns that need them
+say so and are skipped.
+
+    python benches/compare.py                      # the full comparison (minutes; more under load)
     python benches/compare.py --quick              # small inputs, one repeat (CI smoke test)
     python benches/compare.py --cases bin_seeding_2d estimate_bandwidth_2d
-    python benches/compare.py --skip-sklearn       # time fastmeanshift alone
+    python benches/compare.py --sweep --plot scaling.png   # also time against n and d
+    python benches/compare.py --skip-sklearn       # time fastmeanshift (and mlpack) alone
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
-import statistics
 import sys
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import sklearn  # type: ignore[import-untyped]
-import sklearn.cluster  # type: ignore[import-untyped]
+from bench_cases import BENCH_EXTRA, CASES, CASES_BY_NAME, Case, MissingDependency
 from numpy.typing import NDArray
-from sklearn.datasets import load_digits, make_blobs  # type: ignore[import-untyped]
+from peak_memory import PeakMemory
+from peak_memory import measure as measure_peak_memory
+from scaling_sweeps import run_sweeps
+from side_by_side import (
+    MLPACK_MISSING,
+    MarkdownTable,
+    Timings,
+    bandwidth_side_by_side,
+    compare_thread_counts,
+    fit_side_by_side,
+    identical,
+    interleaved_medians,
+    mlpack,
+    seconds,
+    speedup,
+    target,
+    warm_up_sklearn,
+)
 
 import fastmeanshift
 
-CENTERS_2D = [[1, 1], [-1, -1], [1, -1]]
-RTOL = 1e-9
-ATOL = 1e-12
+THREAD_SPEEDUP_TARGET = 1.8
+PEAK_MEMORY_TARGET = 1.5  # peak RSS growth / input size, plus O(seeds)
+MIB = 2**20
 
-
-@dataclass(frozen=True)
-class Case:
-    """One comparison: how to build the data, and what to run on it."""
-
-    name: str
-    description: str
-    data: Callable[[bool], NDArray[np.float64]]  # quick -> X
-    task: str  # "fit" or "estimate_bandwidth"
-    n_jobs: int = -1
-    bin_seeding: bool = False
-
-
-@dataclass
-class Row:
-    case: Case
-    shape: tuple[int, ...]
-    sklearn_s: float | None
-    fast_s: float
-    verdict: str  # "identical", "DIFFERENT: ...", or "not checked"
-
-    @property
-    def ratio(self) -> float | None:
-        return None if self.sklearn_s is None else self.sklearn_s / self.fast_s
-
-
-def blobs_2d(n: int) -> NDArray[np.float64]:
-    X, _ = make_blobs(n, centers=CENTERS_2D, cluster_std=0.4, random_state=0)
-    return np.asarray(X, dtype=np.float64)
-
-
-def blobs_10d(n: int) -> NDArray[np.float64]:
-    X, _ = make_blobs(n, n_features=10, centers=4, random_state=0)
-    return np.asarray(X, dtype=np.float64)
-
-
-def digits(n: int | None) -> NDArray[np.float64]:
-    X = load_digits().data
-    return np.ascontiguousarray(X if n is None else X[:n], dtype=np.float64)
-
-
-CASES: tuple[Case, ...] = (
-    Case(
-        "every_point_2d",
-        "every point a seed, 2-D, n_jobs=-1",
-        lambda quick: blobs_2d(1_000 if quick else 5_000),
-        "fit",
-    ),
-    Case(
-        "every_point_2d_n_jobs_1",
-        "every point a seed, 2-D, n_jobs=1",
-        lambda quick: blobs_2d(1_000 if quick else 5_000),
-        "fit",
-        n_jobs=1,
-    ),
-    Case(
-        "bin_seeding_2d",
-        "bin seeding, 2-D, n_jobs=-1",
-        lambda quick: blobs_2d(20_000 if quick else 200_000),
-        "fit",
-        bin_seeding=True,
-    ),
-    Case(
-        "every_point_10d",
-        "every point a seed, 10-D, 4 blobs, n_jobs=-1",
-        lambda quick: blobs_10d(1_000 if quick else 4_000),
-        "fit",
-    ),
-    Case(
-        "every_point_64d_digits",
-        "every point a seed, 64-D digits, n_jobs=-1",
-        lambda quick: digits(1_000 if quick else None),
-        "fit",
-    ),
-    Case(
-        "estimate_bandwidth_2d",
-        "estimate_bandwidth, 2-D, n_jobs=-1",
-        lambda quick: blobs_2d(1_000 if quick else 5_000),
-        "estimate_bandwidth",
-    ),
+CASE_HEADER = (
+    "case",
+    "data",
+    "fastmeanshift s",
+    "sklearn s",
+    "vs sklearn",
+    "target",
+    "mlpack s",
+    "vs mlpack",
+    "mlpack target",
+    "mlpack clusters",
+    "identical",
 )
-CASE_NAMES = tuple(case.name for case in CASES)
 
 
-def median_time(run: Callable[[], Any], repeats: int, warm_up: bool) -> tuple[float, Any]:
-    """Median wall time of ``repeats`` calls of ``run`` and the last call's result."""
-    result = run() if warm_up else None
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+def shape(X: NDArray[np.float64]) -> str:
+    return "x".join(str(size) for size in X.shape)
 
 
-def compare_fits(ours: fastmeanshift.MeanShift, theirs: sklearn.cluster.MeanShift) -> str:
-    """Return "identical", or "DIFFERENT: <the first disagreement>"."""
-    a, b = ours.cluster_centers_, theirs.cluster_centers_
-    if a.shape != b.shape:
-        return f"DIFFERENT: {len(a)} clusters vs sklearn's {len(b)}"
-    if not np.array_equal(ours.labels_, theirs.labels_):
-        wrong = int(np.count_nonzero(ours.labels_ != theirs.labels_))
-        return f"DIFFERENT: {wrong} labels differ"
-    if ours.n_iter_ != theirs.n_iter_:
-        return f"DIFFERENT: n_iter_ {ours.n_iter_} vs sklearn's {theirs.n_iter_}"
-    if not np.allclose(a, b, rtol=RTOL, atol=ATOL):
-        worst = float(np.max(np.abs(a - b) / np.maximum(np.abs(b), ATOL)))
-        return f"DIFFERENT: centers differ (max relative error {worst:.3g})"
-    return "identical"
+def case_bandwidth(case: Case, X: NDArray[np.float64]) -> float:
+    if case.bandwidth is not None:
+        return case.bandwidth
+    return float(fastmeanshift.estimate_bandwidth(X, n_jobs=-1))
 
 
-def compare_bandwidths(ours: float, theirs: float) -> str:
-    if ours == theirs:
-        return "identical"
-    return f"DIFFERENT: bandwidth {ours!r} vs sklearn's {theirs!r}"
-
-
-def run_case(case: Case, quick: bool, repeats: int, skip_sklearn: bool) -> Row:
-    X = case.data(quick)
-    sklearn_s: float | None = None
-    verdict = "not checked"
+def time_case(case: Case, X: NDArray[np.float64], repeats: int, skip_sklearn: bool) -> Timings:
     if case.task == "estimate_bandwidth":
-        fast_s, ours = median_time(
-            lambda: fastmeanshift.estimate_bandwidth(X, n_jobs=case.n_jobs), repeats, True
-        )
-        if not skip_sklearn:
-            sklearn_s, theirs = median_time(
-                lambda: sklearn.cluster.estimate_bandwidth(X, n_jobs=case.n_jobs), repeats, False
-            )
-            verdict = compare_bandwidths(float(ours), float(theirs))
-    else:
-        bandwidth = float(fastmeanshift.estimate_bandwidth(X, n_jobs=-1))
-        fast_s, ours = median_time(
-            lambda: fastmeanshift.MeanShift(
-                bandwidth=bandwidth, bin_seeding=case.bin_seeding, n_jobs=case.n_jobs
-            ).fit(X),
-            repeats,
-            True,
-        )
-        if not skip_sklearn:
-            sklearn_s, theirs = median_time(
-                lambda: sklearn.cluster.MeanShift(
-                    bandwidth=bandwidth, bin_seeding=case.bin_seeding, n_jobs=case.n_jobs
-                ).fit(X),
-                repeats,
-                False,
-            )
-            verdict = compare_fits(ours, theirs)
-    return Row(case, X.shape, sklearn_s, fast_s, verdict)
-
-
-HEADER = ("case", "data", "sklearn median s", "fastmeanshift median s", "ratio", "result")
-WIDTHS = (24, 11, 16, 22, 8, 0)
-
-
-def format_row(cells: Sequence[str]) -> str:
-    left, data, *numbers, verdict = cells
-    text = f"{left:<{WIDTHS[0]}} | {data:>{WIDTHS[1]}}"
-    for cell, width in zip(numbers, WIDTHS[2:5]):
-        text += f" | {cell:>{width}}"
-    return f"{text} | {verdict}"
-
-
-def format_result(row: Row) -> str:
-    n, d = row.shape
-    return format_row(
-        (
-            row.case.name,
-            f"{n}x{d}",
-            "-" if row.sklearn_s is None else f"{row.sklearn_s:.4f}",
-            f"{row.fast_s:.4f}",
-            "-" if row.ratio is None else f"{row.ratio:.1f}x",
-            row.verdict,
-        )
+        return bandwidth_side_by_side(X, repeats, not skip_sklearn)
+    return fit_side_by_side(
+        X, case_bandwidth(case, X), case.bin_seeding, repeats, not skip_sklearn, case.run_mlpack
     )
+
+
+def case_cells(case: Case, X: NDArray[np.float64], timings: Timings) -> list[str]:
+    return [
+        case.name,
+        shape(X),
+        seconds(timings.fast_s),
+        seconds(timings.sklearn_s),
+        speedup(timings.sklearn_s, timings.fast_s),
+        target(timings.sklearn_s, timings.fast_s, case.sklearn_target),
+        seconds(timings.mlpack_s),
+        speedup(timings.mlpack_s, timings.fast_s),
+        target(timings.mlpack_s, timings.fast_s, case.mlpack_target),
+        "-" if timings.mlpack_clusters is None else str(timings.mlpack_clusters),
+        identical(timings.verdict),
+    ]
+
+
+def thread_speedup(case: Case, X: NDArray[np.float64], repeats: int) -> list[str]:
+    """fastmeanshift alone, n_jobs=1 against n_jobs=2."""
+    bandwidth = None if case.task == "estimate_bandwidth" else case_bandwidth(case, X)
+
+    def run(jobs: int) -> Any:
+        if bandwidth is None:
+            return fastmeanshift.estimate_bandwidth(X, n_jobs=jobs)
+        return fastmeanshift.MeanShift(
+            bandwidth=bandwidth, bin_seeding=case.bin_seeding, n_jobs=jobs
+        ).fit(X)
+
+    runs = {"1": lambda: run(1), "2": lambda: run(2)}
+    medians = interleaved_medians(runs, repeats, list(runs))
+    (one_s, one), (two_s, two) = medians["1"], medians["2"]
+    if bandwidth is None:
+        verdict = "identical" if one == two else "DIFFERENT: result depends on n_jobs"
+    else:
+        verdict = compare_thread_counts(one, two)
+    return [
+        case.name,
+        shape(X),
+        seconds(one_s),
+        seconds(two_s),
+        speedup(one_s, two_s),
+        target(one_s, two_s, THREAD_SPEEDUP_TARGET),
+        identical(verdict),
+    ]
+
+
+def peak_memory_cells(case: Case, quick: bool) -> list[str]:
+    measured = measure_peak_memory(["--case", case.name, *(["--quick"] if quick else [])])
+    if not isinstance(measured, PeakMemory):
+        return [case.name, "-", "-", "-", measured]
+    met = "met" if measured.ratio <= PEAK_MEMORY_TARGET else "missed"
+    return [
+        case.name,
+        f"{measured.input_bytes / MIB:.1f}",
+        f"{measured.growth_bytes / MIB:.1f}",
+        f"{measured.ratio:.2f}×",
+        f"≤{PEAK_MEMORY_TARGET:g}× + O(seeds) {met}",
+    ]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Time fastmeanshift against scikit-learn and check the results agree.",
+        description="Time fastmeanshift against scikit-learn and mlpack; check the results agree.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument(
         "--repeats",
         type=int,
         default=None,
-        help="timed runs per library and case (default: 3, or 1 with --quick)",
+        help="timed runs per library and case, reported as medians (default: 3, or 1 with --quick)",
     )
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="small inputs (n~1,000; 20,000 for bin seeding) and 1 repeat, for CI smoke tests",
+        help="small inputs (n=400 to 1,000; 20,000 for bin seeding; every 64th pixel) "
+        "and 1 repeat, for CI smoke tests",
     )
     parser.add_argument(
         "--cases",
         nargs="+",
-        choices=CASE_NAMES,
-        default=list(CASE_NAMES),
+        choices=list(CASES_BY_NAME),
+        default=list(CASES_BY_NAME),
         metavar="CASE",
-        help=f"cases to run, from: {', '.join(CASE_NAMES)}",
+        help=f"cases to run, from: {', '.join(CASES_BY_NAME)}",
     )
     parser.add_argument(
         "--skip-sklearn",
         action="store_true",
-        help="time fastmeanshift only (no comparison, no check)",
+        help="do not run scikit-learn (no comparison, no check)",
+    )
+    parser.add_argument(
+        "--sweep",
+        action="store_true",
+        help="also time against n (2-D, bin seeding, 1e3 to 1e7) and d (every point a seed, "
+        "1 to 64)",
+    )
+    parser.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="with --sweep: save a log-log plot of time against n for each library",
     )
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
+    if args.plot is not None:
+        if not args.sweep:
+            parser.error("--plot needs --sweep, which measures what it plots")
+        if importlib.util.find_spec("matplotlib") is None:
+            parser.error(f"--plot needs matplotlib: {BENCH_EXTRA}")
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    mlpack_version = "not installed" if mlpack is None else mlpack.__version__
+    quick_note = ", quick (targets are for the full sizes)" if args.quick else ""
     print(
         f"fastmeanshift {fastmeanshift.__version__}, scikit-learn {sklearn.__version__}, "
-        f"numpy {np.__version__}, Python {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs; median of {args.repeats} run(s)"
-        f"{', quick' if args.quick else ''}; ratio = sklearn / fastmeanshift"
+        f"mlpack {mlpack_version}, numpy {np.__version__}, Python {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start; "
+        f"median of {args.repeats} run(s){quick_note}; "
+        "vs X = X's median / fastmeanshift's; n_jobs=-1 everywhere (mlpack is single-threaded)\n"
     )
-    header = format_row(HEADER)
-    print(header)
-    print("-" * len(header))
+    selected = [case for case in CASES if case.name in args.cases]
+    inputs: dict[str, NDArray[np.float64]] = {}
+    skipped: list[str] = []
     different = 0
-    for case in CASES:
-        if case.name not in args.cases:
+
+    if not args.skip_sklearn:
+        warm_up_sklearn()
+    table = MarkdownTable(CASE_HEADER)
+    for case in selected:
+        try:
+            X = case.data(args.quick)
+        except MissingDependency as missing:
+            skipped.append(f"{case.name}: {missing}")
+            table.print_row([case.name, *["-"] * (len(CASE_HEADER) - 2), f"skipped: {missing}"])
             continue
-        row = run_case(case, args.quick, args.repeats, args.skip_sklearn)
-        different += row.verdict.startswith("DIFFERENT")
-        print(format_result(row), flush=True)
+        inputs[case.name] = X
+        timings = time_case(case, X, args.repeats, args.skip_sklearn)
+        different += timings.verdict.startswith("DIFFERENT")
+        table.print_row(case_cells(case, X, timings))
+    if mlpack is None:
+        print(f"\n{MLPACK_MISSING}")
+
+    print("\nfastmeanshift alone, n_jobs=1 against n_jobs=2 (results must be bit-identical):\n")
+    table = MarkdownTable(
+        ("case", "data", "n_jobs=1 s", "n_jobs=2 s", "speed-up", "target", "identical")
+    )
+    for case in selected:
+        if case.name in inputs:
+            cells = thread_speedup(case, inputs[case.name], args.repeats)
+            different += cells[-1].startswith("NO")
+            table.print_row(cells)
+
+    large = [case for case in selected if case.name in inputs and case.large_input]
+    if large:
+        print("\nPeak RSS growth of one fastmeanshift fit (n_jobs=-1), fresh process:\n")
+        table = MarkdownTable(("case", "input MiB", "peak growth MiB", "growth / input", "target"))
+        for case in large:
+            table.print_row(peak_memory_cells(case, args.quick))
+
+    if args.sweep:
+        different += run_sweeps(args.quick, args.repeats, args.skip_sklearn, args.plot)
+
+    for note in skipped:
+        print(f"skipped {note}", file=sys.stderr)
     if different:
-        print(f"{different} case(s) gave DIFFERENT results", file=sys.stderr)
+        print(f"{different} result(s) DIFFERENT", file=sys.stderr)
         return 1
     return 0
 

@@ -33,7 +33,7 @@ mod python;
 pub use climbing::Seeds;
 pub use error::{Error, Result};
 pub use labels::Orphans;
-pub use parallel::{StopCheck, Workers};
+pub use parallel::{Progress, StopCheck, Workers};
 pub use points::{Coord, Points};
 
 /// The parameters of one fit, as scikit-learn names them.
@@ -90,6 +90,7 @@ pub fn mean_shift<T: Coord>(
     }
     let tree = ball_search::BallSearch::new(points)?;
     let climbed = climbing::climb_all(&tree, seeds, bandwidth, max_iter, workers, stop)?;
+    reject_overflowed_means(&climbed, points.dim())?;
     let n_iter = climbed
         .climbs
         .iter()
@@ -102,12 +103,18 @@ pub fn mean_shift<T: Coord>(
     } else {
         Orphans::Drop { bandwidth }
     };
+    // Progress counts climbed seeds: labelling, short and counted in points,
+    // keeps reporting every seed climbed.
+    let seeds_climbed = Progress {
+        done: climbed.climbs.len(),
+        total: climbed.climbs.len(),
+    };
     let labels = labels::assign_labels(
         points,
         Points::new(&centers, points.dim())?,
         orphans,
         workers,
-        stop,
+        &|_| stop(seeds_climbed),
     )?;
     Ok(Clustering {
         centers,
@@ -115,6 +122,21 @@ pub fn mean_shift<T: Coord>(
         n_iter,
     })
 }
+
+/// Means of coordinates near the float64 limit can overflow (scikit-learn then
+/// fails too); infinite centres have no order or distances to go on with.
+fn reject_overflowed_means<T: Coord>(climbed: &climbing::Climbs<T>, dim: usize) -> Result<()> {
+    let kept = climbed.climbs.iter().zip(climbed.centers.chunks_exact(dim));
+    for (climb, centre) in kept {
+        if climb.intensity > 0 && centre.iter().any(|x| !x.to_f64().is_finite()) {
+            return Err(Error::MeanOverflow);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod fuzzing;
 
 #[cfg(test)]
 mod tests {

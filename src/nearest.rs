@@ -30,6 +30,9 @@ pub trait NearestCentre: Sync {
 
 struct KiddoCentres<const K: usize> {
     tree: ImmutableKdTree<f64, u32, K, 32>,
+    /// kiddo's search starts at a distance of `f64::MAX`, so it cannot find a
+    /// centre at least that far (an overflowed squared distance): a scan does.
+    far: ScannedCentres,
 }
 
 impl<const K: usize> NearestCentre for KiddoCentres<K> {
@@ -37,6 +40,9 @@ impl<const K: usize> NearestCentre for KiddoCentres<K> {
         let mut query = [0.0; K];
         query.copy_from_slice(q);
         let best = self.tree.nearest_one::<SquaredEuclidean>(&query);
+        if best.distance >= f64::MAX {
+            return self.far.nearest(q);
+        }
         // kiddo's leaf distance is the same ordered sum as `squared_distance`,
         // so exact ties are exact here too; "best" orders by item, the index.
         let lowest = self
@@ -86,6 +92,10 @@ fn kiddo_centres<const K: usize>(centres: &[f64]) -> Box<dyn NearestCentre> {
         .collect();
     Box::new(KiddoCentres {
         tree: ImmutableKdTree::new_from_slice(&rows),
+        far: ScannedCentres {
+            centres: centres.to_vec(),
+            dim: K,
+        },
     })
 }
 

@@ -1,18 +1,31 @@
 //! A thread pool sized from scikit-learn's `n_jobs` for one call, and the
-//! chunked loop that lets the caller stop long work between chunks.
+//! chunked loop that lets the caller follow and stop long work between chunks.
 
 use std::ops::Range;
 
 use crate::error::{Error, Result};
 
-/// Polled on the calling thread between chunks of parallel work; returning
-/// `true` abandons the computation with [`Error::Interrupted`].
-pub type StopCheck<'a> = &'a (dyn Fn() -> bool + 'a);
+/// How far a chunked loop has got: `done` of its `total` items are finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+}
+
+/// Polled on the calling thread between chunks of parallel work, with the
+/// progress so far, so the caller can report it without the workers ever
+/// touching shared state; returning `true` abandons the computation with
+/// [`Error::Interrupted`].
+pub type StopCheck<'a> = &'a (dyn Fn(Progress) -> bool + 'a);
 
 /// Never asks to stop.
-pub fn never_stop() -> bool {
+pub fn never_stop(_: Progress) -> bool {
     false
 }
+
+/// No call starts more threads than this, whatever `n_jobs` asks: results do
+/// not depend on the count, and every thread costs a stack.
+const MAX_THREADS: i64 = 256;
 
 /// Threads for scikit-learn's `n_jobs`: `None` is 1, `k > 0` is `k`, `-1` all
 /// cores, `-2` all but one, and so on (joblib's rule); `0` is an error.
@@ -23,8 +36,8 @@ pub fn thread_count(n_jobs: Option<i64>) -> Result<usize> {
         Some(0) => Err(Error::InvalidInput(
             "n_jobs == 0 in Parallel has no meaning".into(),
         )),
-        Some(k) if k > 0 => Ok(k as usize),
-        Some(k) => Ok((cores + 1 + k).max(1) as usize),
+        Some(k) if k > 0 => Ok(k.min(MAX_THREADS) as usize),
+        Some(k) => Ok((cores + 1).saturating_add(k).clamp(1, MAX_THREADS) as usize),
     }
 }
 
@@ -50,7 +63,8 @@ impl Workers {
 
     /// Runs `job` on consecutive ranges of `0..len`, each range inside the
     /// pool (the job parallelises within it), checking `stop` on the calling
-    /// thread after each. A range holds `per_thread` items for every thread.
+    /// thread after each with the items done so far. A range holds
+    /// `per_thread` items for every thread.
     pub fn in_chunks(
         &self,
         len: usize,
@@ -63,7 +77,10 @@ impl Workers {
         while start < len {
             let end = start.saturating_add(step).min(len);
             self.pool.install(|| job(start..end));
-            if stop() {
+            if stop(Progress {
+                done: end,
+                total: len,
+            }) {
                 return Err(Error::Interrupted);
             }
             start = end;
@@ -85,6 +102,8 @@ mod tests {
         assert_eq!(thread_count(Some(-1)).unwrap(), cores);
         assert_eq!(thread_count(Some(-2)).unwrap(), (cores - 1).max(1));
         assert_eq!(thread_count(Some(-1000)).unwrap(), 1);
+        assert_eq!(thread_count(Some(i64::MAX)).unwrap(), MAX_THREADS as usize);
+        assert_eq!(thread_count(Some(i64::MIN)).unwrap(), 1);
         assert!(thread_count(Some(0)).is_err());
     }
 
@@ -104,10 +123,31 @@ mod tests {
     fn stop_check_interrupts() {
         let workers = Workers::new(1).unwrap();
         let chunks = AtomicUsize::new(0);
-        let result = workers.in_chunks(100, 10, &|| true, |_| {
+        let result = workers.in_chunks(100, 10, &|_| true, |_| {
             chunks.fetch_add(1, Ordering::Relaxed);
         });
         assert_eq!(result, Err(Error::Interrupted));
         assert_eq!(chunks.into_inner(), 1);
+    }
+
+    #[test]
+    fn stop_check_sees_progress_after_each_chunk() {
+        let workers = Workers::new(2).unwrap();
+        let seen = std::sync::Mutex::new(Vec::new());
+        workers
+            .in_chunks(
+                25,
+                5,
+                &|p| {
+                    seen.lock().unwrap().push((p.done, p.total));
+                    false
+                },
+                |_| {},
+            )
+            .unwrap();
+        assert_eq!(
+            seen.into_inner().unwrap(),
+            vec![(10, 25), (20, 25), (25, 25)]
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! the core runs, and the one place where core errors become Python exceptions.
 
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use numpy::{
     Element, IntoPyArray, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods,
@@ -10,22 +11,69 @@ use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyRuntimeError, PyVal
 use pyo3::prelude::*;
 
 use crate::seeding::Precision;
-use crate::{Coord, Error, Orphans, Params, Points, Seeds, Workers};
+use crate::{Coord, Error, Orphans, Params, Points, Progress, Seeds, Workers};
 
-/// Checks for pending signals (Ctrl-C) on the calling thread and keeps the
-/// exception a Python signal handler raised, to be re-raised as it is.
+/// The shortest time between two progress reports: often enough for a smooth
+/// progress bar, rarely enough that Python never slows the computation.
+const REPORT_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Checks for pending signals (Ctrl-C) on the calling thread, reports
+/// progress to an optional Python callable, and keeps the exception a Python
+/// signal handler or the callable raised, to be re-raised as it is.
 #[derive(Default)]
 struct SignalCheck {
     raised: Mutex<Option<PyErr>>,
+    progress: Option<ProgressReport>,
+}
+
+/// A Python callable taking `(done, total)`, and the last report it got.
+struct ProgressReport {
+    callback: Py<PyAny>,
+    last: Mutex<Option<(Instant, Progress)>>,
+}
+
+impl ProgressReport {
+    /// Calls back at most every [`REPORT_INTERVAL`], except that the end of
+    /// the work is always reported, once.
+    fn report(&self, py: Python<'_>, at: Progress) -> PyResult<()> {
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        let due = match *last {
+            None => true,
+            Some((when, seen)) => {
+                seen != at && (at.done == at.total || when.elapsed() >= REPORT_INTERVAL)
+            }
+        };
+        if due {
+            *last = Some((Instant::now(), at));
+            self.callback.call1(py, (at.done, at.total))?;
+        }
+        Ok(())
+    }
 }
 
 impl SignalCheck {
-    fn should_stop(&self) -> bool {
-        Python::attach(|py| match py.check_signals() {
-            Ok(()) => false,
-            Err(err) => {
-                *self.raised.lock().unwrap_or_else(|p| p.into_inner()) = Some(err);
-                true
+    fn reporting_to(callback: Option<Py<PyAny>>) -> Self {
+        SignalCheck {
+            raised: Mutex::default(),
+            progress: callback.map(|callback| ProgressReport {
+                callback,
+                last: Mutex::default(),
+            }),
+        }
+    }
+
+    fn should_stop(&self, at: Progress) -> bool {
+        Python::attach(|py| {
+            let checked = py.check_signals().and_then(|()| match &self.progress {
+                Some(progress) => progress.report(py, at),
+                None => Ok(()),
+            });
+            match checked {
+                Ok(()) => false,
+                Err(err) => {
+                    *self.raised.lock().unwrap_or_else(|p| p.into_inner()) = Some(err);
+                    true
+                }
             }
         })
     }
@@ -40,9 +88,10 @@ impl SignalCheck {
                 .unwrap_or_else(|| PyKeyboardInterrupt::new_err("interrupted")),
             Error::OutOfMemory { .. } => PyMemoryError::new_err(err.to_string()),
             Error::ThreadPool(_) => PyRuntimeError::new_err(err.to_string()),
-            Error::InvalidInput(_) | Error::NoSeeds | Error::NoPointWithinBandwidth { .. } => {
-                PyValueError::new_err(err.to_string())
-            }
+            Error::InvalidInput(_)
+            | Error::NoSeeds
+            | Error::NoPointWithinBandwidth { .. }
+            | Error::MeanOverflow => PyValueError::new_err(err.to_string()),
         }
     }
 
@@ -51,11 +100,11 @@ impl SignalCheck {
         self,
         py: Python<'_>,
         n_jobs: Option<i64>,
-        job: impl FnOnce(&Workers, &dyn Fn() -> bool) -> crate::Result<R> + Send,
+        job: impl FnOnce(&Workers, &dyn Fn(Progress) -> bool) -> crate::Result<R> + Send,
     ) -> PyResult<R> {
         let outcome = py.detach(|| {
             let workers = Workers::new(crate::parallel::thread_count(n_jobs)?)?;
-            job(&workers, &|| self.should_stop())
+            job(&workers, &|at| self.should_stop(at))
         });
         outcome.map_err(|e| self.into_py_err(e))
     }
@@ -120,8 +169,9 @@ fn fit<'py, T: Coord + Element>(
     seeds: Seeds<'_>,
     params: Params,
     n_jobs: Option<i64>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>, u64)> {
-    let clustering = SignalCheck::default().run(py, n_jobs, |workers, stop| {
+    let clustering = SignalCheck::reporting_to(progress).run(py, n_jobs, |workers, stop| {
         crate::mean_shift(data, seeds, params, workers, stop)
     })?;
     let centers = matrix(py, clustering.centers, data.dim())?;
@@ -134,8 +184,10 @@ fn fit<'py, T: Coord + Element>(
 
 /// Mean shift of `x` (float32 or float64, C-contiguous) from `seeds` (float64
 /// rows, or None for every row of `x`). Returns `(centers, labels, n_iter)`.
+/// `progress`, if given, is called with `(seeds climbed, seeds)` now and then.
 #[pyfunction]
-#[pyo3(signature = (x, seeds, bandwidth, max_iter, cluster_all, n_jobs))]
+#[pyo3(signature = (x, seeds, bandwidth, max_iter, cluster_all, n_jobs, progress=None))]
+#[allow(clippy::too_many_arguments)] // one per Python parameter
 fn mean_shift<'py>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
@@ -144,6 +196,7 @@ fn mean_shift<'py>(
     max_iter: u64,
     cluster_all: bool,
     n_jobs: Option<i64>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>, u64)> {
     let params = Params {
         bandwidth,
@@ -154,7 +207,7 @@ fn mean_shift<'py>(
         Some(s) => Seeds::Given(points(s)?),
         None => Seeds::EveryPoint,
     };
-    with_points!(x, |p| fit(py, p, seeds, params, n_jobs))
+    with_points!(x, |p| fit(py, p, seeds, params, n_jobs, progress))
 }
 
 /// Grid coordinates (float32) of the bins holding at least `min_bin_freq`
@@ -210,13 +263,20 @@ fn predict<'py>(
     if c.is_empty() {
         return Err(PyValueError::new_err("no cluster centers to predict with"));
     }
+    if c.as_slice().iter().any(|x| !x.is_finite()) {
+        return Err(PyValueError::new_err(
+            "cluster_centers_ contains NaN or infinity",
+        ));
+    }
     let labels = with_points!(x, |p| SignalCheck::default().run(py, n_jobs, |w, stop| {
         crate::labels::assign_labels(p, c, Orphans::Cluster, w, stop)
     }))?;
     Ok(labels.into_pyarray(py).into_any())
 }
 
-#[pymodule]
+// No global state, and every call works on its own arrays and thread pool, so
+// the module is safe without the GIL (free-threaded Python).
+#[pymodule(gil_used = false)]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(mean_shift, m)?)?;
     m.add_function(wrap_pyfunction!(bin_seeds, m)?)?;

@@ -16,7 +16,8 @@ CHILD = textwrap.dedent(
     import numpy as np
     import fastmeanshift as fms
 
-    X = np.random.default_rng(0).normal(size=({n}, 2))
+    X = np.random.default_rng(0).normal(size=({n}, {dim}))
+    {setup}
     print("ready", flush=True)
     try:
         {call}
@@ -29,19 +30,33 @@ CHILD = textwrap.dedent(
     """
 )
 
+FLAT = "X[:, 2:] = 0.0"
+
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 @pytest.mark.parametrize(
-    ("n", "call"),
+    ("n", "dim", "setup", "call"),
     [
-        (400_000, "fms.MeanShift(bandwidth=3.0, n_jobs=2).fit(X)"),
-        (150_000, "fms.estimate_bandwidth(X, n_jobs=2)"),
+        (400_000, 2, "", "fms.MeanShift(bandwidth=3.0, n_jobs=2).fit(X)"),
+        (150_000, 2, "", "fms.estimate_bandwidth(X, n_jobs=2)"),
+        # Estimation, then climbing, inside one fit.
+        (150_000, 2, "", "fms.mean_shift(X, n_jobs=1)"),
+        # Above 16 features labels scan the centres: 5000 seeds that each stay
+        # put (tiny bandwidth) make a long labelling stage. The data lie in a
+        # plane, so the climbs before it are quick.
+        (300_000, 20, FLAT, "fms.MeanShift(bandwidth=1e-3, seeds=X[:5000]).fit(X)"),
+        (
+            300_000,
+            20,
+            FLAT + "; model = fms.MeanShift(bandwidth=1e-3).fit(X[:5000])",
+            "model.predict(X)",
+        ),
     ],
-    ids=["climbing", "estimate_bandwidth"],
+    ids=["climbing", "estimate_bandwidth", "estimate_then_climb", "labels", "predict"],
 )
-def test_sigint_interrupts(n, call):
+def test_sigint_interrupts(n, dim, setup, call):
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD.format(n=n, call=call)],
+        [sys.executable, "-c", CHILD.format(n=n, dim=dim, setup=setup, call=call)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

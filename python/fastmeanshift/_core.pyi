@@ -1,5 +1,7 @@
 """Type stubs for the Rust extension module."""
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 
@@ -10,6 +12,7 @@ def mean_shift(
     max_iter: int,
     cluster_all: bool,
     n_jobs: int | None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> tuple[npt.NDArray[np.float32] | npt.NDArray[np.float64], npt.NDArray[np.int64], int]: ...
 def bin_seeds(
     x: npt.NDArray[np.float32] | npt.NDArray[np.float64],

@@ -4,35 +4,37 @@ from __future__ import annotations
 
 import math
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
 from . import _core
-from ._validation import NotFittedError, check_array, check_params, feature_names
+from ._estimator_protocol import ClusterEstimator
+from ._feature_names import check_feature_names, feature_names
+from ._progress import progress_callback
+from ._validation import (
+    NotFittedError,
+    check_array,
+    check_params,
+    clamped,
+    is_sparse,
+    reject,
+    sklearn_catchable,
+)
 
-_PARAMS = ("bandwidth", "seeds", "bin_seeding", "min_bin_freq", "cluster_all", "n_jobs", "max_iter")
-_DEFAULTS: dict[str, Any] = {
-    "bandwidth": None,
-    "seeds": None,
-    "bin_seeding": False,
-    "min_bin_freq": 1,
-    "cluster_all": True,
-    "n_jobs": None,
-    "max_iter": 300,
-}
+# The core's integer types: u64 iteration counts, i64 n_jobs.
+_U64_MAX = 2**64 - 1
+_I64_MAX = 2**63 - 1
 
 
 def _random_state(seed: Any) -> np.random.RandomState:
     """scikit-learn's ``check_random_state``: the legacy generator, so subsamples match."""
-    if seed is None or seed is np.random:
+    if seed is None:
         return np.random.mtrand._rand
     if isinstance(seed, Integral):
         return np.random.RandomState(int(seed))
-    if isinstance(seed, np.random.RandomState):
-        return seed
-    raise ValueError(f"{seed!r} cannot be used to seed a numpy.random.RandomState instance")
+    return seed  # a RandomState, as validated
 
 
 def estimate_bandwidth(
@@ -43,14 +45,57 @@ def estimate_bandwidth(
     random_state: Any = 0,
     n_jobs: int | None = None,
 ) -> np.float64:
-    """Mean distance from each sample to its k-th nearest sample, k = max(1, n * quantile).
+    """Estimate the bandwidth to use with the mean shift algorithm.
 
-    The same value as ``sklearn.cluster.estimate_bandwidth``, by exact
-    selection instead of a neighbour heap. With ``n_samples``, the samples are
-    drawn by ``RandomState(random_state).permutation`` exactly as scikit-learn
-    draws them.
+    The mean, over the samples, of the distance from each sample to its k-th
+    nearest sample, ``k = max(1, int(n_samples * quantile))``, each sample
+    counting as its own nearest. The same value as
+    ``sklearn.cluster.estimate_bandwidth``, found by exact selection instead of
+    a neighbour heap, so much faster.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Input points.
+    quantile : float, default=0.3
+        Should be in [0, 1]; 0.5 means the median of all pairwise distances is used.
+    n_samples : int, default=None
+        The number of samples to use. If None, all samples are used; otherwise
+        they are drawn by ``RandomState(random_state).permutation``, exactly as
+        scikit-learn draws them.
+    random_state : int, RandomState instance or None, default=0
+        The generator that selects the samples when ``n_samples`` is given.
+    n_jobs : int, default=None
+        Threads for the neighbour search: None means 1, -1 all cores. The
+        result does not depend on it.
+
+    Returns
+    -------
+    bandwidth : numpy.float64
+        The bandwidth parameter, float64 for any input dtype.
+
+    See Also
+    --------
+    MeanShift : Mean shift clustering, which estimates its bandwidth this way
+        when none is given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastmeanshift import estimate_bandwidth
+    >>> X = np.array([[1, 1], [2, 1], [1, 0], [4, 7], [3, 5], [3, 6]])
+    >>> round(float(estimate_bandwidth(X, quantile=0.5)), 4)
+    1.6191
     """
-    check_params("estimate_bandwidth", quantile=quantile, n_samples=n_samples, n_jobs=n_jobs)
+    if is_sparse(X):
+        raise reject("X", "estimate_bandwidth", "an array-like", X)
+    check_params(
+        "estimate_bandwidth",
+        quantile=quantile,
+        n_samples=n_samples,
+        random_state=random_state,
+        n_jobs=n_jobs,
+    )
     array = check_array(X, "estimate_bandwidth")
     rng = _random_state(random_state)
     if n_samples is not None:
@@ -60,29 +105,72 @@ def estimate_bandwidth(
 
 def _estimate_bandwidth(array: np.ndarray, quantile: float, n_jobs: int | None) -> np.float64:
     """``estimate_bandwidth`` of an already validated array, all samples."""
-    return np.float64(_core.estimate_bandwidth(array, float(quantile), n_jobs))
+    return np.float64(_core.estimate_bandwidth(array, float(quantile), _threads(n_jobs)))
+
+
+def _threads(n_jobs: int | None) -> int | None:
+    """A validated ``n_jobs`` within the core's i64 (every count beyond means "many")."""
+    return None if n_jobs is None else clamped(n_jobs, -_I64_MAX, _I64_MAX)
 
 
 def get_bin_seeds(X: Any, bin_size: float, min_bin_freq: int = 1) -> Any:
-    """Seeds at the occupied cells of a grid of spacing ``bin_size``.
+    """Find seeds for mean shift at the occupied cells of a grid.
 
-    Cells holding at least ``min_bin_freq`` samples, in order of first
-    appearance, as float32 grid coordinates times ``bin_size`` (so the result
-    is float32 for a Python float ``bin_size``). Returns ``X`` itself when
-    ``bin_size`` is 0, or, with a warning, when every sample has a cell of its own.
+    Each sample falls in the grid cell ``round(x / bin_size)`` (rounding half
+    to even, as NumPy). The seeds are the cells holding at least
+    ``min_bin_freq`` samples, in order of first appearance, as float32 grid
+    coordinates times ``bin_size``, exactly as scikit-learn computes them.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Input points, the same points that will be used in mean shift.
+    bin_size : float
+        The spacing of the grid; a smaller spacing gives more seeds. 0 returns
+        ``X`` itself.
+    min_bin_freq : int, default=1
+        Only cells with at least this many samples give a seed.
+
+    Returns
+    -------
+    bin_seeds : ndarray of shape (n_seeds, n_features)
+        The seeds: float32 for a Python float ``bin_size``, float64 for a
+        float64 scalar one. ``X`` itself, with a warning, when every sample
+        has a cell of its own.
+
+    See Also
+    --------
+    MeanShift : Mean shift clustering; ``bin_seeding=True`` seeds it this way.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastmeanshift import get_bin_seeds
+    >>> X = np.array([[1, 1], [2, 1], [1, 0], [4, 7], [3, 5], [3, 6]])
+    >>> get_bin_seeds(X, 2.0)
+    array([[0., 0.],
+           [2., 0.],
+           [4., 8.],
+           [4., 4.],
+           [4., 6.]], dtype=float32)
+    >>> get_bin_seeds(X, 2.0, min_bin_freq=2)
+    array([[0., 0.]], dtype=float32)
     """
+    check_params("get_bin_seeds", bin_size=bin_size)
     if bin_size == 0:
         return X
+    if not isinstance(min_bin_freq, Real) or math.isnan(min_bin_freq):
+        raise reject("min_bin_freq", "get_bin_seeds", "a number", min_bin_freq)
     seeds = _bin_seeds(check_array(X, "get_bin_seeds"), bin_size, min_bin_freq)
     return X if seeds is None else seeds
 
 
-def _bin_seeds(array: np.ndarray, bin_size: Any, min_bin_freq: int) -> np.ndarray | None:
+def _bin_seeds(array: np.ndarray, bin_size: Any, min_bin_freq: float) -> np.ndarray | None:
     """Bin seeds of an already validated array; None, with scikit-learn's warning,
     when every sample has a cell of its own (the samples are then the seeds)."""
     # NumPy divides a float32 row by a Python float in float32, by a float64 scalar in float64.
     single = array.dtype == np.float32 and np.result_type(np.float32, bin_size) == np.float32
-    least = max(math.ceil(min_bin_freq), 0)
+    least = clamped(math.ceil(min(max(min_bin_freq, 0), _U64_MAX)), 0, _U64_MAX)
     bins = _core.bin_seeds(array, float(bin_size), bool(single), least)
     if len(bins) == len(array):
         warnings.warn(
@@ -104,29 +192,133 @@ def mean_shift(
     max_iter: int = 300,
     n_jobs: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean shift clustering with a flat kernel; returns ``(cluster_centers, labels)``.
+    """Perform mean shift clustering of data using a flat kernel.
 
-    Identical to ``sklearn.cluster.mean_shift``: see :class:`MeanShift`.
+    The same clustering as ``sklearn.cluster.mean_shift``; equivalent to
+    ``MeanShift(...).fit(X)``, see :class:`MeanShift`.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Input data.
+    bandwidth : float, default=None
+        Kernel bandwidth. If None, it is estimated with
+        ``estimate_bandwidth(X, n_jobs=n_jobs)``.
+    seeds : array-like of shape (n_seeds, n_features) or None
+        Points where the climbs start. If None and ``bin_seeding`` is False,
+        every sample is a seed.
+    bin_seeding : bool, default=False
+        If True, seed from the cells of a grid of spacing ``bandwidth``
+        (see :func:`get_bin_seeds`): fewer seeds, a faster fit.
+    min_bin_freq : int, default=1
+        With ``bin_seeding``, only cells with at least this many samples seed.
+    cluster_all : bool, default=True
+        If True, every sample gets the label of its nearest center. If False,
+        samples farther than ``bandwidth`` from every center get label -1.
+    max_iter : int, default=300
+        Maximum number of iterations per seed.
+    n_jobs : int, default=None
+        Threads for the computation: None means 1, -1 all cores. The result
+        does not depend on it.
+
+    Returns
+    -------
+    cluster_centers : ndarray of shape (n_clusters, n_features)
+        Coordinates of the cluster centers, most populous first.
+    labels : ndarray of shape (n_samples,)
+        Cluster label of each sample.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastmeanshift import mean_shift
+    >>> X = np.array([[1, 1], [2, 1], [1, 0], [4, 7], [3, 5], [3, 6]])
+    >>> cluster_centers, labels = mean_shift(X, bandwidth=2)
+    >>> cluster_centers
+    array([[3.33333333, 6.        ],
+           [1.33333333, 0.66666667]])
+    >>> labels
+    array([1, 1, 1, 0, 0, 0])
     """
-    model = MeanShift(
-        bandwidth=bandwidth,
-        seeds=seeds,
-        bin_seeding=bin_seeding,
-        min_bin_freq=min_bin_freq,
-        cluster_all=cluster_all,
-        max_iter=max_iter,
-        n_jobs=n_jobs,
-    ).fit(X)
+    params: dict[str, Any] = {
+        "bandwidth": bandwidth,
+        "bin_seeding": bin_seeding,
+        "min_bin_freq": min_bin_freq,
+        "cluster_all": cluster_all,
+        "max_iter": max_iter,
+        "n_jobs": n_jobs,
+    }
+    check_params("mean_shift", **params)
+    model = MeanShift(seeds=seeds, **params).fit(X)
     return model.cluster_centers_, model.labels_
 
 
-class MeanShift:
-    """Mean shift clustering using a flat kernel, as ``sklearn.cluster.MeanShift``.
+class MeanShift(ClusterEstimator):
+    """Mean shift clustering using a flat kernel.
 
-    Same parameters, same fitted attributes (``cluster_centers_``, ``labels_``,
-    ``n_iter_``, ``n_features_in_``, ``feature_names_in_``) and the same
-    clustering, computed by an exact parallel Rust core. ``n_jobs`` threads
-    (``None``: one; ``-1``: all cores) run for the duration of a call only.
+    A drop-in replacement for ``sklearn.cluster.MeanShift``: the same
+    parameters, fitted attributes and clustering (the same labels in the same
+    order, the same ``n_iter_``, centers equal to rounding), computed by an
+    exact parallel Rust core. Each seed climbs to the mean of the samples
+    within ``bandwidth`` of it until it stops moving; climbs that end within
+    ``bandwidth`` of a more populous one are dropped; each sample is labelled
+    with its nearest remaining center.
+
+    Parameters
+    ----------
+    bandwidth : float, default=None
+        Bandwidth of the flat kernel. If None, it is estimated with
+        :func:`estimate_bandwidth` on all samples.
+    seeds : array-like of shape (n_seeds, n_features), default=None
+        Points where the climbs start. If None and ``bin_seeding`` is False,
+        every sample is a seed.
+    bin_seeding : bool, default=False
+        If True, seed from the cells of a grid of spacing ``bandwidth``
+        (see :func:`get_bin_seeds`): fewer seeds, a faster fit.
+    min_bin_freq : int, default=1
+        With ``bin_seeding``, only cells with at least this many samples seed.
+    cluster_all : bool, default=True
+        If True, every sample gets the label of its nearest center. If False,
+        samples farther than ``bandwidth`` from every center get label -1.
+    n_jobs : int, default=None
+        Threads for ``fit`` and ``predict``: None means 1, -1 all cores, -2 all
+        but one. They run for the call only, and the result does not depend
+        on their number.
+    max_iter : int, default=300
+        Maximum number of iterations per seed.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        Coordinates of the cluster centers, most populous first; float32 for
+        float32 data, float64 otherwise.
+    labels_ : ndarray of shape (n_samples,)
+        Label of each sample (int64).
+    n_iter_ : int
+        Maximum number of iterations performed on each seed.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during ``fit``; defined only when ``X``
+        has string feature names (a pandas DataFrame).
+
+    See Also
+    --------
+    mean_shift : The same clustering as a function.
+    estimate_bandwidth : The bandwidth used when none is given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastmeanshift import MeanShift
+    >>> X = np.array([[1, 1], [2, 1], [1, 0], [4, 7], [3, 5], [3, 6]])
+    >>> clustering = MeanShift(bandwidth=2).fit(X)
+    >>> clustering.labels_
+    array([1, 1, 1, 0, 0, 0])
+    >>> clustering.predict([[0, 0], [5, 5]])
+    array([1, 0])
+    >>> clustering
+    MeanShift(bandwidth=2)
     """
 
     def __init__(
@@ -148,35 +340,34 @@ class MeanShift:
         self.n_jobs = n_jobs
         self.max_iter = max_iter
 
-    @classmethod
-    def _get_param_names(cls) -> list[str]:
-        return sorted(_PARAMS)
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._get_param_names()}
-
-    def set_params(self, **params: Any) -> MeanShift:
-        for name, value in params.items():
-            if name not in _PARAMS:
-                raise ValueError(
-                    f"Invalid parameter {name!r} for estimator {self!r}. "
-                    f"Valid parameters are: {self._get_param_names()!r}."
-                )
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        changed = []
-        for name in _PARAMS:
-            value = getattr(self, name)
-            default = _DEFAULTS[name]
-            if value is default or (not isinstance(value, np.ndarray) and value == default):
-                continue
-            changed.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(changed)})"
-
     def fit(self, X: Any, y: Any = None) -> MeanShift:
-        """Cluster ``X``; sets ``cluster_centers_``, ``labels_`` and ``n_iter_``."""
+        """Perform clustering.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to cluster.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        self : MeanShift
+            The fitted estimator, with ``cluster_centers_``, ``labels_``,
+            ``n_iter_`` and ``n_features_in_`` set.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastmeanshift import MeanShift
+        >>> X = np.array([[1, 1], [2, 1], [1, 0], [4, 7], [3, 5], [3, 6]])
+        >>> model = MeanShift(bandwidth=2).fit(X)
+        >>> model.cluster_centers_
+        array([[3.33333333, 6.        ],
+               [1.33333333, 0.66666667]])
+        >>> model.n_iter_
+        2
+        """
         check_params(
             "MeanShift",
             bandwidth=self.bandwidth,
@@ -188,12 +379,15 @@ class MeanShift:
         )
         names = feature_names(X)
         array = check_array(X, "MeanShift")
+        threads = _threads(self.n_jobs)
         bandwidth = self.bandwidth
         if bandwidth is None:
-            bandwidth = _estimate_bandwidth(array, 0.3, self.n_jobs)
+            bandwidth = _estimate_bandwidth(array, 0.3, threads)
         seeds = None  # every sample
         if self.seeds is not None:
-            seeds = check_array(self.seeds, "NearestNeighbors").astype(np.float64, copy=False)
+            # No seeds at all is the core's error, clearer than a minimum of samples.
+            seeds = check_array(self.seeds, "NearestNeighbors", min_samples=0)
+            seeds = seeds.astype(np.float64, copy=False)
             if seeds.shape[1] != array.shape[1]:
                 raise ValueError(
                     f"X has {seeds.shape[1]} features, but NearestNeighbors is expecting "
@@ -203,8 +397,15 @@ class MeanShift:
             binned = _bin_seeds(array, bandwidth, self.min_bin_freq)
             if binned is not None:
                 seeds = np.ascontiguousarray(binned, dtype=np.float64).reshape(-1, array.shape[1])
+        max_iter = clamped(self.max_iter, 0, _U64_MAX)
         centers, labels, n_iter = _core.mean_shift(
-            array, seeds, float(bandwidth), int(self.max_iter), bool(self.cluster_all), self.n_jobs
+            array,
+            seeds,
+            float(bandwidth),
+            max_iter,
+            bool(self.cluster_all),
+            threads,
+            progress=progress_callback(),
         )
         self.cluster_centers_ = centers
         self.labels_ = labels
@@ -217,12 +418,34 @@ class MeanShift:
         return self
 
     def predict(self, X: Any) -> np.ndarray:
-        """Index of the nearest cluster centre for each sample of ``X``."""
+        """Predict the closest cluster each sample in X belongs to.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            New data to predict.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Index of the nearest cluster center of each sample (lowest index
+            on ties); never -1, whatever ``cluster_all``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastmeanshift import MeanShift
+        >>> X = np.array([[1, 1], [2, 1], [1, 0], [4, 7], [3, 5], [3, 6]])
+        >>> MeanShift(bandwidth=2).fit(X).predict([[0, 0], [5, 5]])
+        array([1, 0])
+        """
         if not hasattr(self, "cluster_centers_"):
-            raise NotFittedError(
+            raise sklearn_catchable(
+                NotFittedError,
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
-                "appropriate arguments before using this estimator."
+                "appropriate arguments before using this estimator.",
             )
+        check_feature_names(self, X)
         array = check_array(X, type(self).__name__)
         if array.shape[1] != self.n_features_in_:
             raise ValueError(
@@ -230,8 +453,29 @@ class MeanShift:
                 f"{self.n_features_in_} features as input."
             )
         centers = np.ascontiguousarray(self.cluster_centers_, dtype=np.float64)
-        return _core.predict(array, centers, self.n_jobs)
+        return _core.predict(array, centers, _threads(self.n_jobs))
 
     def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
-        """Cluster ``X`` and return its labels."""
+        """Perform clustering on X and return cluster labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples to cluster.
+        y : Ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Cluster labels, as ``fit(X).labels_``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastmeanshift import MeanShift
+        >>> X = np.array([[1, 1], [2, 1], [1, 0], [4, 7], [3, 5], [3, 6]])
+        >>> MeanShift(bandwidth=2).fit_predict(X)
+        array([1, 1, 1, 0, 0, 0])
+        """
         return self.fit(X).labels_

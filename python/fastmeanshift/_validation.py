@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import sys
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -21,24 +23,45 @@ class NotFittedError(ValueError, AttributeError):
     """The estimator is used before ``fit`` (scikit-learn's class of the same name)."""
 
 
-def feature_names(X: Any) -> np.ndarray | None:
-    """Column names of a DataFrame-like ``X`` when they are all strings, else None."""
-    columns = getattr(X, "columns", None)
-    if columns is None or not hasattr(X, "iloc"):
-        return None
-    names = np.asarray(columns, dtype=object)
-    if len(names) and all(isinstance(name, str) for name in names):
-        return names
-    return None
+_SKLEARN_MODULES = {
+    InvalidParameterError: "sklearn.utils._param_validation",
+    NotFittedError: "sklearn.exceptions",
+}
+_Error = TypeVar("_Error", InvalidParameterError, NotFittedError)
 
 
-def check_array(X: Any, owner: str) -> np.ndarray:
+def sklearn_catchable(cls: type[_Error], message: str) -> _Error:
+    """An exception of class ``cls`` that is also an instance of scikit-learn's
+    class of the same name once scikit-learn has imported it, so that code
+    catching scikit-learn's class catches ours. Before that import nobody can
+    be catching scikit-learn's class, and scikit-learn is never imported here."""
+    theirs = getattr(sys.modules.get(_SKLEARN_MODULES[cls]), cls.__name__, None)
+    if theirs is None:
+        return cls(message)
+    joint = _JOINT_CLASSES.get(cls)
+    if joint is None:
+        joint = _JOINT_CLASSES[cls] = _joint_class(cls, theirs)
+    return joint(message)
+
+
+_JOINT_CLASSES: dict[type, Any] = {}
+
+
+def _joint_class(ours: type[_Error], theirs: type[Exception]) -> type[_Error]:
+    def reduce(self: BaseException) -> tuple[type, tuple[Any, ...]]:
+        return ours, self.args  # pickles as our class, which always exists
+
+    namespace = {"__module__": ours.__module__, "__qualname__": ours.__qualname__}
+    return type(ours.__name__, (ours, theirs), {**namespace, "__reduce__": reduce})
+
+
+def check_array(X: Any, owner: str, *, min_samples: int = 1) -> np.ndarray:
     """``X`` as a C-contiguous float32 or float64 matrix of finite values.
 
     float32 stays float32; every other numeric type becomes float64. The
     caller's array is never modified: a conversion always copies.
     """
-    if hasattr(X, "toarray") and hasattr(X, "format"):
+    if is_sparse(X):
         raise TypeError(
             "Sparse data was passed for X, but dense data is required. "
             "Use '.toarray()' to convert to a dense numpy array."
@@ -65,7 +88,7 @@ def check_array(X: Any, owner: str) -> np.ndarray:
             f"Found array with dim {array.ndim}, while dim <= 2 is required by {owner}."
         )
     n_samples, n_features = array.shape
-    if n_samples < 1:
+    if n_samples < min_samples:
         raise ValueError(
             f"Found array with 0 sample(s) (shape={array.shape}) while a minimum of 1 is "
             f"required by {owner}."
@@ -76,56 +99,98 @@ def check_array(X: Any, owner: str) -> np.ndarray:
             f"required by {owner}."
         )
     single = kind == "f" and array.dtype.itemsize == 4
-    dtype = np.float32 if single else np.float64
-    try:
-        array = np.ascontiguousarray(array, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"could not convert X to {np.dtype(dtype).name}: {exc}") from exc
-    if not np.isfinite(array).all():
-        if np.isnan(array).any():
+    # NumPy's own error for a value that is no number (TypeError for a dict,
+    # ValueError for a string) is the one scikit-learn lets through.
+    converted = np.ascontiguousarray(array, dtype=np.float32 if single else np.float64)
+    with np.errstate(over="ignore"):
+        # A finite sum proves every value finite without a temporary array.
+        finite = bool(np.isfinite(converted.sum())) or bool(np.isfinite(converted).all())
+    if not finite:
+        if np.isnan(converted).any():
             raise ValueError(f"Input X contains NaN.\n{owner} does not accept missing values.")
-        raise ValueError(f"Input X contains infinity or a value too large for {np.dtype(dtype)!r}.")
-    return array
+        reported = array.dtype if kind == "f" else converted.dtype
+        raise ValueError(f"Input X contains infinity or a value too large for {reported!r}.")
+    return converted
+
+
+def is_sparse(X: Any) -> bool:
+    """A SciPy sparse matrix or array, without importing SciPy."""
+    return hasattr(X, "toarray") and hasattr(X, "format") and hasattr(X, "nnz")
 
 
 def _is_bool(value: Any) -> bool:
     return isinstance(value, (bool, np.bool_))
 
 
-def _reject(name: str, owner: str, expected: str, value: Any) -> InvalidParameterError:
-    return InvalidParameterError(
-        f"The {name!r} parameter of {owner} must be {expected}. Got {value!r} instead."
+def reject(name: str, owner: str, expected: str, value: Any) -> InvalidParameterError:
+    return sklearn_catchable(
+        InvalidParameterError,
+        f"The {name!r} parameter of {owner} must be {expected}. Got {value!r} instead.",
     )
+
+
+def _finite_float(value: Any) -> float | None:
+    """``value`` as a finite float if it is a real number that has one, else None."""
+    if not isinstance(value, Real):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+_RANDOM_STATES = (
+    "an int in the range [0, 4294967295], an instance of 'numpy.random.mtrand.RandomState' or None"
+)
 
 
 def check_params(owner: str, **params: Any) -> None:
     """Validates the mean shift parameters given, at fit time, as scikit-learn does."""
     for name, value in params.items():
         if name == "bandwidth":
-            ok = value is None or (isinstance(value, Real) and 0 < float(value) < float("inf"))
-            if not ok:
-                raise _reject(name, owner, "a float in the range (0.0, inf) or None", value)
+            number = _finite_float(value)
+            if value is not None and not (number is not None and number > 0):
+                raise reject(name, owner, "a float in the range (0.0, inf) or None", value)
+        elif name == "bin_size":
+            if _finite_float(value) is None:
+                raise reject(name, owner, "a finite float", value)
         elif name == "quantile":
-            if not (isinstance(value, Real) and 0 <= float(value) <= 1):
-                raise _reject(name, owner, "a float in the range [0.0, 1.0]", value)
+            number = _finite_float(value)
+            if not (number is not None and 0 <= number <= 1):
+                raise reject(name, owner, "a float in the range [0.0, 1.0]", value)
         elif name in ("min_bin_freq", "n_samples"):
             optional = name == "n_samples" and value is None
             ok = optional or (isinstance(value, Integral) and int(value) >= 1)
             if not ok:
                 suffix = " or None" if name == "n_samples" else ""
-                raise _reject(name, owner, f"an int in the range [1, inf){suffix}", value)
+                raise reject(name, owner, f"an int in the range [1, inf){suffix}", value)
         elif name == "max_iter":
             if not (isinstance(value, Integral) and int(value) >= 0):
-                raise _reject(name, owner, "an int in the range [0, inf)", value)
+                raise reject(name, owner, "an int in the range [0, inf)", value)
         elif name in ("bin_seeding", "cluster_all"):
             if not _is_bool(value):
-                raise _reject(
+                raise reject(
                     name, owner, "an instance of 'bool' or an instance of 'numpy.bool'", value
                 )
         elif name == "n_jobs":
             if not (value is None or isinstance(value, Integral)):
-                raise _reject(name, owner, "an instance of 'int' or None", value)
+                raise reject(name, owner, "an instance of 'int' or None", value)
             if value == 0:
                 raise ValueError("n_jobs == 0 in Parallel has no meaning")
+        elif name == "random_state":
+            ok = (
+                value is None
+                or isinstance(value, np.random.RandomState)
+                or (isinstance(value, Integral) and 0 <= int(value) <= 2**32 - 1)
+            )
+            if not ok:
+                raise reject(name, owner, _RANDOM_STATES, value)
         else:  # pragma: no cover - a programming error, not a user's
             raise KeyError(name)
+
+
+def clamped(value: Any, low: int, high: int) -> int:
+    """A validated integer parameter within the 64-bit range the core takes;
+    beyond it, every value means the same (no climb runs 2**64 iterations)."""
+    return min(max(int(value), low), high)

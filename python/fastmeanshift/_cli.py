@@ -1,0 +1,342 @@
+"""The ``fastmeanshift`` command: cluster a data file, or run the demo.
+
+Every failure the user can cause (a bad file, option or datum) ends in one
+line on stderr and a non-zero exit status; Ctrl-C ends quietly with 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import numpy as np
+
+from ._data_files import (
+    FORMATS,
+    MissingDependency,
+    format_of,
+    read_data,
+    write_json_document,
+    write_table,
+)
+from ._demo import QUANTILE, blobs, compare_with_sklearn
+from ._mean_shift import MeanShift, estimate_bandwidth
+from ._plot import PLOT_EXTRA_HINT, plot_clusters, require_matplotlib
+from ._progress import reporting_progress
+from ._progress_bar import ProgressBar
+
+PROG = "fastmeanshift"
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+SUMMARY_CLUSTERS = 10
+DEMO_PLOT = "fastmeanshift-demo.png"
+
+
+class UsageError(Exception):
+    """A bad option or option combination."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (with a pointer to --help)."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        sys.exit(EXIT_USAGE)
+
+
+def bandwidth_option(text: str) -> float | None:
+    if text == "auto":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'auto', got {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog=PROG,
+        description="Mean shift clustering, identical to scikit-learn's and much faster.",
+        epilog="Without a command, runs the demo.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    cluster = commands.add_parser(
+        "cluster",
+        help="cluster the samples of a data file",
+        description=(
+            "Cluster the rows of DATA (CSV with or without a header, .npy, or "
+            ".parquet with pyarrow). Without --labels or --centers, prints one "
+            "JSON object with labels, cluster_centers, n_iter and bandwidth. "
+            "A summary goes to stderr."
+        ),
+    )
+    cluster.add_argument("data", metavar="DATA", help="the samples, one row each")
+    group = cluster.add_argument_group("mean shift (MeanShift's parameters)")
+    group.add_argument(
+        "--bandwidth",
+        type=bandwidth_option,
+        default=None,
+        metavar="auto|FLOAT",
+        help="kernel radius; auto (default) estimates it with estimate_bandwidth",
+    )
+    group.add_argument(
+        "--quantile",
+        type=float,
+        default=0.3,
+        help="quantile of the automatic bandwidth estimate (default 0.3)",
+    )
+    group.add_argument("--seeds", metavar="FILE", help="start the climbs from these rows")
+    group.add_argument(
+        "--bin-seeding", action="store_true", help="seed from a grid of spacing bandwidth"
+    )
+    group.add_argument(
+        "--min-bin-freq",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --bin-seeding, only grid cells with at least N samples (default 1)",
+    )
+    group.add_argument(
+        "--no-cluster-all",
+        dest="cluster_all",
+        action="store_false",
+        help="label samples farther than bandwidth from every center -1",
+    )
+    group.add_argument(
+        "--max-iter", type=int, default=300, metavar="N", help="per seed (default 300)"
+    )
+    group.add_argument(
+        "--jobs",
+        type=int,
+        default=-1,
+        metavar="N",
+        help="threads; -1 (default) for all cores; results do not depend on it",
+    )
+    output = cluster.add_argument_group("output")
+    output.add_argument("--labels", metavar="FILE", help="write the labels here (- for stdout)")
+    output.add_argument("--centers", metavar="FILE", help="write the centers here (- for stdout)")
+    output.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="format of --labels and --centers (default: from the extension; csv for -)",
+    )
+    output.add_argument("--plot", metavar="FILE.png", help="draw the clusters (needs matplotlib)")
+    output.add_argument("-q", "--quiet", action="store_true", help="no summary, no progress bar")
+
+    demo = commands.add_parser(
+        "demo",
+        help="cluster generated blobs and compare with scikit-learn",
+        description=(
+            "Cluster generated 2-D blobs with every point a seed, print a summary "
+            "and, when scikit-learn is installed, the speed-up over it; draw "
+            f"the clusters when matplotlib is installed ({DEMO_PLOT} by default)."
+        ),
+    )
+    demo.add_argument("--samples", type=int, default=10_000, help="points (default 10000)")
+    demo.add_argument("--seed", type=int, default=0, help="random seed of the data")
+    demo.add_argument("--jobs", type=int, default=-1, help="threads, -1 (default) for all cores")
+    demo.add_argument("--plot", metavar="FILE.png", default=DEMO_PLOT, help="where to draw")
+    demo.add_argument("--no-plot", dest="plot", action="store_const", const=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line ``argv`` (default ``sys.argv[1:]``); the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        with warnings_as_lines():
+            if args.command == "cluster":
+                run_cluster(args)
+            else:
+                if args.command is None:
+                    args = build_parser().parse_args(["demo"])
+                run_demo(args)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader of stdout went away (| head): nothing left to say.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    except UsageError as err:
+        return fail(f"{PROG}: error: {err} (see {PROG} {args.command} --help)", EXIT_USAGE)
+    except (ValueError, TypeError, OSError, MemoryError, MissingDependency) as err:
+        return fail(f"{PROG}: error: {one_line(err)}", EXIT_ERROR)
+    return 0
+
+
+def fail(message: str, status: int) -> int:
+    sys.stderr.write(message + "\n")
+    return status
+
+
+def one_line(err: BaseException) -> str:
+    """The first line of an exception's message (NumPy and the validation put
+    details, sometimes whole arrays, on the lines after)."""
+    if isinstance(err, OSError) and err.strerror and err.filename:
+        return f"{err.filename}: {err.strerror}"
+    if isinstance(err, MemoryError):
+        return f"out of memory ({err})" if str(err) else "out of memory"
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else type(err).__name__
+
+
+@contextmanager
+def warnings_as_lines() -> Iterator[None]:
+    """Library warnings (a failed binning, say) as one line each on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for warning in caught:
+                sys.stderr.write(f"{PROG}: warning: {one_line(Exception(warning.message))}\n")
+
+
+def run_cluster(args: argparse.Namespace) -> None:
+    outputs = planned_outputs(args)
+    if args.plot:
+        require_matplotlib()
+    X = read_data(args.data)
+    seeds = read_data(args.seeds) if args.seeds else None
+    start = time.perf_counter()
+    bandwidth = args.bandwidth
+    if bandwidth is None:
+        bandwidth = float(estimate_bandwidth(X, quantile=args.quantile, n_jobs=args.jobs))
+        if bandwidth == 0:
+            raise ValueError(
+                "the estimated bandwidth is 0 (the samples are mostly exact duplicates): "
+                "give --bandwidth, or a larger --quantile"
+            )
+    model = MeanShift(
+        bandwidth=bandwidth,
+        seeds=seeds,
+        bin_seeding=args.bin_seeding,
+        min_bin_freq=args.min_bin_freq,
+        cluster_all=args.cluster_all,
+        max_iter=args.max_iter,
+        n_jobs=args.jobs,
+    )
+    fit_with_progress(model, X, show=not args.quiet)
+    seconds = time.perf_counter() - start
+    if not args.quiet:
+        how = "estimated" if args.bandwidth is None else "given"
+        sys.stderr.write(
+            f"{len(X)} samples, {X.shape[1]} features, bandwidth {bandwidth:.6g} ({how})\n"
+        )
+        sys.stderr.write(summary(model, seconds))
+    write_outputs(outputs, model, bandwidth)
+    if args.plot:
+        plot_clusters(
+            X, model.labels_, model.cluster_centers_, args.plot, os.path.basename(args.data)
+        )
+        if not args.quiet:
+            sys.stderr.write(f"plot written to {args.plot}\n")
+
+
+def planned_outputs(args: argparse.Namespace) -> list[tuple[str, str, str]]:
+    """``(table, path, format)`` for each requested output, checked before
+    any work; empty for the default JSON document on stdout."""
+    requested = [
+        (name, path) for name, path in (("labels", args.labels), ("centers", args.centers)) if path
+    ]
+    if not requested:
+        if args.format not in (None, "json"):
+            raise UsageError(f"--format {args.format} needs --labels or --centers")
+        return []
+    if [path for _, path in requested].count("-") > 1:
+        raise UsageError("only one of --labels and --centers can go to stdout (-)")
+    outputs = [(name, path, format_of(path, args.format)) for name, path in requested]
+    for _, path, fmt in outputs:
+        if path == "-" and fmt == "npy" and sys.stdout.isatty():
+            raise UsageError("will not write binary .npy data to a terminal")
+    return outputs
+
+
+def write_outputs(outputs: list[tuple[str, str, str]], model: MeanShift, bandwidth: float) -> None:
+    tables = {"labels": model.labels_, "centers": model.cluster_centers_}
+    if not outputs:
+        write_json_document(
+            "-",
+            {
+                "labels": model.labels_.tolist(),
+                "cluster_centers": model.cluster_centers_.tolist(),
+                "n_iter": model.n_iter_,
+                "bandwidth": bandwidth,
+            },
+        )
+    for name, path, fmt in outputs:
+        write_table(path, tables[name], fmt, name)
+
+
+def fit_with_progress(model: MeanShift, X: Any, show: bool) -> None:
+    """Fits ``model``, with a progress bar when stderr is a terminal."""
+    if not (show and sys.stderr.isatty()):
+        model.fit(X)
+        return
+    bar = ProgressBar(sys.stderr)
+    try:
+        with reporting_progress(bar):
+            model.fit(X)
+    finally:
+        bar.clear()
+
+
+def summary(model: MeanShift, seconds: float) -> str:
+    """Clusters, their sizes and centers, iterations and time, for stderr."""
+    labels = model.labels_
+    centers = model.cluster_centers_
+    sizes = np.bincount(labels[labels >= 0], minlength=len(centers))
+    lines = [f"{len(centers)} clusters in {seconds:.3f} s, {model.n_iter_} iterations at most\n"]
+    for k in range(min(len(centers), SUMMARY_CLUSTERS)):
+        lines.append(f"  cluster {k}: {sizes[k]:8d} samples around {point_text(centers[k])}\n")
+    if len(centers) > SUMMARY_CLUSTERS:
+        rest = int(sizes[SUMMARY_CLUSTERS:].sum())
+        lines.append(f"  ... {len(centers) - SUMMARY_CLUSTERS} more clusters, {rest} samples\n")
+    orphans = int((labels < 0).sum())
+    if orphans:
+        lines.append(f"  no cluster: {orphans:8d} samples\n")
+    return "".join(lines)
+
+
+def point_text(point: np.ndarray, shown: int = 4) -> str:
+    coordinates = ", ".join(f"{value:.4g}" for value in point[:shown])
+    return f"({coordinates}{', ...' if len(point) > shown else ''})"
+
+
+def run_demo(args: argparse.Namespace) -> None:
+    if args.samples < 1:
+        raise UsageError("--samples must be at least 1")
+    X = blobs(args.samples, args.seed)
+    start = time.perf_counter()
+    bandwidth = float(estimate_bandwidth(X, quantile=QUANTILE, n_jobs=args.jobs))
+    model = MeanShift(bandwidth=bandwidth, n_jobs=args.jobs)
+    fit_with_progress(model, X, show=True)
+    seconds = time.perf_counter() - start
+    print(f"{len(X)} generated 2-D samples in three blobs, every sample a seed")
+    print(f"bandwidth {bandwidth:.6g} (estimated, quantile {QUANTILE})")
+    print(summary(model, seconds), end="")
+    comparison = compare_with_sklearn(X, bandwidth)
+    if comparison is None:
+        print("install scikit-learn to see the speed-up over it")
+    else:
+        result = "identical results" if comparison.identical else "RESULTS DIFFER"
+        print(
+            f"scikit-learn, on the first {comparison.samples} samples only (it is slow), one "
+            f"thread each: {comparison.sklearn_seconds:.3f} s; fastmeanshift: "
+            f"{comparison.fastmeanshift_seconds:.3f} s, {comparison.speedup:.0f}x faster, {result}"
+        )
+    if args.plot:
+        try:
+            plot_clusters(X, model.labels_, model.cluster_centers_, args.plot, "fastmeanshift demo")
+        except MissingDependency:
+            print(f"no plot: matplotlib is not installed ({PLOT_EXTRA_HINT})")
+        else:
+            print(f"plot written to {os.path.abspath(args.plot)}")
