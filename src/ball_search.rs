@@ -16,7 +16,10 @@
 //! allocate a result vector per call and it computes distances in the storage
 //! type, `f32` for float32 data.)
 
-use crate::error::{try_filled, Error, Result};
+use std::collections::HashMap;
+
+use crate::error::{try_filled, Result};
+use crate::parallel::Workers;
 use crate::points::{sum_in_lanes, Coord, Points, SquaredRadius};
 use crate::summation::{CoordinateSums, Subtotal, Summation};
 
@@ -31,12 +34,15 @@ fn leaf_size(dim: usize) -> usize {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+/// Nodes are stored in preorder: a node's left child follows it, and its
+/// subtree fills a fixed run of slots (see [`Slots`]) so that subtrees can be
+/// built in parallel into disjoint parts of the arrays.
+#[derive(Debug, Clone, Copy, Default)]
 struct Node {
     start: u32,
     end: u32,
-    /// Index of the left child (the right one follows it); 0 for a leaf.
-    left: u32,
+    /// Index of the right child; 0 for a leaf.
+    right: u32,
     /// Whether all its points coincide (its box is a single point).
     copies: bool,
 }
@@ -53,37 +59,57 @@ pub struct BallSearch<'a, T> {
 }
 
 impl<'a, T: Coord> BallSearch<'a, T> {
+    /// The tree over `points`, built on the calling thread.
     pub fn new(points: Points<'a, T>) -> Result<Self> {
+        Self::build(points, false)
+    }
+
+    /// The tree over `points`, its subtrees built in parallel by `workers`.
+    pub fn new_parallel(points: Points<'a, T>, workers: &Workers) -> Result<Self> {
+        workers.install(|| Self::build(points, true))
+    }
+
+    fn build(points: Points<'a, T>, parallel: bool) -> Result<Self> {
         let n = points.len();
         let dim = points.dim();
         let mut order = try_filled(n, 0u32)?;
         for (i, slot) in order.iter_mut().enumerate() {
             *slot = i as u32;
         }
-        let max_nodes = 2 * n.div_ceil(leaf_size(dim)).next_power_of_two();
-        let out_of_memory = |bytes: usize| Error::OutOfMemory { bytes };
-        let mut nodes = Vec::new();
-        nodes
-            .try_reserve_exact(max_nodes)
-            .map_err(|_| out_of_memory(max_nodes * std::mem::size_of::<Node>()))?;
-        let mut bounds = Vec::new();
-        bounds
-            .try_reserve_exact(max_nodes * dim)
-            .map_err(|_| out_of_memory(max_nodes * 16 * dim))?;
-        let summation = Summation::for_values(points.as_slice().iter().map(|x| x.to_f64()));
+        let slots = Slots::new(n, leaf_size(dim));
+        let node_count = if n == 0 { 0 } else { slots.of(n) };
         let mut tree = BallSearch {
             points,
             order,
-            nodes,
-            bounds,
-            totals: Vec::new(),
-            summation,
+            nodes: try_filled(node_count, Node::default())?,
+            bounds: try_filled(node_count * dim, [0.0; 2])?,
+            totals: try_filled(node_count * 2 * dim, 0.0)?,
+            summation: Summation::for_values(points.as_slice().iter().map(|x| x.to_f64())),
         };
         if n > 0 {
-            tree.build();
+            let mut span = vec![[f64::INFINITY, f64::NEG_INFINITY]; dim];
+            for i in 0..n {
+                widen(&mut span, points.row(i));
+            }
+            let builder = Builder {
+                points,
+                slots: &slots,
+                summation: tree.summation,
+                parallel,
+            };
+            builder.subtree(
+                Subtree {
+                    id: 0,
+                    start: 0,
+                    order: &mut tree.order,
+                    nodes: &mut tree.nodes,
+                    bounds: &mut tree.bounds,
+                    totals: &mut tree.totals,
+                },
+                span,
+                &mut CoordinateSums::new(dim, tree.summation),
+            );
         }
-        tree.totals = try_filled(tree.nodes.len() * 2 * dim, 0.0)?;
-        tree.add_up_nodes();
         Ok(tree)
     }
 
@@ -100,70 +126,6 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         self.points
     }
 
-    fn build(&mut self) {
-        let dim = self.points.dim();
-        self.push_node(0, self.points.len());
-        let mut pending = vec![0usize];
-        while let Some(id) = pending.pop() {
-            let Node { start, end, .. } = self.nodes[id];
-            let (start, end) = (start as usize, end as usize);
-            if end - start <= leaf_size(dim) {
-                continue;
-            }
-            let b = &self.bounds[id * dim..(id + 1) * dim];
-            let (split_dim, spread) =
-                (0..dim)
-                    .map(|j| (j, b[j][1] - b[j][0]))
-                    .fold(
-                        (0, f64::NEG_INFINITY),
-                        |best, c| if c.1 > best.1 { c } else { best },
-                    );
-            if spread.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
-                // All points of the node coincide: splitting cannot separate them.
-                continue;
-            }
-            let mid = start + (end - start) / 2;
-            let points = self.points;
-            self.order[start..end].select_nth_unstable_by(mid - start, |&a, &b| {
-                let (a, b) = (
-                    points.row(a as usize)[split_dim],
-                    points.row(b as usize)[split_dim],
-                );
-                a.to_f64().total_cmp(&b.to_f64())
-            });
-            let left = self.nodes.len();
-            self.nodes[id].left = left as u32;
-            self.push_node(start, mid);
-            self.push_node(mid, end);
-            pending.push(left + 1);
-            pending.push(left);
-        }
-    }
-
-    /// Fills every node's totals, children before parents (a child's index is
-    /// always above its parent's).
-    fn add_up_nodes(&mut self) {
-        let dim = self.points.dim();
-        let mut sums = self.new_sums();
-        for id in (0..self.nodes.len()).rev() {
-            sums.clear();
-            let node = self.nodes[id];
-            if node.left == 0 {
-                for &i in &self.order[node.start as usize..node.end as usize] {
-                    sums.add(self.points.row(i as usize));
-                }
-            } else {
-                let left = node.left as usize;
-                sums.add_subtotal(self.subtotal(left));
-                sums.add_subtotal(self.subtotal(left + 1));
-            }
-            let total = sums.subtotal();
-            let slot = &mut self.totals[id * 2 * dim..(id + 1) * 2 * dim];
-            slot[..dim].copy_from_slice(total.sums);
-            slot[dim..].copy_from_slice(total.errors);
-        }
-    }
-
     /// A node's count and sums.
     #[inline(always)]
     fn subtotal(&self, id: usize) -> Subtotal<'_, T> {
@@ -178,28 +140,6 @@ impl<'a, T: Coord> BallSearch<'a, T> {
                 .copies
                 .then(|| self.points.row(self.order[node.start as usize] as usize)),
         }
-    }
-
-    fn push_node(&mut self, start: usize, end: usize) {
-        let dim = self.points.dim();
-        let base = self.bounds.len();
-        self.bounds
-            .resize(base + dim, [f64::INFINITY, f64::NEG_INFINITY]);
-        let bounds = &mut self.bounds[base..];
-        for &i in &self.order[start..end] {
-            for (b, &x) in bounds.iter_mut().zip(self.points.row(i as usize)) {
-                let x = x.to_f64();
-                b[0] = b[0].min(x);
-                b[1] = b[1].max(x);
-            }
-        }
-        let copies = bounds.iter().all(|&[lo, hi]| lo == hi);
-        self.nodes.push(Node {
-            start: start as u32,
-            end: end as u32,
-            left: 0,
-            copies,
-        });
     }
 
     /// Bounds on the squared distance from `q` to the node's points: the
@@ -272,16 +212,15 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         let node = self.nodes[id];
         if radius.surely_includes(far) {
             found(Found::Node(id));
-        } else if node.left == 0 {
+        } else if node.right == 0 {
             for &i in &self.order[node.start as usize..node.end as usize] {
                 if radius.contains(q, self.points.row(i as usize)) {
                     found(Found::Point(i as usize));
                 }
             }
         } else {
-            let left = node.left as usize;
-            self.descend(left, q, radius, found);
-            self.descend(left + 1, q, radius, found);
+            self.descend(id + 1, q, radius, found);
+            self.descend(node.right as usize, q, radius, found);
         }
     }
 }
@@ -290,6 +229,196 @@ impl<'a, T: Coord> BallSearch<'a, T> {
 enum Found {
     Node(usize),
     Point(usize),
+}
+
+/// How many node slots a subtree of `m` points takes: one, or one plus its
+/// halves' (the split is always at `m / 2`, so this depends on `m` alone).
+struct Slots {
+    leaf: usize,
+    /// Subtree sizes seen so far: at most two distinct point counts a level.
+    known: HashMap<usize, usize>,
+}
+
+impl Slots {
+    fn new(n: usize, leaf: usize) -> Self {
+        let mut slots = Slots {
+            leaf,
+            known: HashMap::new(),
+        };
+        slots.count(n);
+        slots
+    }
+
+    fn count(&mut self, m: usize) -> usize {
+        if m <= self.leaf {
+            return 1;
+        }
+        if let Some(&known) = self.known.get(&m) {
+            return known;
+        }
+        let total = 1 + self.count(m / 2) + self.count(m - m / 2);
+        self.known.insert(m, total);
+        total
+    }
+
+    fn of(&self, m: usize) -> usize {
+        if m <= self.leaf {
+            1
+        } else {
+            self.known[&m]
+        }
+    }
+}
+
+/// Below this many points a subtree is built on one thread.
+const PARALLEL_SUBTREE: usize = 1 << 15;
+
+struct Builder<'p, 'a, T> {
+    points: Points<'a, T>,
+    slots: &'p Slots,
+    summation: Summation,
+    parallel: bool,
+}
+
+/// The part of the tree's arrays one subtree owns.
+struct Subtree<'s> {
+    /// The global index of its root node.
+    id: usize,
+    /// Where its points start in the global order.
+    start: usize,
+    order: &'s mut [u32],
+    nodes: &'s mut [Node],
+    bounds: &'s mut [[f64; 2]],
+    totals: &'s mut [f64],
+}
+
+impl<T: Coord> Builder<'_, '_, T> {
+    /// Builds a subtree top-down, splitting each node at the median of the
+    /// widest side of `span` (a box known to hold its points, cheaper than
+    /// their exact box), then fills exact boxes and totals bottom-up: leaves
+    /// from their points, other nodes from their children.
+    fn subtree(&self, at: Subtree<'_>, span: Vec<[f64; 2]>, sums: &mut CoordinateSums) {
+        let dim = self.points.dim();
+        let m = at.order.len();
+        let widest = (0..dim)
+            .map(|j| (j, span[j][1] - span[j][0]))
+            .fold((0, 0.0), |best, c| if c.1 > best.1 { c } else { best });
+        let Subtree {
+            id,
+            start,
+            order,
+            nodes,
+            bounds,
+            totals,
+        } = at;
+        let (node_bounds, child_bounds) = bounds.split_at_mut(dim);
+        let (node_totals, child_totals) = totals.split_at_mut(2 * dim);
+        let (node, child_nodes) = nodes.split_first_mut().expect("a subtree has a root");
+        // A zero-width span means every point coincides: no split separates them.
+        if m <= self.slots.leaf || widest.1 <= 0.0 {
+            node_bounds.fill([f64::INFINITY, f64::NEG_INFINITY]);
+            sums.clear();
+            for &i in order.iter() {
+                let row = self.points.row(i as usize);
+                widen(node_bounds, row);
+                sums.add(row);
+            }
+            store(node_totals, sums);
+            *node = Node {
+                start: start as u32,
+                end: (start + m) as u32,
+                right: 0,
+                copies: node_bounds.iter().all(|&[lo, hi]| lo == hi),
+            };
+            return;
+        }
+
+        let (split, mid) = (widest.0, m / 2);
+        let points = self.points;
+        let key = |i: u32| points.row(i as usize)[split].to_f64();
+        order.select_nth_unstable_by(mid, |&a, &b| key(a).total_cmp(&key(b)));
+        let median = key(order[mid]);
+        let (mut left_span, mut right_span) = (span.clone(), span);
+        left_span[split][1] = median;
+        right_span[split][0] = median;
+
+        let left_slots = self.slots.of(mid);
+        let (left_order, right_order) = order.split_at_mut(mid);
+        let (left_nodes, right_nodes) = child_nodes.split_at_mut(left_slots);
+        let (left_bounds, right_bounds) = child_bounds.split_at_mut(left_slots * dim);
+        let (left_totals, right_totals) = child_totals.split_at_mut(left_slots * 2 * dim);
+        let left = Subtree {
+            id: id + 1,
+            start,
+            order: left_order,
+            nodes: left_nodes,
+            bounds: left_bounds,
+            totals: left_totals,
+        };
+        let right = Subtree {
+            id: id + 1 + left_slots,
+            start: start + mid,
+            order: right_order,
+            nodes: right_nodes,
+            bounds: right_bounds,
+            totals: right_totals,
+        };
+        if self.parallel && m >= PARALLEL_SUBTREE {
+            let mut right_sums = CoordinateSums::new(dim, self.summation);
+            rayon::join(
+                || self.subtree(left, left_span, sums),
+                || self.subtree(right, right_span, &mut right_sums),
+            );
+        } else {
+            self.subtree(left, left_span, sums);
+            self.subtree(right, right_span, sums);
+        }
+
+        // The children's roots, now built: left at slot 0, right after the
+        // left subtree; their first points start each half of `order`.
+        let children = [(0, 0), (left_slots, mid)];
+        let child_box = |slot: usize| &child_bounds[slot * dim..(slot + 1) * dim];
+        for (j, b) in node_bounds.iter_mut().enumerate() {
+            let (l, r) = (child_box(0)[j], child_box(left_slots)[j]);
+            *b = [l[0].min(r[0]), l[1].max(r[1])];
+        }
+        sums.clear();
+        for (slot, first) in children {
+            let child = child_nodes[slot];
+            let (child_sums, errors) =
+                child_totals[slot * 2 * dim..(slot + 1) * 2 * dim].split_at(dim);
+            sums.add_subtotal(Subtotal {
+                count: (child.end - child.start) as usize,
+                sums: child_sums,
+                errors,
+                copies_of: child.copies.then(|| self.points.row(order[first] as usize)),
+            });
+        }
+        store(node_totals, sums);
+        *node = Node {
+            start: start as u32,
+            end: (start + m) as u32,
+            right: (id + 1 + left_slots) as u32,
+            copies: node_bounds.iter().all(|&[lo, hi]| lo == hi),
+        };
+    }
+}
+
+/// Widens a box to hold `row`.
+fn widen<T: Coord>(span: &mut [[f64; 2]], row: &[T]) {
+    for (b, &x) in span.iter_mut().zip(row) {
+        let x = x.to_f64();
+        b[0] = b[0].min(x);
+        b[1] = b[1].max(x);
+    }
+}
+
+/// Copies an accumulator's sums and error terms into a node's totals.
+fn store(totals: &mut [f64], sums: &CoordinateSums) {
+    let total = sums.subtotal();
+    let dim = total.sums.len();
+    totals[..dim].copy_from_slice(total.sums);
+    totals[dim..].copy_from_slice(total.errors);
 }
 
 #[cfg(test)]

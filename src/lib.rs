@@ -88,7 +88,7 @@ pub fn mean_shift<T: Coord>(
             return Err(Error::NoSeeds);
         }
     }
-    let tree = ball_search::BallSearch::new(points)?;
+    let tree = ball_search::BallSearch::new_parallel(points, workers)?;
     let climbed = climbing::climb_all(&tree, seeds, bandwidth, max_iter, workers, stop)?;
     reject_overflowed_means(&climbed, points.dim())?;
     let n_iter = climbed

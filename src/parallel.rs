@@ -57,6 +57,12 @@ impl Workers {
         Ok(Workers { pool })
     }
 
+    /// Runs `job` inside the pool, so that rayon's parallel calls in it use
+    /// these workers.
+    pub fn install<R: Send>(&self, job: impl FnOnce() -> R + Send) -> R {
+        self.pool.install(job)
+    }
+
     pub fn threads(&self) -> usize {
         self.pool.current_num_threads()
     }
