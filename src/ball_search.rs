@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 use crate::error::{try_filled, Result};
 use crate::parallel::Workers;
-use crate::points::{sum_in_lanes, Coord, Points, SquaredRadius};
+use crate::points::{squared_distance, sum_in_lanes, Coord, Points, SquaredRadius};
 use crate::summation::{CoordinateSums, Subtotal, Summation};
 
 /// Points per leaf: in more dimensions a node's bounds cost more and prune
@@ -195,6 +195,63 @@ impl<'a, T: Coord> BallSearch<'a, T> {
                 Found::Point(i) => sums.add(self.points.row(i)),
             },
         );
+    }
+
+    /// Points in tree order: consecutive ones are near each other.
+    pub fn order(&self) -> &[u32] {
+        &self.order
+    }
+
+    /// Splits the points by squared distance from `q` into those at most
+    /// `inner` (returns how many), those above `inner` and at most `outer`
+    /// (their squared distances are pushed to `shell`), and the rest.
+    /// Distances are `squared_distance`'s own; whole nodes are counted or
+    /// skipped only when their bounds prove it.
+    pub fn count_within_and_collect_shell(
+        &self,
+        q: &[f64],
+        inner: f64,
+        outer: f64,
+        shell: &mut Vec<f64>,
+    ) -> usize {
+        let (inner, outer) = (
+            SquaredRadius::new(inner, q.len()),
+            SquaredRadius::new(outer, q.len()),
+        );
+        let mut count = 0;
+        if !self.nodes.is_empty() {
+            self.split_by_shell(0, q, &inner, &outer, &mut count, shell);
+        }
+        count
+    }
+
+    fn split_by_shell(
+        &self,
+        id: usize,
+        q: &[f64],
+        inner: &SquaredRadius,
+        outer: &SquaredRadius,
+        count: &mut usize,
+        shell: &mut Vec<f64>,
+    ) {
+        let (near, far) = self.node_bounds(id, q);
+        let node = self.nodes[id];
+        if outer.surely_excludes(near) {
+        } else if inner.surely_includes(far) {
+            *count += (node.end - node.start) as usize;
+        } else if node.right == 0 {
+            for &i in &self.order[node.start as usize..node.end as usize] {
+                let d2 = squared_distance(q, self.points.row(i as usize));
+                if d2 <= inner.r2() {
+                    *count += 1;
+                } else if d2 <= outer.r2() {
+                    shell.push(d2);
+                }
+            }
+        } else {
+            self.split_by_shell(id + 1, q, inner, outer, count, shell);
+            self.split_by_shell(node.right as usize, q, inner, outer, count, shell);
+        }
     }
 
     #[inline(always)]
@@ -424,7 +481,6 @@ fn store(totals: &mut [f64], sums: &CoordinateSums) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::points::squared_distance;
     use crate::testing::noise;
 
     fn brute<T: Coord>(p: Points<T>, q: &[f64], r2: f64) -> Vec<usize> {

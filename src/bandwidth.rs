@@ -3,6 +3,7 @@
 
 use rayon::prelude::*;
 
+use crate::ball_search::BallSearch;
 use crate::error::{try_filled, Error, Result};
 use crate::parallel::{StopCheck, Workers};
 use crate::points::{squared_distance, Coord, Points};
@@ -38,8 +39,13 @@ pub fn estimate_bandwidth<T: Coord>(
 
 /// For every point, the distance to its k-th nearest point (itself first).
 ///
-/// Exact selection over all squared distances: O(n) per point, a quick
-/// `select_nth_unstable` instead of scikit-learn's heap of k neighbours.
+/// Points are taken in tree order, so each is close to the one before it,
+/// whose k-th distance `r` then bounds its own: by the triangle inequality it
+/// lies within `r ± δ`, `δ` the distance between the two. Only the points in
+/// that shell need their distances sorted out; the ones inside it are merely
+/// counted, by whole tree nodes where possible. The bound is only a guess as
+/// far as exactness goes: the k-th distance is taken from the shell only when
+/// the counts prove it lies there, and from all distances otherwise.
 fn kth_neighbour_distances<T: Coord>(
     points: Points<T>,
     k: usize,
@@ -47,23 +53,89 @@ fn kth_neighbour_distances<T: Coord>(
     stop: StopCheck<'_>,
 ) -> Result<Vec<f64>> {
     let n = points.len();
-    let mut kth = try_filled(n, 0.0f64)?;
-    workers.in_chunks(n, 16, stop, |range| {
-        kth[range.clone()].par_iter_mut().enumerate().for_each_init(
-            || (vec![0.0; points.dim()], vec![0.0; n]),
-            |(q, distances), (offset, slot)| {
-                for (x, &p) in q.iter_mut().zip(points.row(range.start + offset)) {
-                    *x = p.to_f64();
-                }
-                for (j, d) in distances.iter_mut().enumerate() {
-                    *d = squared_distance(q, points.row(j));
-                }
-                let (_, kth2, _) = distances.select_nth_unstable_by(k - 1, f64::total_cmp);
-                *slot = kth2.sqrt();
-            },
-        );
+    let tree = BallSearch::new_parallel(points, workers)?;
+    let mut by_position = try_filled(n, 0.0f64)?;
+    workers.in_chunks(n, 64, stop, |range| {
+        by_position[range.clone()]
+            .par_iter_mut()
+            .enumerate()
+            .for_each_init(
+                || KthSearch::new(points.dim()),
+                |search, (offset, slot)| {
+                    let i = tree.order()[range.start + offset] as usize;
+                    *slot = search.kth_distance(&tree, points.row(i), k);
+                },
+            );
     })?;
+    let mut kth = try_filled(n, 0.0f64)?;
+    for (&i, &d) in tree.order().iter().zip(&by_position) {
+        kth[i as usize] = d;
+    }
     Ok(kth)
+}
+
+/// One thread's k-th-distance queries, each starting from the last one.
+struct KthSearch {
+    query: Vec<f64>,
+    previous: Option<(Vec<f64>, f64)>,
+    shell: Vec<f64>,
+}
+
+impl KthSearch {
+    fn new(dim: usize) -> Self {
+        KthSearch {
+            query: vec![0.0; dim],
+            previous: None,
+            shell: Vec::new(),
+        }
+    }
+
+    fn kth_distance<T: Coord>(&mut self, tree: &BallSearch<T>, row: &[T], k: usize) -> f64 {
+        for (x, &p) in self.query.iter_mut().zip(row) {
+            *x = p.to_f64();
+        }
+        // Loose enough that rounding in r and δ never matters.
+        const SLACK: f64 = 1e-9;
+        let guess = self.previous.as_ref().map(|(previous, r)| {
+            let delta = squared_distance(&self.query, previous).sqrt();
+            let inner = ((r - delta) * (1.0 - SLACK)).max(0.0);
+            let outer = (r + delta) * (1.0 + SLACK);
+            (inner * inner, outer * outer)
+        });
+        let kth2 = guess
+            .and_then(|(inner, outer)| self.kth_in_shell(tree, k, inner, outer))
+            .or_else(|| self.kth_in_shell(tree, k, -1.0, f64::INFINITY))
+            .expect("every distance is in an unbounded shell");
+        let distance = kth2.sqrt();
+        match &mut self.previous {
+            Some((previous, r)) => {
+                previous.copy_from_slice(&self.query);
+                *r = distance;
+            }
+            None => self.previous = Some((self.query.clone(), distance)),
+        }
+        distance
+    }
+
+    /// The k-th smallest squared distance, if it lies in `(inner, outer]`.
+    fn kth_in_shell<T: Coord>(
+        &mut self,
+        tree: &BallSearch<T>,
+        k: usize,
+        inner: f64,
+        outer: f64,
+    ) -> Option<f64> {
+        self.shell.clear();
+        let within =
+            tree.count_within_and_collect_shell(&self.query, inner, outer, &mut self.shell);
+        if within >= k || within + self.shell.len() < k {
+            return None;
+        }
+        let (_, kth2, _) = self
+            .shell
+            .select_nth_unstable_by(k - within - 1, f64::total_cmp);
+        Some(*kth2)
+    }
 }
 
 #[cfg(test)]

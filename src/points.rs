@@ -167,6 +167,10 @@ impl SquaredRadius {
         }
     }
 
+    pub fn r2(&self) -> f64 {
+        self.r2
+    }
+
     /// Whether a lower bound, summed in any order, proves the ordered test fails.
     #[inline(always)]
     pub fn surely_excludes(&self, lower: f64) -> bool {
