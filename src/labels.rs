@@ -24,15 +24,11 @@ pub fn assign_labels<T: Coord, C: Coord>(
     stop: StopCheck<'_>,
 ) -> Result<Vec<i64>> {
     let index = index_centres(centres);
-    let nearest = nearest_centres(index.as_ref(), points, workers, stop)?;
-    Ok(nearest
-        .iter()
-        .map(|n| match orphans {
-            // scikit-learn compares the (square-rooted) distance itself.
-            Orphans::Drop { bandwidth } if n.distance2.sqrt() > bandwidth => -1,
-            _ => i64::from(n.centre),
-        })
-        .collect())
+    nearest_centres(index.as_ref(), points, workers, stop, |n| match orphans {
+        // scikit-learn compares the (square-rooted) distance itself.
+        Orphans::Drop { bandwidth } if n.distance2.sqrt() > bandwidth => -1,
+        _ => i64::from(n.centre),
+    })
 }
 
 #[cfg(test)]

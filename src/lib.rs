@@ -88,8 +88,12 @@ pub fn mean_shift<T: Coord>(
             return Err(Error::NoSeeds);
         }
     }
-    let tree = ball_search::BallSearch::new_parallel(points, workers)?;
-    let climbed = climbing::climb_all(&tree, seeds, bandwidth, max_iter, workers, stop)?;
+    // The tree and the climbs are dropped before labelling, so that the
+    // largest buffers of the two phases are never alive together.
+    let climbed = {
+        let tree = ball_search::BallSearch::new_parallel(points, workers)?;
+        climbing::climb_all(&tree, seeds, bandwidth, max_iter, workers, stop)?
+    };
     reject_overflowed_means(&climbed, points.dim())?;
     let n_iter = climbed
         .climbs
@@ -97,7 +101,12 @@ pub fn mean_shift<T: Coord>(
         .map(|c| c.iterations)
         .max()
         .unwrap_or(0);
+    let seeds_climbed = Progress {
+        done: climbed.climbs.len(),
+        total: climbed.climbs.len(),
+    };
     let centers = modes::find_modes(&climbed, points.dim(), bandwidth)?;
+    drop(climbed);
     let orphans = if cluster_all {
         Orphans::Cluster
     } else {
@@ -105,10 +114,6 @@ pub fn mean_shift<T: Coord>(
     };
     // Progress counts climbed seeds: labelling, short and counted in points,
     // keeps reporting every seed climbed.
-    let seeds_climbed = Progress {
-        done: climbed.climbs.len(),
-        total: climbed.climbs.len(),
-    };
     let labels = labels::assign_labels(
         points,
         Points::new(&centers, points.dim())?,

@@ -113,15 +113,17 @@ pub fn index_centres<C: Coord>(centres: Points<C>) -> Box<dyn NearestCentre> {
     dispatch!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
 }
 
-/// The nearest centre of every point, in parallel.
-pub fn nearest_centres<T: Coord>(
+/// What `label` makes of every point's nearest centre, in parallel, written
+/// straight into the result (no per-point intermediate).
+pub fn nearest_centres<T: Coord, L: Copy + Default + Send>(
     centres: &dyn NearestCentre,
     points: Points<T>,
     workers: &Workers,
     stop: StopCheck<'_>,
-) -> Result<Vec<Nearest>> {
+    label: impl Fn(Nearest) -> L + Sync,
+) -> Result<Vec<L>> {
     let dim = points.dim();
-    let mut out = try_filled(points.len(), Nearest::default())?;
+    let mut out = try_filled(points.len(), L::default())?;
     workers.in_chunks(points.len(), 4096, stop, |range| {
         out[range.clone()].par_iter_mut().enumerate().for_each_init(
             || vec![0.0; dim],
@@ -129,7 +131,7 @@ pub fn nearest_centres<T: Coord>(
                 for (x, &p) in q.iter_mut().zip(points.row(range.start + k)) {
                     *x = p.to_f64();
                 }
-                *slot = centres.nearest(q);
+                *slot = label(centres.nearest(q));
             },
         );
     })?;
@@ -193,6 +195,7 @@ mod tests {
             Points::new(&points, 2).unwrap(),
             &Workers::new(2).unwrap(),
             &never_stop,
+            |n| n,
         )
         .unwrap();
         assert_eq!(
