@@ -497,6 +497,49 @@ mod tests {
     }
 
     #[test]
+    fn parallel_build_finds_and_sums_the_same() {
+        let data: Vec<f64> = noise(11, 3 * 100_000).iter().map(|x| x * 10.0).collect();
+        let p = Points::new(&data, 3).unwrap();
+        let alone = BallSearch::new(p).unwrap();
+        let parallel = BallSearch::new_parallel(p, &Workers::new(2).unwrap()).unwrap();
+        for (k, r) in [0.3, 1.0, 4.0].into_iter().enumerate() {
+            let q: Vec<f64> = p.row(k * 997).to_vec();
+            assert_eq!(found(&alone, &q, r * r), found(&parallel, &q, r * r));
+            let (mut a, mut b) = (alone.new_sums(), parallel.new_sums());
+            alone.ball_sum(&q, r * r, &mut a);
+            parallel.ball_sum(&q, r * r, &mut b);
+            assert_eq!(a.count(), b.count());
+            for j in 0..3 {
+                assert_eq!(a.mean::<f64>(j).to_bits(), b.mean::<f64>(j).to_bits());
+            }
+        }
+    }
+
+    #[test]
+    fn shells_count_and_collect_exactly() {
+        let data: Vec<f64> = noise(5, 2 * 3000);
+        let p = Points::new(&data, 2).unwrap();
+        let t = BallSearch::new(p).unwrap();
+        let q = [0.5, 0.4];
+        let all: Vec<f64> = (0..p.len())
+            .map(|i| squared_distance(&q, p.row(i)))
+            .collect();
+        for (inner, outer) in [(0.01, 0.04), (-1.0, f64::INFINITY), (0.0, 0.0), (0.1, 0.1)] {
+            let mut shell = Vec::new();
+            let within = t.count_within_and_collect_shell(&q, inner, outer, &mut shell);
+            let mut expected: Vec<f64> = all
+                .iter()
+                .copied()
+                .filter(|&d| d > inner && d <= outer)
+                .collect();
+            assert_eq!(within, all.iter().filter(|&&d| d <= inner).count());
+            shell.sort_by(f64::total_cmp);
+            expected.sort_by(f64::total_cmp);
+            assert_eq!(shell, expected);
+        }
+    }
+
+    #[test]
     fn matches_brute_force_in_many_dimensions() {
         for dim in [1, 2, 3, 5, 17, 64] {
             let data: Vec<f64> = noise(dim as u64, 700 * dim)

@@ -149,6 +149,24 @@ mod tests {
     }
 
     #[test]
+    fn shells_give_every_kth_distance_exactly() {
+        let data = crate::testing::blobs(9, 1500, &[&[0.0, 0.0], &[3.0, 1.0]], 0.8);
+        let p = Points::new(&data, 2).unwrap();
+        let n = p.len();
+        for k in [1, 2, 450, n - 1, n] {
+            let got =
+                kth_neighbour_distances(p, k, &Workers::new(2).unwrap(), &never_stop).unwrap();
+            for (i, &d) in got.iter().enumerate() {
+                let mut all: Vec<f64> = (0..n)
+                    .map(|j| squared_distance(p.row(i), p.row(j)))
+                    .collect();
+                let (_, kth2, _) = all.select_nth_unstable_by(k - 1, f64::total_cmp);
+                assert_eq!(d.to_bits(), kth2.sqrt().to_bits(), "k {k} point {i}");
+            }
+        }
+    }
+
+    #[test]
     fn sklearn_docstring_example() {
         // sklearn: estimate_bandwidth([[1,1],[2,1],[1,0],[4,7],[3,5],[3,6]], quantile=0.5) == 1.61...
         let data = [1.0, 1.0, 2.0, 1.0, 1.0, 0.0, 4.0, 7.0, 3.0, 5.0, 3.0, 6.0];

@@ -2,9 +2,6 @@
 
 use rayon::prelude::*;
 
-use std::collections::HashMap;
-use std::hash::Hasher;
-
 use crate::ball_search::BallSearch;
 use crate::error::{try_filled, Result};
 use crate::exact_keys::ExactKeys;
@@ -113,14 +110,12 @@ struct Kernel {
     max_iter: u64,
 }
 
-/// Per-thread buffers, so that a climb allocates nothing once they have grown
-/// to the longest climb.
+/// Per-thread buffers, so that a climb allocates nothing.
 struct Scratch {
     position: Vec<f64>,
     next: Vec<f64>,
     key: Vec<u64>,
     sums: CoordinateSums,
-    path: Path,
 }
 
 impl Scratch {
@@ -131,7 +126,6 @@ impl Scratch {
             next: vec![0.0; dim],
             key: vec![0; dim],
             sums: tree.new_sums(),
-            path: Path::default(),
         }
     }
 
@@ -152,11 +146,9 @@ impl Kernel {
     }
 
     /// scikit-learn's `_mean_shift_single_seed`, starting from `scratch.position`.
-    ///
-    /// The next position is a function of the current one alone, so a climb
-    /// that comes back exactly to a position it held before is in a cycle and
-    /// will run to `max_iter`: it jumps to the end of it instead (integer
-    /// data, pixels for instance, does cycle).
+    /// (A flat-kernel climb ends in finitely many steps, Cheng 1995: each step
+    /// that moves farther than the stop threshold raises the density it
+    /// climbs, so no position comes back and a huge `max_iter` cannot hang.)
     fn climb<T: Coord>(
         &self,
         tree: &BallSearch<T>,
@@ -164,7 +156,6 @@ impl Kernel {
         s: &mut Scratch,
         center: &mut [T],
     ) -> Climb {
-        s.path.start(&s.position);
         let mut iterations = 0u64;
         let intensity = loop {
             let count = self.step(tree, cache, s);
@@ -181,11 +172,6 @@ impl Kernel {
                 break count;
             }
             iterations += 1;
-            if let Some(end) = s.path.visit(&s.position, count, self.max_iter) {
-                s.position.copy_from_slice(s.path.position(end));
-                iterations = self.max_iter;
-                break s.path.count(end);
-            }
         };
         for (c, &p) in center.iter_mut().zip(&s.position) {
             *c = T::from_f64(p);
@@ -195,9 +181,7 @@ impl Kernel {
             iterations,
         }
     }
-}
 
-impl Kernel {
     /// The mean of the ball around `s.position`, into `s.next`; returns the
     /// ball's size (0 for an empty ball, leaving `s.next` as it was).
     fn step<T: Coord>(&self, tree: &BallSearch<T>, cache: &StepCache, s: &mut Scratch) -> usize {
@@ -219,68 +203,6 @@ impl Kernel {
         }
         count
     }
-}
-
-/// The positions of one climb, `p_0` (the seed) to `p_k`, with the size of
-/// the ball each was the mean of, to spot an exact return.
-#[derive(Default)]
-struct Path {
-    positions: Vec<f64>,
-    counts: Vec<usize>,
-    /// Hash of a position's bits -> its latest step.
-    steps: HashMap<u64, u64>,
-}
-
-impl Path {
-    fn start(&mut self, seed: &[f64]) {
-        self.positions.clear();
-        self.counts.clear();
-        self.steps.clear();
-        self.push(seed, 0);
-    }
-
-    fn push(&mut self, position: &[f64], count: usize) -> Option<u64> {
-        let step = self.counts.len() as u64;
-        self.positions.extend_from_slice(position);
-        self.counts.push(count);
-        self.steps.insert(bits_hash(position), step)
-    }
-
-    /// Records `p_k` (the mean of a ball of `count` points). If it repeats
-    /// `p_a`, the climb cycles with period `k - a` until its last update,
-    /// number `max_iter + 1`: returns the step that update lands on, in
-    /// `a + 1..=k`. (A hash collision only forgoes the jump.)
-    fn visit(&mut self, position: &[f64], count: usize, max_iter: u64) -> Option<u64> {
-        let k = self.counts.len() as u64;
-        let a = self.push(position, count)?;
-        let same = self
-            .position(a)
-            .iter()
-            .zip(position)
-            .all(|(x, y)| x.to_bits() == y.to_bits());
-        if !same {
-            return None;
-        }
-        let period = k - a;
-        Some(a + 1 + (max_iter - a) % period)
-    }
-
-    fn position(&self, step: u64) -> &[f64] {
-        let dim = self.positions.len() / self.counts.len();
-        &self.positions[step as usize * dim..(step as usize + 1) * dim]
-    }
-
-    fn count(&self, step: u64) -> usize {
-        self.counts[step as usize]
-    }
-}
-
-fn bits_hash(position: &[f64]) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    for x in position {
-        hasher.write_u64(x.to_bits());
-    }
-    hasher.finish()
 }
 
 #[cfg(test)]
@@ -401,6 +323,36 @@ mod tests {
             }
         );
         assert_eq!(got.centers[3], 0.7);
+    }
+
+    #[test]
+    fn shared_steps_and_copies_change_nothing() {
+        // Every seed climbed alone (its own, empty step cache) must match the
+        // fit where seeds share steps and duplicate points climb once.
+        let mut data = blobs(4, 600, &[&[0.0, 0.0], &[2.5, 0.5]], 0.6);
+        data.extend_from_within(..200);
+        let tree = BallSearch::new(Points::new(&data, 2).unwrap()).unwrap();
+        let workers = Workers::new(2).unwrap();
+        let together =
+            climb_all(&tree, Seeds::EveryPoint, 0.9, 300, &workers, &never_stop).unwrap();
+        for s in (0..data.len() / 2).step_by(7) {
+            let seed = &data[2 * s..2 * s + 2];
+            let alone = climb_all(
+                &tree,
+                Seeds::Given(Points::new(seed, 2).unwrap()),
+                0.9,
+                300,
+                &workers,
+                &never_stop,
+            )
+            .unwrap();
+            assert_eq!(alone.climbs[0], together.climbs[s], "seed {s}");
+            let bits = |c: &[f64]| c.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                bits(&alone.centers),
+                bits(&together.centers[2 * s..2 * s + 2])
+            );
+        }
     }
 
     #[test]

@@ -257,6 +257,60 @@ mod tests {
     use super::*;
 
     #[test]
+    fn exact_summation_only_where_no_sum_can_round() {
+        let exact = |v: &[f64]| Summation::for_values(v.iter().copied()) == Summation::Exact;
+        assert!(exact(&[0.0, 255.0, 17.0, 3.0]), "pixels");
+        assert!(exact(&[0.5, -0.25, 1024.0]), "dyadic fractions");
+        assert!(exact(&[]) && exact(&[0.0, -0.0]));
+        assert!(!exact(&[0.1, 0.2]), "decimal fractions round");
+        assert!(!exact(&[1.0, 2f64.powi(-60)]), "a span beyond 53 bits");
+        // Two values span 52 bits: their sum needs at most 53.
+        assert!(exact(&[2f64.powi(51), 1.0]));
+        assert!(!exact(&[2f64.powi(52), 1.0]), "the bound is conservative");
+        assert!(exact(&vec![1.0; 1 << 20]));
+        assert!(!exact(&vec![2f64.powi(40) + 1.0; 1 << 13]));
+    }
+
+    #[test]
+    fn subtotals_add_like_their_points() {
+        let points = [[0.1, 3.0], [0.7, -1.0], [1e-3, 2.5], [5.5, 0.25]];
+        let mut one_by_one = CoordinateSums::new(2, Summation::Compensated);
+        points.iter().for_each(|p| one_by_one.add(p));
+        let (mut left, mut right) = (
+            CoordinateSums::new(2, Summation::Compensated),
+            CoordinateSums::new(2, Summation::Compensated),
+        );
+        points[..1].iter().for_each(|p| left.add(p));
+        points[1..].iter().rev().for_each(|p| right.add(p));
+        let mut grouped = CoordinateSums::new(2, Summation::Compensated);
+        grouped.add_subtotal(right.subtotal());
+        grouped.add_subtotal(left.subtotal());
+        assert_eq!(grouped.count(), 4);
+        for j in 0..2 {
+            assert_eq!(
+                grouped.mean::<f64>(j).to_bits(),
+                one_by_one.mean::<f64>(j).to_bits()
+            );
+        }
+    }
+
+    #[test]
+    fn copies_survive_grouping_only_when_every_group_is_the_same_point() {
+        let mut copies = CoordinateSums::new(1, Summation::Compensated);
+        (0..3).for_each(|_| copies.add(&[0.1]));
+        let mut sums = CoordinateSums::new(1, Summation::Compensated);
+        sums.add_subtotal(copies.subtotal());
+        sums.add(&[0.1]);
+        sums.add_subtotal(copies.subtotal());
+        assert_eq!(sums.mean::<f64>(0), numpy_mean_of_copies(0.1, 7, 1));
+        sums.add(&[0.2]);
+        let mut one_by_one = CoordinateSums::new(1, Summation::Compensated);
+        (0..7).for_each(|_| one_by_one.add(&[0.1]));
+        one_by_one.add(&[0.2]);
+        assert_eq!(sums.mean::<f64>(0), one_by_one.mean::<f64>(0));
+    }
+
+    #[test]
     fn copies_average_as_numpy_does() {
         let mut sums = CoordinateSums::new(2, Summation::Compensated);
         for _ in 0..3 {
