@@ -111,29 +111,31 @@ pub fn squared_distance<T: Coord>(q: &[f64], p: &[T]) -> f64 {
     sum
 }
 
-/// The sum of `term(a[j], b[j])` over `j` in four lanes, lane `j % 4`
-/// taking term `j`, then added up pairwise: four chains run side by side (and
-/// vectorise) instead of waiting on one another.
+/// The sum of `term(a[j], b[j])` over `j` in eight lanes, lane `j % 8`
+/// taking term `j`, then added up pairwise: eight chains run side by side (and
+/// vectorise) instead of each addition waiting on the one before.
 #[inline(always)]
 pub fn sum_in_lanes<A: Copy, B: Copy>(a: &[A], b: &[B], term: impl Fn(A, B) -> f64) -> f64 {
+    const LANES: usize = 8;
     if a.len() < 4 {
         // The same sum (lanes of one term each, added in order), sooner.
         return a.iter().zip(b).fold(0.0, |sum, (&a, &b)| sum + term(a, b));
     }
-    let mut lanes = [0.0f64; 4];
-    let (mut a4, mut b4) = (a.chunks_exact(4), b.chunks_exact(4));
-    for (a, b) in (&mut a4).zip(&mut b4) {
-        for k in 0..4 {
+    let mut lanes = [0.0f64; LANES];
+    let (mut a8, mut b8) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    for (a, b) in (&mut a8).zip(&mut b8) {
+        for k in 0..LANES {
             lanes[k] += term(a[k], b[k]);
         }
     }
     for (lane, (&a, &b)) in lanes
         .iter_mut()
-        .zip(a4.remainder().iter().zip(b4.remainder()))
+        .zip(a8.remainder().iter().zip(b8.remainder()))
     {
         *lane += term(a, b);
     }
-    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+    ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+        + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
 }
 
 /// The squared radius of a closed ball, and how to decide the per-point test
@@ -141,7 +143,7 @@ pub fn sum_in_lanes<A: Copy, B: Copy>(a: &[A], b: &[B], term: impl Fn(A, B) -> f
 ///
 /// A sum of nonnegative floating-point terms lies within a relative
 /// `k * 2^-53` (to first order) of their exact sum, `k` the most additions
-/// any term goes through: `dim - 1` in order, about `dim / 4` in lanes. A lane sum
+/// any term goes through: `dim - 1` in order, about `dim / 8` in lanes. A lane sum
 /// well inside or well outside `r2` therefore decides the test exactly as the
 /// sequential sum would; only a sum within that sliver of `r2` is recomputed
 /// in order.
@@ -157,7 +159,7 @@ pub struct SquaredRadius {
 impl SquaredRadius {
     pub fn new(r2: f64, dim: usize) -> Self {
         // The ordered sum's error bound plus the lane sum's (at most
-        // `dim / 4 + 3` additions deep), doubled, with room for rounding the
+        // `dim / 8 + 4` additions deep), doubled, with room for rounding the
         // products: about `(4 dim + 16) 2^-53`.
         let slack = (2.0 * dim as f64 + 8.0) * f64::EPSILON;
         SquaredRadius {
