@@ -184,8 +184,32 @@ impl<'a, T: Coord> BallSearch<'a, T> {
 
     /// Adds every point within the closed ball to `sums` (made by
     /// [`Self::new_sums`]).
+    ///
+    /// In many dimensions, on x86-64 CPUs with AVX2, the same code runs
+    /// compiled a second time for them: lane sums then take half the
+    /// instructions. The operations and their order are the same (Rust never
+    /// fuses a multiply and an add), so the result is the same, bit for bit.
+    /// (Measured on one thread: 64-D climbing 405 -> 269 ms; but 10-D
+    /// 224 -> 430 ms, hence the threshold.)
     #[inline]
     pub fn ball_sum(&self, q: &[f64], r2: f64, sums: &mut CoordinateSums) {
+        const AVX2_DIMENSIONS: usize = 32;
+        #[cfg(target_arch = "x86_64")]
+        if q.len() >= AVX2_DIMENSIONS && std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            return unsafe { self.ball_sum_avx2(q, r2, sums) };
+        }
+        self.ball_sum_portable(q, r2, sums);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn ball_sum_avx2(&self, q: &[f64], r2: f64, sums: &mut CoordinateSums) {
+        self.ball_sum_portable(q, r2, sums);
+    }
+
+    #[inline(always)]
+    fn ball_sum_portable(&self, q: &[f64], r2: f64, sums: &mut CoordinateSums) {
         self.search(
             q,
             r2,
@@ -256,28 +280,37 @@ impl<'a, T: Coord> BallSearch<'a, T> {
 
     #[inline(always)]
     fn search(&self, q: &[f64], r2: f64, mut found: impl FnMut(Found)) {
-        if !self.nodes.is_empty() {
-            self.descend(0, q, &SquaredRadius::new(r2, q.len()), &mut found);
-        }
-    }
-
-    fn descend(&self, id: usize, q: &[f64], radius: &SquaredRadius, found: &mut impl FnMut(Found)) {
-        let (near, far) = self.node_bounds(id, q);
-        if radius.surely_excludes(near) {
+        if self.nodes.is_empty() {
             return;
         }
-        let node = self.nodes[id];
-        if radius.surely_includes(far) {
-            found(Found::Node(id));
-        } else if node.right == 0 {
-            for &i in &self.order[node.start as usize..node.end as usize] {
-                if radius.contains(q, self.points.row(i as usize)) {
-                    found(Found::Point(i as usize));
-                }
+        let radius = SquaredRadius::new(r2, q.len());
+        // Depth first, left before right, without recursion so that the whole
+        // search inlines into its caller (see `ball_sum`). Pending right
+        // children: at most one per level, and a tree over u32 indices has
+        // fewer than 40 levels.
+        let mut pending = [0u32; 64];
+        let mut top = 1;
+        while top > 0 {
+            top -= 1;
+            let id = pending[top] as usize;
+            let (near, far) = self.node_bounds(id, q);
+            if radius.surely_excludes(near) {
+                continue;
             }
-        } else {
-            self.descend(id + 1, q, radius, found);
-            self.descend(node.right as usize, q, radius, found);
+            let node = self.nodes[id];
+            if radius.surely_includes(far) {
+                found(Found::Node(id));
+            } else if node.right == 0 {
+                for &i in &self.order[node.start as usize..node.end as usize] {
+                    if radius.contains(q, self.points.row(i as usize)) {
+                        found(Found::Point(i as usize));
+                    }
+                }
+            } else {
+                pending[top] = node.right;
+                pending[top + 1] = (id + 1) as u32;
+                top += 2;
+            }
         }
     }
 }
@@ -494,6 +527,31 @@ mod tests {
         t.for_each_within(q, r2, |i| v.push(i));
         v.sort();
         v
+    }
+
+    #[test]
+    fn every_instruction_set_sums_the_same_bits() {
+        for dim in [2, 31, 32, 64, 100] {
+            let data: Vec<f64> = noise(dim as u64, 500 * dim)
+                .iter()
+                .map(|x| x * 4.0)
+                .collect();
+            let p = Points::new(&data, dim).unwrap();
+            let t = BallSearch::new(p).unwrap();
+            for k in [0, 17, 333] {
+                let q = p.row(k).to_vec();
+                let r2 = squared_distance(&q, p.row(k + 1));
+                let (mut dispatched, mut portable) = (t.new_sums(), t.new_sums());
+                t.ball_sum(&q, r2, &mut dispatched);
+                t.ball_sum_portable(&q, r2, &mut portable);
+                assert_eq!(dispatched.count(), found(&t, &q, r2).len());
+                assert_eq!(dispatched.count(), portable.count());
+                for j in 0..dim {
+                    let (a, b) = (dispatched.mean::<f64>(j), portable.mean::<f64>(j));
+                    assert_eq!(a.to_bits(), b.to_bits(), "dim {dim}");
+                }
+            }
+        }
     }
 
     #[test]
