@@ -2,6 +2,7 @@
 //! chunked loop that lets the caller follow and stop long work between chunks.
 
 use std::ops::Range;
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
@@ -69,8 +70,13 @@ impl Workers {
 
     /// Runs `job` on consecutive ranges of `0..len`, each range inside the
     /// pool (the job parallelises within it), checking `stop` on the calling
-    /// thread after each with the items done so far. A range holds
-    /// `per_thread` items for every thread.
+    /// thread after each with the items done so far.
+    ///
+    /// A range starts at `per_thread` items for every thread and adapts: it
+    /// doubles while ranges take under [`QUICK_CHUNK`] (every range ends in a
+    /// barrier, where threads wait for the slowest item) and halves when one
+    /// takes over [`SLOW_CHUNK`], so that `stop` is still asked often.
+    /// Chunking never changes what `job` computes.
     pub fn in_chunks(
         &self,
         len: usize,
@@ -78,22 +84,37 @@ impl Workers {
         stop: StopCheck<'_>,
         mut job: impl FnMut(Range<usize>) + Send,
     ) -> Result<()> {
-        let step = per_thread.max(1).saturating_mul(self.threads());
+        let threads = self.threads();
+        let mut per_thread = per_thread.max(1);
         let mut start = 0;
         while start < len {
-            let end = start.saturating_add(step).min(len);
+            let end = start
+                .saturating_add(per_thread.saturating_mul(threads))
+                .min(len);
+            let began = Instant::now();
             self.pool.install(|| job(start..end));
+            let took = began.elapsed();
             if stop(Progress {
                 done: end,
                 total: len,
             }) {
                 return Err(Error::Interrupted);
             }
+            if took < QUICK_CHUNK {
+                per_thread = per_thread.saturating_mul(2);
+            } else if took > SLOW_CHUNK {
+                per_thread = (per_thread / 2).max(1);
+            }
             start = end;
         }
         Ok(())
     }
 }
+
+/// A range of work this quick is grown for the next one.
+const QUICK_CHUNK: Duration = Duration::from_millis(20);
+/// A range of work this slow is shrunk for the next one.
+const SLOW_CHUNK: Duration = Duration::from_millis(100);
 
 #[cfg(test)]
 mod tests {
@@ -151,9 +172,24 @@ mod tests {
                 |_| {},
             )
             .unwrap();
-        assert_eq!(
-            seen.into_inner().unwrap(),
-            vec![(10, 25), (20, 25), (25, 25)]
-        );
+        // A quick first range of 10 doubles the next one to 20 (cut at 25).
+        assert_eq!(seen.into_inner().unwrap(), vec![(10, 25), (25, 25)]);
+    }
+
+    #[test]
+    fn a_slow_range_halves_the_next() {
+        let workers = Workers::new(1).unwrap();
+        let ranges = std::sync::Mutex::new(Vec::new());
+        workers
+            .in_chunks(100, 8, &never_stop, |r| {
+                if r.start == 0 {
+                    std::thread::sleep(SLOW_CHUNK + Duration::from_millis(20));
+                }
+                ranges.lock().unwrap().push(r);
+            })
+            .unwrap();
+        let ranges = ranges.into_inner().unwrap();
+        assert_eq!(ranges[..2], [0..8, 8..12]);
+        assert_eq!(ranges.last().unwrap().end, 100);
     }
 }
