@@ -516,6 +516,10 @@ mod tests {
     use super::*;
     use crate::testing::noise;
 
+    fn scaled_noise(seed: u64, len: usize, scale: f64) -> Vec<f64> {
+        noise(seed, len).iter().map(|x| x * scale).collect()
+    }
+
     fn brute<T: Coord>(p: Points<T>, q: &[f64], r2: f64) -> Vec<usize> {
         (0..p.len())
             .filter(|&i| squared_distance(q, p.row(i)) <= r2)
@@ -532,10 +536,7 @@ mod tests {
     #[test]
     fn every_instruction_set_sums_the_same_bits() {
         for dim in [2, 31, 32, 64, 100] {
-            let data: Vec<f64> = noise(dim as u64, 500 * dim)
-                .iter()
-                .map(|x| x * 4.0)
-                .collect();
+            let data = scaled_noise(dim as u64, 500 * dim, 4.0);
             let p = Points::new(&data, dim).unwrap();
             let t = BallSearch::new(p).unwrap();
             for k in [0, 17, 333] {
@@ -556,7 +557,7 @@ mod tests {
 
     #[test]
     fn parallel_build_finds_and_sums_the_same() {
-        let data: Vec<f64> = noise(11, 3 * 100_000).iter().map(|x| x * 10.0).collect();
+        let data = scaled_noise(11, 3 * 100_000, 10.0);
         let p = Points::new(&data, 3).unwrap();
         let alone = BallSearch::new(p).unwrap();
         let parallel = BallSearch::new_parallel(p, &Workers::new(2).unwrap()).unwrap();
@@ -600,10 +601,7 @@ mod tests {
     #[test]
     fn matches_brute_force_in_many_dimensions() {
         for dim in [1, 2, 3, 5, 17, 64] {
-            let data: Vec<f64> = noise(dim as u64, 700 * dim)
-                .iter()
-                .map(|x| x * 10.0)
-                .collect();
+            let data = scaled_noise(dim as u64, 700 * dim, 10.0);
             let p = Points::new(&data, dim).unwrap();
             let t = BallSearch::new(p).unwrap();
             for (k, r) in [0.0, 0.5, 2.0, 5.0, 40.0].into_iter().enumerate() {
