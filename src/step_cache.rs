@@ -8,21 +8,65 @@
 //! bit, so the cache changes how long a fit takes, never its result, whichever
 //! thread filled it.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
+use std::borrow::Borrow;
+use std::collections::HashSet;
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 const SHARDS: usize = 64;
 
-/// Where a step from a position lands, and how many points its ball held.
-struct Step {
-    next: Box<[f64]>,
-    count: usize,
+/// One step in one allocation: the bits of the position it starts from
+/// (`dim` words, its key), the bits of where it lands (`dim` words), and how
+/// many points its ball held.
+struct Step(Box<[u64]>);
+
+impl Step {
+    fn new(key: &[u64], next: &[f64], count: usize) -> Self {
+        let words = key.iter().copied();
+        let words = words.chain(next.iter().map(|x| x.to_bits()));
+        Step(words.chain([count as u64]).collect())
+    }
+
+    fn key(&self) -> &[u64] {
+        &self.0[..(self.0.len() - 1) / 2]
+    }
+
+    fn next(&self) -> impl Iterator<Item = f64> + '_ {
+        let dim = (self.0.len() - 1) / 2;
+        self.0[dim..2 * dim]
+            .iter()
+            .map(|&bits| f64::from_bits(bits))
+    }
+
+    fn count(&self) -> usize {
+        self.0[self.0.len() - 1] as usize
+    }
 }
 
+// A step is found by its key alone.
+impl Borrow<[u64]> for Step {
+    fn borrow(&self) -> &[u64] {
+        self.key()
+    }
+}
+
+impl Hash for Step {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.key().hash(state)
+    }
+}
+
+impl PartialEq for Step {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Step {}
+
 pub struct StepCache {
-    shards: Vec<Mutex<HashMap<Box<[u64]>, Step>>>,
+    shards: Vec<Mutex<HashSet<Step>>>,
     hasher: std::collections::hash_map::RandomState,
     /// Entries still allowed: the cache stops growing at a budget of a few
     /// entries per seed (a constant floor for small fits) so that its memory
@@ -34,16 +78,17 @@ impl StepCache {
     pub fn new(dim: usize, seeds: usize) -> Self {
         const FLOOR_BYTES: usize = 8 << 20;
         const ENTRIES_PER_SEED: usize = 4;
-        let entry_bytes = 2 * dim * std::mem::size_of::<f64>() + 96;
+        // The words, the allocator's header, the set's slot.
+        let entry_bytes = (2 * dim + 1) * std::mem::size_of::<u64>() + 16 + 17;
         let entries = (FLOOR_BYTES / entry_bytes).max(seeds.saturating_mul(ENTRIES_PER_SEED));
         StepCache {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(HashSet::new())).collect(),
             hasher: Default::default(),
             room: AtomicUsize::new(entries),
         }
     }
 
-    fn shard(&self, key: &[u64]) -> &Mutex<HashMap<Box<[u64]>, Step>> {
+    fn shard(&self, key: &[u64]) -> &Mutex<HashSet<Step>> {
         let mut h = self.hasher.build_hasher();
         key.iter().for_each(|&k| h.write_u64(k));
         &self.shards[h.finish() as usize % SHARDS]
@@ -54,8 +99,8 @@ impl StepCache {
     pub fn get(&self, key: &[u64], next: &mut [f64]) -> Option<usize> {
         let shard = self.shard(key).lock().unwrap_or_else(|e| e.into_inner());
         let step = shard.get(key)?;
-        next.copy_from_slice(&step.next);
-        Some(step.count)
+        next.iter_mut().zip(step.next()).for_each(|(n, x)| *n = x);
+        Some(step.count())
     }
 
     /// Records the step from `key` to `next` over a ball of `count` points,
@@ -69,12 +114,9 @@ impl StepCache {
         if claimed.is_err() {
             return;
         }
-        let step = Step {
-            next: next.into(),
-            count,
-        };
+        let step = Step::new(key, next, count);
         let mut shard = self.shard(key).lock().unwrap_or_else(|e| e.into_inner());
-        shard.insert(key.into(), step);
+        shard.insert(step);
     }
 }
 
