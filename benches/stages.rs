@@ -138,7 +138,14 @@ fn case_10d(name: &'static str) -> Case {
 /// Bin seeds as the Python API passes them to the core: float32 grid
 /// coordinates times the bandwidth, in float64.
 fn bin_seed_rows(case: &Case) -> Vec<f64> {
-    let bins = bin_seeds(case.points(), case.bandwidth, Precision::Double, 1).unwrap();
+    let bins = bin_seeds(
+        case.points(),
+        case.bandwidth,
+        Precision::Double,
+        1,
+        &workers(1),
+    )
+    .unwrap();
     bins.coords
         .iter()
         .map(|&g| f64::from(g) * case.bandwidth)
@@ -163,12 +170,14 @@ fn binning(c: &mut Criterion) {
     let mut group = c.benchmark_group("binning");
     for case in [case_2d(5_000, "2d_5000"), case_2d(200_000, "2d_200000")] {
         group.bench_function(case.name, |b| {
+            let workers = workers(2);
             b.iter(|| {
                 bin_seeds(
                     black_box(case.points()),
                     black_box(case.bandwidth),
                     Precision::Double,
                     1,
+                    &workers,
                 )
                 .unwrap()
             })

@@ -213,13 +213,14 @@ fn mean_shift<'py>(
 /// Grid coordinates (float32) of the bins holding at least `min_bin_freq`
 /// rows, in order of first appearance.
 #[pyfunction]
-#[pyo3(signature = (x, bin_size, single_precision, min_bin_freq))]
+#[pyo3(signature = (x, bin_size, single_precision, min_bin_freq, n_jobs))]
 fn bin_seeds<'py>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
     bin_size: f64,
     single_precision: bool,
     min_bin_freq: usize,
+    n_jobs: Option<i64>,
 ) -> PyResult<Bound<'py, PyArray2<f32>>> {
     let precision = if single_precision {
         Precision::Single
@@ -227,13 +228,12 @@ fn bin_seeds<'py>(
         Precision::Double
     };
     let (bins, dim) = with_points!(x, |p| {
-        (
-            py.detach(|| crate::seeding::bin_seeds(p, bin_size, precision, min_bin_freq)),
-            p.dim(),
-        )
+        let bins = SignalCheck::default().run(py, n_jobs, |w, _| {
+            crate::seeding::bin_seeds(p, bin_size, precision, min_bin_freq, w)
+        });
+        (bins, p.dim())
     });
-    let bins = bins.map_err(|e| SignalCheck::default().into_py_err(e))?;
-    matrix(py, bins.coords, dim)
+    matrix(py, bins?.coords, dim)
 }
 
 /// Mean distance of every row of `x` to its k-th nearest row.

@@ -1,7 +1,12 @@
 //! Grid binning for `get_bin_seeds` (SPEC.md §2).
 
+use std::ops::Range;
+
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
 use crate::exact_keys::ExactKeys;
+use crate::parallel::Workers;
 use crate::points::{Coord, Points};
 
 /// The precision in which `row / bin_size` is computed: NumPy's type promotion
@@ -22,6 +27,10 @@ pub struct Bins {
     pub len: usize,
 }
 
+/// Rows binned by one task: parts of this many are binned in parallel and
+/// merged in order (a fixed size, so the result cannot depend on threads).
+const PART: usize = 1 << 16;
+
 /// Bins every row at `round_half_even(row / bin_size)` and keeps the bins
 /// holding at least `min_bin_freq` rows, in order of first appearance.
 /// Bins are told apart in the division's precision (-0.0 and 0.0 are one bin),
@@ -32,6 +41,7 @@ pub fn bin_seeds<T: Coord>(
     bin_size: f64,
     precision: Precision,
     min_bin_freq: usize,
+    workers: &Workers,
 ) -> Result<Bins> {
     if precision == Precision::Single && std::mem::size_of::<T>() != 4 {
         return Err(Error::InvalidInput(
@@ -39,46 +49,107 @@ pub fn bin_seeds<T: Coord>(
         ));
     }
     let dim = points.dim();
-    let single_bin = bin_size as f32;
-    let grid = |x: T| -> f64 {
-        match precision {
-            Precision::Single => ((x.to_f64() as f32) / single_bin).round_ties_even() as f64,
-            Precision::Double => (x.to_f64() / bin_size).round_ties_even(),
-        }
-    };
-
-    let mut keys = ExactKeys::default();
-    let mut grid_coords: Vec<f64> = Vec::new();
-    let mut counts: Vec<usize> = Vec::new();
-    for i in 0..points.len() {
-        let row = points.row(i);
-        match keys.number(row.iter().map(|&x| grid(x))) {
-            (b, false) => counts[b] += 1,
-            (_, true) => {
-                grid_coords.extend(row.iter().map(|&x| grid(x)));
-                counts.push(1);
-            }
+    let parts = points.len().div_ceil(PART);
+    let binned: Vec<Occupied> = workers.install(|| {
+        (0..parts)
+            .into_par_iter()
+            .map(|k| {
+                let rows = k * PART..((k + 1) * PART).min(points.len());
+                Occupied::of_rows(points, rows, bin_size, precision)
+            })
+            .collect()
+    });
+    // Parts in row order, each part's bins in order of first appearance:
+    // merged so, every bin keeps the place of its first row overall.
+    let mut all = Occupied::default();
+    for part in &binned {
+        for (coords, &count) in part.coords.chunks_exact(dim).zip(&part.counts) {
+            all.count(coords.iter().copied(), count);
         }
     }
 
     let mut coords = Vec::new();
     let mut len = 0;
-    for (b, &count) in counts.iter().enumerate() {
+    for (grid, &count) in all.coords.chunks_exact(dim).zip(&all.counts) {
         if count >= min_bin_freq {
-            coords.extend(
-                grid_coords[b * dim..(b + 1) * dim]
-                    .iter()
-                    .map(|&g| g as f32),
-            );
+            coords.extend(grid.iter().map(|&g| g as f32));
             len += 1;
         }
     }
     Ok(Bins { coords, len })
 }
 
+/// Occupied bins in order of first appearance: grid coordinates and counts.
+#[derive(Default)]
+struct Occupied {
+    keys: ExactKeys,
+    coords: Vec<f64>,
+    counts: Vec<usize>,
+}
+
+impl Occupied {
+    fn of_rows<T: Coord>(
+        points: Points<T>,
+        rows: Range<usize>,
+        bin_size: f64,
+        precision: Precision,
+    ) -> Self {
+        let single_bin = bin_size as f32;
+        let grid = |x: T| -> f64 {
+            match precision {
+                Precision::Single => ((x.to_f64() as f32) / single_bin).round_ties_even() as f64,
+                Precision::Double => (x.to_f64() / bin_size).round_ties_even(),
+            }
+        };
+        let mut occupied = Occupied::default();
+        for i in rows {
+            occupied.count(points.row(i).iter().map(|&x| grid(x)), 1);
+        }
+        occupied
+    }
+
+    fn count(&mut self, grid: impl Iterator<Item = f64> + Clone, count: usize) {
+        match self.keys.number(grid.clone()) {
+            (b, false) => self.counts[b] += count,
+            (_, true) => {
+                self.coords.extend(grid);
+                self.counts.push(count);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_merge_in_order_of_first_appearance() {
+        // Three parts' worth of rows; some bins first appear in a later part.
+        let n = 2 * PART + 1234;
+        let data: Vec<f64> = (0..n)
+            .flat_map(|i| [((i * 7919) % 1000) as f64 * 0.37, (i % 17) as f64 - 8.0])
+            .collect();
+        let p = Points::new(&data, 2).unwrap();
+        let expected = Occupied::of_rows(p, 0..n, 3.0, Precision::Double);
+        let kept: Vec<f32> = expected
+            .coords
+            .chunks_exact(2)
+            .zip(&expected.counts)
+            .filter(|(_, &count)| count >= 40)
+            .flat_map(|(g, _)| g.iter().map(|&x| x as f32))
+            .collect();
+        for threads in [1, 2, 3] {
+            let got = bin_seeds(
+                p,
+                3.0,
+                Precision::Double,
+                40,
+                &Workers::new(threads).unwrap(),
+            );
+            assert_eq!(got.unwrap().coords, kept);
+        }
+    }
 
     fn bins_of(data: &[f64], dim: usize, size: f64, min: usize) -> Vec<f32> {
         bin_seeds(
@@ -86,6 +157,7 @@ mod tests {
             size,
             Precision::Double,
             min,
+            &Workers::new(2).unwrap(),
         )
         .unwrap()
         .coords
@@ -104,6 +176,7 @@ mod tests {
             1.0,
             Precision::Double,
             2,
+            &Workers::new(1).unwrap(),
         )
         .unwrap();
         assert_eq!(got.len, 1);
@@ -127,8 +200,12 @@ mod tests {
         // 0.35 / 0.1 is 3.4999999999999996 in float64 but 3.5 -> 4 in float32.
         let x = [0.35f32];
         let p = Points::new(&x, 1).unwrap();
-        let single = bin_seeds(p, 0.1, Precision::Single, 1).unwrap().coords;
-        let double = bin_seeds(p, 0.1, Precision::Double, 1).unwrap().coords;
+        let single = bin_seeds(p, 0.1, Precision::Single, 1, &Workers::new(1).unwrap())
+            .unwrap()
+            .coords;
+        let double = bin_seeds(p, 0.1, Precision::Double, 1, &Workers::new(1).unwrap())
+            .unwrap()
+            .coords;
         assert_eq!(single, vec![4.0]);
         assert_eq!(double, vec![3.0]);
     }
@@ -136,6 +213,6 @@ mod tests {
     #[test]
     fn single_precision_needs_float32() {
         let p = Points::new(&[1.0f64], 1).unwrap();
-        assert!(bin_seeds(p, 1.0, Precision::Single, 1).is_err());
+        assert!(bin_seeds(p, 1.0, Precision::Single, 1, &Workers::new(1).unwrap()).is_err());
     }
 }

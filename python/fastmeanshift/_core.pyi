@@ -19,6 +19,7 @@ def bin_seeds(
     bin_size: float,
     single_precision: bool,
     min_bin_freq: int,
+    n_jobs: int | None,
 ) -> npt.NDArray[np.float32]: ...
 def estimate_bandwidth(
     x: npt.NDArray[np.float32] | npt.NDArray[np.float64],

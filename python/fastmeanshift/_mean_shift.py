@@ -165,13 +165,15 @@ def get_bin_seeds(X: Any, bin_size: float, min_bin_freq: int = 1) -> Any:
     return X if seeds is None else seeds
 
 
-def _bin_seeds(array: np.ndarray, bin_size: Any, min_bin_freq: float) -> np.ndarray | None:
+def _bin_seeds(
+    array: np.ndarray, bin_size: Any, min_bin_freq: float, n_jobs: int | None = None
+) -> np.ndarray | None:
     """Bin seeds of an already validated array; None, with scikit-learn's warning,
     when every sample has a cell of its own (the samples are then the seeds)."""
     # NumPy divides a float32 row by a Python float in float32, by a float64 scalar in float64.
     single = array.dtype == np.float32 and np.result_type(np.float32, bin_size) == np.float32
     least = clamped(math.ceil(min(max(min_bin_freq, 0), _U64_MAX)), 0, _U64_MAX)
-    bins = _core.bin_seeds(array, float(bin_size), bool(single), least)
+    bins = _core.bin_seeds(array, float(bin_size), bool(single), least, n_jobs)
     if len(bins) == len(array):
         warnings.warn(
             f"Binning data failed with provided bin_size={bin_size:f}, using data points as seeds.",
@@ -394,7 +396,7 @@ class MeanShift(ClusterEstimator):
                     f"{array.shape[1]} features as input."
                 )
         elif self.bin_seeding and bandwidth != 0:
-            binned = _bin_seeds(array, bandwidth, self.min_bin_freq)
+            binned = _bin_seeds(array, bandwidth, self.min_bin_freq, threads)
             if binned is not None:
                 seeds = np.ascontiguousarray(binned, dtype=np.float64).reshape(-1, array.shape[1])
         max_iter = clamped(self.max_iter, 0, _U64_MAX)
