@@ -1,0 +1,256 @@
+//! Building the tree: top-down splits at medians, in parallel by subtrees,
+//! then exact boxes, totals and copy flags bottom-up.
+
+use std::collections::HashMap;
+
+use super::{BallSearch, Node};
+use crate::error::{try_filled, Result};
+use crate::points::{Coord, Points};
+use crate::summation::{CoordinateSums, Subtotal, Summation};
+
+/// Points per leaf: in more dimensions a node's bounds cost more and prune
+/// less, so leaves grow (sizes picked by instruction counts on the
+/// benchmark data).
+fn leaf_size(dim: usize) -> usize {
+    match dim {
+        0..8 => 16,
+        8..32 => 32,
+        _ => 64,
+    }
+}
+
+impl<'a, T: Coord> BallSearch<'a, T> {
+    pub(super) fn build(points: Points<'a, T>, parallel: bool) -> Result<Self> {
+        let n = points.len();
+        let dim = points.dim();
+        let mut order = try_filled(n, 0u32)?;
+        for (i, slot) in order.iter_mut().enumerate() {
+            *slot = i as u32;
+        }
+        let slots = Slots::new(n, leaf_size(dim));
+        let node_count = if n == 0 { 0 } else { slots.of(n) };
+        let mut tree = BallSearch {
+            points,
+            order,
+            nodes: try_filled(node_count, Node::default())?,
+            bounds: try_filled(node_count * dim, [0.0; 2])?,
+            totals: try_filled(node_count * 2 * dim, 0.0)?,
+            summation: Summation::for_values(points.as_slice().iter().map(|x| x.to_f64())),
+        };
+        if n > 0 {
+            let mut span = vec![[f64::INFINITY, f64::NEG_INFINITY]; dim];
+            for i in 0..n {
+                widen(&mut span, points.row(i));
+            }
+            let builder = Builder {
+                points,
+                slots: &slots,
+                summation: tree.summation,
+                parallel,
+            };
+            builder.subtree(
+                Subtree {
+                    id: 0,
+                    start: 0,
+                    order: &mut tree.order,
+                    nodes: &mut tree.nodes,
+                    bounds: &mut tree.bounds,
+                    totals: &mut tree.totals,
+                },
+                span,
+                &mut CoordinateSums::new(dim, tree.summation),
+            );
+        }
+        Ok(tree)
+    }
+}
+
+/// How many node slots a subtree of `m` points takes: one, or one plus its
+/// halves' (the split is always at `m / 2`, so this depends on `m` alone).
+struct Slots {
+    leaf: usize,
+    /// Subtree sizes seen so far: at most two distinct point counts a level.
+    known: HashMap<usize, usize>,
+}
+
+impl Slots {
+    fn new(n: usize, leaf: usize) -> Self {
+        let mut slots = Slots {
+            leaf,
+            known: HashMap::new(),
+        };
+        slots.count(n);
+        slots
+    }
+
+    fn count(&mut self, m: usize) -> usize {
+        if m <= self.leaf {
+            return 1;
+        }
+        if let Some(&known) = self.known.get(&m) {
+            return known;
+        }
+        let total = 1 + self.count(m / 2) + self.count(m - m / 2);
+        self.known.insert(m, total);
+        total
+    }
+
+    fn of(&self, m: usize) -> usize {
+        if m <= self.leaf {
+            1
+        } else {
+            self.known[&m]
+        }
+    }
+}
+
+/// Below this many points a subtree is built on one thread.
+const PARALLEL_SUBTREE: usize = 1 << 15;
+
+struct Builder<'p, 'a, T> {
+    points: Points<'a, T>,
+    slots: &'p Slots,
+    summation: Summation,
+    parallel: bool,
+}
+
+/// The part of the tree's arrays one subtree owns.
+struct Subtree<'s> {
+    /// The global index of its root node.
+    id: usize,
+    /// Where its points start in the global order.
+    start: usize,
+    order: &'s mut [u32],
+    nodes: &'s mut [Node],
+    bounds: &'s mut [[f64; 2]],
+    totals: &'s mut [f64],
+}
+
+impl<T: Coord> Builder<'_, '_, T> {
+    /// Builds a subtree top-down, splitting each node at the median of the
+    /// widest side of `span` (a box known to hold its points, cheaper than
+    /// their exact box), then fills exact boxes and totals bottom-up: leaves
+    /// from their points, other nodes from their children.
+    fn subtree(&self, at: Subtree<'_>, span: Vec<[f64; 2]>, sums: &mut CoordinateSums) {
+        let dim = self.points.dim();
+        let m = at.order.len();
+        let widest = (0..dim)
+            .map(|j| (j, span[j][1] - span[j][0]))
+            .fold((0, 0.0), |best, c| if c.1 > best.1 { c } else { best });
+        let Subtree {
+            id,
+            start,
+            order,
+            nodes,
+            bounds,
+            totals,
+        } = at;
+        let (node_bounds, child_bounds) = bounds.split_at_mut(dim);
+        let (node_totals, child_totals) = totals.split_at_mut(2 * dim);
+        let (node, child_nodes) = nodes.split_first_mut().expect("a subtree has a root");
+        // A zero-width span means every point coincides: no split separates them.
+        if m <= self.slots.leaf || widest.1 <= 0.0 {
+            node_bounds.fill([f64::INFINITY, f64::NEG_INFINITY]);
+            sums.clear();
+            for &i in order.iter() {
+                let row = self.points.row(i as usize);
+                widen(node_bounds, row);
+                sums.add(row);
+            }
+            store(node_totals, sums);
+            *node = Node {
+                start: start as u32,
+                end: (start + m) as u32,
+                right: 0,
+                copies: node_bounds.iter().all(|&[lo, hi]| lo == hi),
+            };
+            return;
+        }
+
+        let (split, mid) = (widest.0, m / 2);
+        let points = self.points;
+        let key = |i: u32| points.row(i as usize)[split].to_f64();
+        order.select_nth_unstable_by(mid, |&a, &b| key(a).total_cmp(&key(b)));
+        let median = key(order[mid]);
+        let (mut left_span, mut right_span) = (span.clone(), span);
+        left_span[split][1] = median;
+        right_span[split][0] = median;
+
+        let left_slots = self.slots.of(mid);
+        let (left_order, right_order) = order.split_at_mut(mid);
+        let (left_nodes, right_nodes) = child_nodes.split_at_mut(left_slots);
+        let (left_bounds, right_bounds) = child_bounds.split_at_mut(left_slots * dim);
+        let (left_totals, right_totals) = child_totals.split_at_mut(left_slots * 2 * dim);
+        let left = Subtree {
+            id: id + 1,
+            start,
+            order: left_order,
+            nodes: left_nodes,
+            bounds: left_bounds,
+            totals: left_totals,
+        };
+        let right = Subtree {
+            id: id + 1 + left_slots,
+            start: start + mid,
+            order: right_order,
+            nodes: right_nodes,
+            bounds: right_bounds,
+            totals: right_totals,
+        };
+        if self.parallel && m >= PARALLEL_SUBTREE {
+            let mut right_sums = CoordinateSums::new(dim, self.summation);
+            rayon::join(
+                || self.subtree(left, left_span, sums),
+                || self.subtree(right, right_span, &mut right_sums),
+            );
+        } else {
+            self.subtree(left, left_span, sums);
+            self.subtree(right, right_span, sums);
+        }
+
+        // The children's roots, now built: left at slot 0, right after the
+        // left subtree; their first points start each half of `order`.
+        let children = [(0, 0), (left_slots, mid)];
+        let child_box = |slot: usize| &child_bounds[slot * dim..(slot + 1) * dim];
+        for (j, b) in node_bounds.iter_mut().enumerate() {
+            let (l, r) = (child_box(0)[j], child_box(left_slots)[j]);
+            *b = [l[0].min(r[0]), l[1].max(r[1])];
+        }
+        sums.clear();
+        for (slot, first) in children {
+            let child = child_nodes[slot];
+            let (child_sums, errors) =
+                child_totals[slot * 2 * dim..(slot + 1) * 2 * dim].split_at(dim);
+            sums.add_subtotal(Subtotal {
+                count: (child.end - child.start) as usize,
+                sums: child_sums,
+                errors,
+                copies_of: child.copies.then(|| self.points.row(order[first] as usize)),
+            });
+        }
+        store(node_totals, sums);
+        *node = Node {
+            start: start as u32,
+            end: (start + m) as u32,
+            right: (id + 1 + left_slots) as u32,
+            copies: node_bounds.iter().all(|&[lo, hi]| lo == hi),
+        };
+    }
+}
+
+/// Widens a box to hold `row`.
+fn widen<T: Coord>(span: &mut [[f64; 2]], row: &[T]) {
+    for (b, &x) in span.iter_mut().zip(row) {
+        let x = x.to_f64();
+        b[0] = b[0].min(x);
+        b[1] = b[1].max(x);
+    }
+}
+
+/// Copies an accumulator's sums and error terms into a node's totals.
+fn store(totals: &mut [f64], sums: &CoordinateSums) {
+    let total = sums.subtotal();
+    let dim = total.sums.len();
+    totals[..dim].copy_from_slice(total.sums);
+    totals[dim..].copy_from_slice(total.errors);
+}
