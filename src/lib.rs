@@ -15,7 +15,7 @@ pub mod ball_search;
 pub mod bandwidth;
 pub mod climbing;
 pub mod error;
-pub(crate) mod exact_keys;
+mod exact_keys;
 pub mod labels;
 pub mod modes;
 pub mod nearest;
