@@ -10,7 +10,7 @@
 
 use std::borrow::Borrow;
 use std::collections::HashSet;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -67,7 +67,6 @@ impl Eq for Step {}
 
 pub struct StepCache {
     shards: Vec<Mutex<HashSet<Step>>>,
-    hasher: std::collections::hash_map::RandomState,
     /// Entries still allowed: the cache stops growing at a budget of a few
     /// entries per seed (a constant floor for small fits) so that its memory
     /// stays O(seeds).
@@ -83,15 +82,17 @@ impl StepCache {
         let entries = (FLOOR_BYTES / entry_bytes).max(seeds.saturating_mul(ENTRIES_PER_SEED));
         StepCache {
             shards: (0..SHARDS).map(|_| Mutex::new(HashSet::new())).collect(),
-            hasher: Default::default(),
             room: AtomicUsize::new(entries),
         }
     }
 
+    /// The shard holding `key`, picked by a cheap multiplicative mix of its
+    /// bits (the set then hashes the key properly, once).
     fn shard(&self, key: &[u64]) -> &Mutex<HashSet<Step>> {
-        let mut h = self.hasher.build_hasher();
-        key.iter().for_each(|&k| h.write_u64(k));
-        &self.shards[h.finish() as usize % SHARDS]
+        let mixed = key.iter().fold(0u64, |h, &k| {
+            (h.rotate_left(5) ^ k).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        });
+        &self.shards[(mixed >> 58) as usize % SHARDS]
     }
 
     /// The step from the position whose bits are `key`, written to `next`,
