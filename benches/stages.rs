@@ -9,7 +9,9 @@
 //!   climbed centres;
 //! - `labels`: `labels::assign_labels`;
 //! - `bandwidth`: `bandwidth::estimate_bandwidth`;
-//! - `pipeline`: the whole `fastmeanshift::mean_shift`.
+//! - `pipeline`: the whole fit, `fastmeanshift::fit`, with the options
+//!   `MeanShift` passes it: a given bandwidth, every point a seed; the
+//!   default `MeanShift()`, which estimates the bandwidth; bin seeding.
 //!
 //! The 2-D data mimic SPEC.md §6 (three blobs at (1,1), (-1,-1), (1,-1),
 //! spread 0.4, bandwidth about 1.07). Run with
@@ -26,10 +28,11 @@ use fastmeanshift::bandwidth::estimate_bandwidth;
 use fastmeanshift::climbing::{climb_all, Climbs};
 use fastmeanshift::labels::assign_labels;
 use fastmeanshift::modes::{find_modes, suppress_near_duplicates};
+use fastmeanshift::options::Quantile;
 use fastmeanshift::parallel::never_stop;
-use fastmeanshift::seeding::{bin_seeds, Precision};
+use fastmeanshift::seeding::bin_seeds;
 use fastmeanshift::testing::{blobs, noise};
-use fastmeanshift::{mean_shift, Orphans, Params, Points, Seeds, Workers};
+use fastmeanshift::{fit, Bandwidth, Options, Orphans, Points, Precision, Seeding, Seeds, Workers};
 
 /// SPEC.md §6's centres and spread.
 const CENTRES_2D: [&[f64]; 3] = [&[1.0, 1.0], &[-1.0, -1.0], &[1.0, -1.0]];
@@ -49,11 +52,24 @@ fn workers(threads: usize) -> Workers {
     Workers::new(threads).expect("thread pool")
 }
 
-fn params(bandwidth: f64) -> Params {
-    Params {
-        bandwidth,
-        max_iter: MAX_ITER,
-        cluster_all: true,
+/// `MeanShift(bandwidth=..., bin_seeding=..., n_jobs=threads)`'s options
+/// (`bandwidth=None` estimates it).
+fn options(bandwidth: Option<f64>, bin_seeding: bool, threads: usize) -> Options<'static> {
+    let bandwidth = match bandwidth {
+        Some(given) => Bandwidth::given(given),
+        None => Bandwidth::estimated(0.3),
+    };
+    Options {
+        seeding: if bin_seeding {
+            Seeding::Bins {
+                min_bin_freq: 1,
+                bin_size_precision: Precision::Single,
+            }
+        } else {
+            Seeding::EveryPoint
+        },
+        threads: threads.try_into().expect("at least one thread"),
+        ..Options::new(bandwidth.expect("a valid bandwidth"))
     }
 }
 
@@ -102,16 +118,8 @@ impl Case {
     /// Cluster centres from bin seeds (every point a seed would take minutes
     /// on the 200,000-point set, and gives the same clusters).
     fn centres(&self) -> Vec<f64> {
-        let seeds = bin_seed_rows(self);
-        mean_shift(
-            self.points(),
-            Seeds::Given(points(&seeds, self.dim)),
-            params(self.bandwidth),
-            &workers(2),
-            &never_stop,
-        )
-        .unwrap()
-        .centers
+        let options = options(Some(self.bandwidth), true, 2);
+        fit(self.points(), &options, &never_stop).unwrap().centers
     }
 }
 
@@ -126,7 +134,9 @@ fn case_2d(n: usize, name: &'static str) -> Case {
 
 fn case_10d(name: &'static str) -> Case {
     let data = blobs_10d(4_000);
-    let bandwidth = estimate_bandwidth(points(&data, 10), 0.3, &workers(2), &never_stop).unwrap();
+    let quantile = Quantile::new(0.3).unwrap();
+    let bandwidth =
+        estimate_bandwidth(points(&data, 10), quantile, &workers(2), &never_stop).unwrap();
     Case {
         name,
         data,
@@ -135,8 +145,7 @@ fn case_10d(name: &'static str) -> Case {
     }
 }
 
-/// Bin seeds as the Python API passes them to the core: float32 grid
-/// coordinates times the bandwidth, in float64.
+/// The seeds `bin_seeding=True` climbs from: the bins' positions.
 fn bin_seed_rows(case: &Case) -> Vec<f64> {
     let bins = bin_seeds(
         case.points(),
@@ -146,10 +155,7 @@ fn bin_seed_rows(case: &Case) -> Vec<f64> {
         &workers(1),
     )
     .unwrap();
-    bins.coords
-        .iter()
-        .map(|&g| f64::from(g) * case.bandwidth)
-        .collect()
+    bins.positions(case.bandwidth, Precision::Single).unwrap()
 }
 
 fn tree_build(c: &mut Criterion) {
@@ -294,7 +300,8 @@ fn bandwidth(c: &mut Criterion) {
         let pool = workers(threads);
         group.bench_function(BenchmarkId::new(case.name, threads), |b| {
             b.iter(|| {
-                estimate_bandwidth(black_box(case.points()), 0.3, &pool, &never_stop).unwrap()
+                let quantile = Quantile::new(0.3).unwrap();
+                estimate_bandwidth(black_box(case.points()), quantile, &pool, &never_stop).unwrap()
             })
         });
     }
@@ -304,45 +311,20 @@ fn bandwidth(c: &mut Criterion) {
 fn pipeline(c: &mut Criterion) {
     let mut group = c.benchmark_group("pipeline");
     group.sampling_mode(SamplingMode::Flat);
-    for case in [
-        case_2d(5_000, "2d_5000_every_point"),
-        case_10d("10d_4000_every_point"),
-    ] {
+    let runs = [
+        (case_2d(5_000, "2d_5000_every_point"), false, false),
+        (case_10d("10d_4000_every_point"), false, false),
+        (case_2d(5_000, "2d_5000_estimated_bandwidth"), true, false),
+        (case_2d(200_000, "2d_200000_bin_seeding"), false, true),
+    ];
+    for (case, estimated, bin_seeding) in runs {
+        let bandwidth = (!estimated).then_some(case.bandwidth);
         for threads in THREADS {
-            let pool = workers(threads);
+            let options = options(bandwidth, bin_seeding, threads);
             group.bench_function(BenchmarkId::new(case.name, threads), |b| {
-                b.iter(|| {
-                    mean_shift(
-                        black_box(case.points()),
-                        Seeds::EveryPoint,
-                        params(case.bandwidth),
-                        &pool,
-                        &never_stop,
-                    )
-                    .unwrap()
-                })
+                b.iter(|| fit(black_box(case.points()), &options, &never_stop).unwrap())
             });
         }
-    }
-
-    // Bin seeding as `MeanShift(bin_seeding=True)` runs it: binning, then the
-    // pipeline from the bin seeds.
-    let large = case_2d(200_000, "2d_200000_bin_seeds");
-    for threads in THREADS {
-        let pool = workers(threads);
-        group.bench_function(BenchmarkId::new(large.name, threads), |b| {
-            b.iter(|| {
-                let seeds = bin_seed_rows(black_box(&large));
-                mean_shift(
-                    large.points(),
-                    Seeds::Given(points(&seeds, 2)),
-                    params(large.bandwidth),
-                    &pool,
-                    &never_stop,
-                )
-                .unwrap()
-            })
-        });
     }
     group.finish();
 }

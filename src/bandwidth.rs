@@ -5,6 +5,7 @@ use rayon::prelude::*;
 
 use crate::ball_search::BallSearch;
 use crate::error::{try_filled, Error, Result};
+use crate::options::Quantile;
 use crate::parallel::{StopCheck, Workers};
 use crate::points::{squared_distance, Coord, Points};
 use crate::summation::numpy_pairwise_sum;
@@ -12,25 +13,44 @@ use crate::summation::numpy_pairwise_sum;
 /// scikit-learn sums the k-th distances in batches of this many points.
 const BATCH: usize = 500;
 
+/// The mean distance from each point to its k-th nearest point (itself
+/// included), `k = max(1, floor(n * quantile))`, summed as scikit-learn sums it.
+///
+/// ```
+/// use fastmeanshift::{bandwidth::estimate_bandwidth, options::Quantile};
+/// use fastmeanshift::{parallel::never_stop, Points, Workers};
+///
+/// let x = [0.0, 1.0, 3.0];
+/// let points = Points::new(&x, 1).unwrap();
+/// let workers = Workers::new(1).unwrap();
+/// let farthest = estimate_bandwidth(points, Quantile::new(1.0).unwrap(), &workers, &never_stop);
+/// assert_eq!(farthest.unwrap(), (3.0 + 2.0 + 3.0) / 3.0);
+/// ```
 pub fn estimate_bandwidth<T: Coord>(
     points: Points<T>,
-    quantile: f64,
+    quantile: Quantile,
     workers: &Workers,
     stop: StopCheck<'_>,
 ) -> Result<f64> {
-    let n = points.len();
-    if n == 0 {
+    if points.is_empty() {
         return Err(Error::InvalidInput(
             "cannot estimate a bandwidth from no points".into(),
         ));
     }
-    if !(0.0..=1.0).contains(&quantile) {
-        return Err(Error::InvalidInput(format!(
-            "quantile must be in [0, 1], got {quantile}"
-        )));
-    }
-    let k = ((n as f64 * quantile) as usize).clamp(1, n);
-    let kth = kth_neighbour_distances(points, k, workers, stop)?;
+    let tree = BallSearch::new_parallel(points, workers)?;
+    estimate_with_tree(&tree, quantile, workers, stop)
+}
+
+/// [`estimate_bandwidth`] of the points of `tree`, with that tree.
+pub fn estimate_with_tree<T: Coord>(
+    tree: &BallSearch<T>,
+    quantile: Quantile,
+    workers: &Workers,
+    stop: StopCheck<'_>,
+) -> Result<f64> {
+    let n = tree.points().len();
+    let k = ((n as f64 * quantile.get()) as usize).clamp(1, n);
+    let kth = kth_neighbour_distances(tree, k, workers, stop)?;
     let total = kth
         .chunks(BATCH)
         .fold(0.0, |acc, b| acc + numpy_pairwise_sum(b.len(), &|i| b[i]));
@@ -47,13 +67,13 @@ pub fn estimate_bandwidth<T: Coord>(
 /// far as exactness goes: the k-th distance is taken from the shell only when
 /// the counts prove it lies there, and from all distances otherwise.
 fn kth_neighbour_distances<T: Coord>(
-    points: Points<T>,
+    tree: &BallSearch<T>,
     k: usize,
     workers: &Workers,
     stop: StopCheck<'_>,
 ) -> Result<Vec<f64>> {
+    let points = tree.points();
     let n = points.len();
-    let tree = BallSearch::new_parallel(points, workers)?;
     let mut by_position = try_filled(n, 0.0f64)?;
     workers.in_chunks(n, 64, stop, |range| {
         by_position[range.clone()]
@@ -63,7 +83,7 @@ fn kth_neighbour_distances<T: Coord>(
                 || KthSearch::new(points.dim()),
                 |search, (offset, slot)| {
                     let i = tree.order()[range.start + offset] as usize;
-                    *slot = search.kth_distance(&tree, points.row(i), k);
+                    *slot = search.kth_distance(tree, points.row(i), k);
                 },
             );
     })?;
@@ -145,6 +165,7 @@ mod tests {
 
     fn estimate(data: &[f64], dim: usize, quantile: f64) -> f64 {
         let p = Points::new(data, dim).unwrap();
+        let quantile = Quantile::new(quantile).unwrap();
         estimate_bandwidth(p, quantile, &Workers::new(2).unwrap(), &never_stop).unwrap()
     }
 
@@ -154,8 +175,9 @@ mod tests {
         let p = Points::new(&data, 2).unwrap();
         let n = p.len();
         for k in [1, 2, 450, n - 1, n] {
+            let tree = BallSearch::new(p).unwrap();
             let got =
-                kth_neighbour_distances(p, k, &Workers::new(2).unwrap(), &never_stop).unwrap();
+                kth_neighbour_distances(&tree, k, &Workers::new(2).unwrap(), &never_stop).unwrap();
             for (i, &d) in got.iter().enumerate() {
                 let mut all: Vec<f64> = (0..n)
                     .map(|j| squared_distance(p.row(i), p.row(j)))

@@ -15,6 +15,9 @@ pub enum Error {
     /// A mean overflowed: the data's coordinates are too near the largest
     /// float to be averaged.
     MeanOverflow,
+    /// A bin seed lies beyond the float range: the grid coordinates of the
+    /// data, times the bin size, overflow.
+    BinSeedOverflow { bin_size: f64 },
     /// A buffer of this many bytes could not be allocated.
     OutOfMemory { bytes: usize },
     /// The caller's stop check asked us to give up (Ctrl-C in Python).
@@ -41,6 +44,11 @@ impl fmt::Display for Error {
             Error::MeanOverflow => f.write_str(
                 "A cluster mean overflowed float64: the coordinates of X are too large to \
                  average. Rescale X, for example by dividing it by its largest absolute value.",
+            ),
+            Error::BinSeedOverflow { bin_size } => write!(
+                f,
+                "Bin seeding with bin_size={bin_size} puts a seed beyond the largest float32 \
+                 value (bin seeds are stored as float32). Rescale X or seed without bins."
             ),
             Error::OutOfMemory { bytes } => {
                 write!(f, "Unable to allocate {bytes} bytes for mean shift")

@@ -8,12 +8,14 @@ use proptest::prelude::*;
 
 use crate::bandwidth::estimate_bandwidth;
 use crate::labels::assign_labels;
+use crate::options::Quantile;
 use crate::parallel::never_stop;
 use crate::points::squared_distance;
 use crate::seeding::{bin_seeds, Precision};
 use crate::{
-    mean_shift, Clustering, Coord, Error, Orphans, Params, Points, Result, Seeds, Workers,
+    fit, Bandwidth, Clustering, Coord, Error, Options, Orphans, Points, Result, Seeding, Workers,
 };
+use std::num::NonZeroUsize;
 
 /// Finite coordinates: mostly small integers (exact ties and duplicates),
 /// some ordinary reals, some extremes.
@@ -50,24 +52,38 @@ fn workers(threads: usize) -> Workers {
     Workers::new(threads).unwrap()
 }
 
-fn fit<T: Coord>(
+/// The options of a fit: the seeding, and the rest of `params`.
+#[derive(Debug, Clone, Copy)]
+struct Params {
+    bandwidth: f64,
+    max_iter: u64,
+    cluster_all: bool,
+    bins: Option<(u64, Precision)>,
+}
+
+fn fit_on<T: Coord>(
     data: &[T],
     dim: usize,
     seeds: Option<&[f64]>,
     params: Params,
     threads: usize,
 ) -> Result<Clustering<T>> {
-    let seeds = match seeds {
-        Some(s) => Seeds::Given(Points::new(s, dim).unwrap()),
-        None => Seeds::EveryPoint,
+    let seeding = match (seeds, params.bins) {
+        (Some(s), _) => Seeding::Given(Points::new(s, dim).unwrap()),
+        (None, Some((min_bin_freq, bin_size_precision))) => Seeding::Bins {
+            min_bin_freq,
+            bin_size_precision,
+        },
+        (None, None) => Seeding::EveryPoint,
     };
-    mean_shift(
-        Points::new(data, dim).unwrap(),
-        seeds,
-        params,
-        &workers(threads),
-        &never_stop,
-    )
+    let options = Options {
+        seeding,
+        max_iter: params.max_iter,
+        cluster_all: params.cluster_all,
+        threads: NonZeroUsize::new(threads).unwrap(),
+        ..Options::new(Bandwidth::given(params.bandwidth)?)
+    };
+    fit(Points::new(data, dim).unwrap(), &options, &never_stop)
 }
 
 /// The invariants of a fit, and the same bits from one thread and from two.
@@ -77,8 +93,8 @@ fn check_fit<T: Coord>(
     seeds: Option<&[f64]>,
     params: Params,
 ) -> std::result::Result<(), TestCaseError> {
-    let one = fit(data, dim, seeds, params, 1);
-    let two = fit(data, dim, seeds, params, 2);
+    let one = fit_on(data, dim, seeds, params, 1);
+    let two = fit_on(data, dim, seeds, params, 2);
     match (&one, &two) {
         (Ok(a), Ok(b)) => {
             let bits = |c: &Clustering<T>| {
@@ -106,7 +122,10 @@ fn check_fit<T: Coord>(
         Err(e) => prop_assert!(
             matches!(
                 e,
-                Error::NoSeeds | Error::NoPointWithinBandwidth { .. } | Error::MeanOverflow
+                Error::NoSeeds
+                    | Error::NoPointWithinBandwidth { .. }
+                    | Error::MeanOverflow
+                    | Error::BinSeedOverflow { .. }
             ),
             "unexpected error {e:?}"
         ),
@@ -121,8 +140,9 @@ proptest! {
         bandwidth in bandwidth(),
         max_iter in max_iter(),
         cluster_all in any::<bool>(),
+        bins in prop::option::of((0u64..=3, prop_oneof![Just(Precision::Single), Just(Precision::Double)])),
     ) {
-        let params = Params { bandwidth, max_iter, cluster_all };
+        let params = Params { bandwidth, max_iter, cluster_all, bins };
         check_fit(&data, dim, None, params)?;
         // float32 data: the same values rounded, the largest to f32::MAX.
         let single: Vec<f32> = data.iter().map(|&x| (x as f32).clamp(f32::MIN, f32::MAX)).collect();
@@ -138,13 +158,14 @@ proptest! {
         cluster_all in any::<bool>(),
     ) {
         let seeds = &seeds[..seeds.len() - seeds.len() % dim];
-        let params = Params { bandwidth, max_iter, cluster_all };
+        let params = Params { bandwidth, max_iter, cluster_all, bins: None };
         check_fit(&data, dim, Some(seeds), params)?;
     }
 
     #[test]
     fn estimated_bandwidth_is_a_distance((dim, data) in matrix(40), quantile in 0.0..=1.0f64) {
         let points = Points::new(&data, dim).unwrap();
+        let quantile = Quantile::new(quantile).unwrap();
         let one = estimate_bandwidth(points, quantile, &workers(1), &never_stop).unwrap();
         let two = estimate_bandwidth(points, quantile, &workers(2), &never_stop).unwrap();
         prop_assert!(one >= 0.0, "{}", one);

@@ -19,6 +19,7 @@ mod exact_keys;
 pub mod labels;
 pub mod modes;
 pub mod nearest;
+pub mod options;
 pub mod parallel;
 pub mod points;
 pub mod seeding;
@@ -33,16 +34,10 @@ mod python;
 pub use climbing::Seeds;
 pub use error::{Error, Result};
 pub use labels::Orphans;
+pub use options::{Bandwidth, Options, Seeding};
 pub use parallel::{Progress, StopCheck, Workers};
 pub use points::{Coord, Points};
-
-/// The parameters of one fit, as scikit-learn names them.
-#[derive(Debug, Clone, Copy)]
-pub struct Params {
-    pub bandwidth: f64,
-    pub max_iter: u64,
-    pub cluster_all: bool,
-}
+pub use seeding::Precision;
 
 /// What a fit produces.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,46 +48,103 @@ pub struct Clustering<T> {
     pub labels: Vec<i64>,
     /// The most iterations any seed took (dropped seeds included).
     pub n_iter: u64,
+    /// The bandwidth used: the one given, or the estimate.
+    pub bandwidth: f64,
+    /// Where the climbs started.
+    pub seeds: SeedsUsed,
 }
 
-/// Mean shift clustering of `points` from `seeds` (SPEC.md §1 steps 3-7).
-pub fn mean_shift<T: Coord>(
+/// Where a fit's climbs started, as decided from [`Seeding`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedsUsed {
+    /// Every point (asked for, or bin seeding with a zero bandwidth).
+    EveryPoint,
+    /// The given seeds.
+    Given,
+    /// This many grid cells.
+    Bins(usize),
+    /// Every point, because every point had a grid cell of its own
+    /// (scikit-learn warns "Binning data failed").
+    EveryPointForLackOfBins,
+}
+
+/// Mean shift clustering of `points` (docs/algorithm.md §1): bandwidth →
+/// seeds → climb → modes → labels, on `options.threads` workers, calling
+/// `stop` on the calling thread with the progress of the climb now and then
+/// (returning `true` abandons the fit with [`Error::Interrupted`]).
+///
+/// ```
+/// use fastmeanshift::{fit, parallel::never_stop, Bandwidth, Options, Points};
+///
+/// let x = [1.0, 1.0, 2.0, 1.0, 1.0, 0.0, 4.0, 7.0, 3.0, 5.0, 3.0, 6.0];
+/// let options = Options::new(Bandwidth::given(2.0).unwrap());
+/// let clustering = fit(Points::new(&x, 2).unwrap(), &options, &never_stop).unwrap();
+/// assert_eq!(clustering.labels, [1, 1, 1, 0, 0, 0]);
+/// assert_eq!(clustering.n_iter, 2);
+/// ```
+pub fn fit<T: Coord>(
     points: Points<T>,
-    seeds: Seeds,
-    params: Params,
-    workers: &Workers,
+    options: &Options,
     stop: StopCheck<'_>,
 ) -> Result<Clustering<T>> {
-    let Params {
-        bandwidth,
-        max_iter,
-        cluster_all,
-    } = params;
-    if !(bandwidth >= 0.0 && bandwidth.is_finite()) {
-        return Err(Error::InvalidInput(format!(
-            "bandwidth must be a finite number >= 0, got {bandwidth}"
-        )));
-    }
     if points.is_empty() {
         return Err(Error::InvalidInput("cannot cluster zero points".into()));
     }
-    if let Seeds::Given(given) = seeds {
-        if given.dim() != points.dim() {
-            return Err(Error::InvalidInput(format!(
-                "X has {} features, but NearestNeighbors is expecting {} features as input.",
-                given.dim(),
-                points.dim()
-            )));
-        }
-        if given.is_empty() {
-            return Err(Error::NoSeeds);
-        }
-    }
+    let workers = Workers::new(options.threads.get())?;
     // The tree and the climbs are dropped before labelling, so that the
     // largest buffers of the two phases are never alive together.
-    let climbed = {
-        let tree = ball_search::BallSearch::new_parallel(points, workers)?;
-        climbing::climb_all(&tree, seeds, bandwidth, max_iter, workers, stop)?
+    let (bandwidth, seeds, climbed) = {
+        let tree = ball_search::BallSearch::new_parallel(points, &workers)?;
+        let bandwidth = match options.bandwidth.estimate() {
+            None => options.bandwidth.value().unwrap_or_default(),
+            Some((quantile, None)) => {
+                bandwidth::estimate_with_tree(&tree, quantile, &workers, stop)?
+            }
+            Some((quantile, Some(sample))) => {
+                let sampled = sample_rows(points, sample)?;
+                let sampled = Points::new(&sampled, points.dim())?;
+                bandwidth::estimate_bandwidth(sampled, quantile, &workers, stop)?
+            }
+        };
+        let seed_rows;
+        let (seeds, used) = match options.seeding {
+            Seeding::EveryPoint => (Seeds::EveryPoint, SeedsUsed::EveryPoint),
+            Seeding::Given(given) => {
+                check_given_seeds(given, points.dim())?;
+                (Seeds::Given(given), SeedsUsed::Given)
+            }
+            Seeding::Bins { .. } if bandwidth == 0.0 => (Seeds::EveryPoint, SeedsUsed::EveryPoint),
+            Seeding::Bins {
+                min_bin_freq,
+                bin_size_precision,
+            } => {
+                // An estimate is a float64 scalar to NumPy.
+                let precision = match options.bandwidth.value() {
+                    Some(_) => bin_size_precision,
+                    None => Precision::Double,
+                };
+                let bins = seeding::bin_seeds(
+                    points,
+                    bandwidth,
+                    precision.of_division::<T>(),
+                    usize::try_from(min_bin_freq).unwrap_or(usize::MAX),
+                    &workers,
+                )?;
+                if bins.len == points.len() {
+                    (Seeds::EveryPoint, SeedsUsed::EveryPointForLackOfBins)
+                } else {
+                    seed_rows = bins.positions(bandwidth, precision)?;
+                    let rows = Points::new(&seed_rows, points.dim())?;
+                    if rows.is_empty() {
+                        return Err(Error::NoSeeds);
+                    }
+                    (Seeds::Given(rows), SeedsUsed::Bins(bins.len))
+                }
+            }
+        };
+        let climbed =
+            climbing::climb_all(&tree, seeds, bandwidth, options.max_iter, &workers, stop)?;
+        (bandwidth, used, climbed)
     };
     reject_overflowed_means(&climbed, points.dim())?;
     let n_iter = climbed
@@ -107,7 +159,7 @@ pub fn mean_shift<T: Coord>(
     };
     let centers = modes::find_modes(&climbed, points.dim(), bandwidth)?;
     drop(climbed);
-    let orphans = if cluster_all {
+    let orphans = if options.cluster_all {
         Orphans::Cluster
     } else {
         Orphans::Drop { bandwidth }
@@ -118,14 +170,50 @@ pub fn mean_shift<T: Coord>(
         points,
         Points::new(&centers, points.dim())?,
         orphans,
-        workers,
+        &workers,
         &|_| stop(seeds_climbed),
     )?;
     Ok(Clustering {
         centers,
         labels,
         n_iter,
+        bandwidth,
+        seeds,
     })
+}
+
+/// The rows `sample` of `points`, in that order, as one buffer.
+fn sample_rows<T: Coord>(points: Points<T>, sample: &[usize]) -> Result<Vec<T>> {
+    let mut rows = Vec::new();
+    rows.try_reserve_exact(sample.len().saturating_mul(points.dim()))
+        .map_err(|_| Error::OutOfMemory {
+            bytes: sample
+                .len()
+                .saturating_mul(points.dim() * std::mem::size_of::<T>()),
+        })?;
+    for &i in sample {
+        if i >= points.len() {
+            return Err(Error::InvalidInput(format!(
+                "sample row {i} is out of range for {} points",
+                points.len()
+            )));
+        }
+        rows.extend_from_slice(points.row(i));
+    }
+    Ok(rows)
+}
+
+fn check_given_seeds(seeds: Points<f64>, dim: usize) -> Result<()> {
+    if seeds.dim() != dim {
+        return Err(Error::InvalidInput(format!(
+            "the seeds have {} coordinates but the points have {dim}",
+            seeds.dim()
+        )));
+    }
+    if seeds.is_empty() {
+        return Err(Error::NoSeeds);
+    }
+    Ok(())
 }
 
 /// Means of coordinates near the float64 limit can overflow (scikit-learn then
@@ -148,33 +236,32 @@ mod tests {
     use super::*;
     use crate::parallel::never_stop;
     use crate::testing::blobs;
+    use std::num::NonZeroUsize;
 
-    fn fit<T: Coord>(
-        data: &[T],
-        dim: usize,
-        seeds: Seeds,
-        params: Params,
-    ) -> Result<Clustering<T>> {
+    fn fit_with<T: Coord>(data: &[T], dim: usize, options: Options) -> Result<Clustering<T>> {
         let points = Points::new(data, dim).unwrap();
-        mean_shift(
-            points,
-            seeds,
-            params,
-            &Workers::new(2).unwrap(),
-            &never_stop,
-        )
+        let options = Options {
+            threads: NonZeroUsize::new(2).unwrap(),
+            ..options
+        };
+        fit(points, &options, &never_stop)
     }
 
-    const BW2: Params = Params {
-        bandwidth: 2.0,
-        max_iter: 300,
-        cluster_all: true,
-    };
+    fn bw(bandwidth: f64) -> Options<'static> {
+        Options::new(Bandwidth::given(bandwidth).unwrap())
+    }
+
+    fn seeded<'a>(bandwidth: f64, seeds: &'a [f64], dim: usize) -> Options<'a> {
+        Options {
+            seeding: Seeding::Given(Points::new(seeds, dim).unwrap()),
+            ..Options::new(Bandwidth::given(bandwidth).unwrap())
+        }
+    }
 
     #[test]
     fn dataset_b() {
         let data = [1.0, 1.0, 2.0, 1.0, 1.0, 0.0, 4.0, 7.0, 3.0, 5.0, 3.0, 6.0];
-        let got = fit(&data, 2, Seeds::EveryPoint, BW2).unwrap();
+        let got = fit_with(&data, 2, bw(2.0)).unwrap();
         assert_eq!(
             got.centers,
             vec![
@@ -186,63 +273,97 @@ mod tests {
         );
         assert_eq!(got.labels, vec![1, 1, 1, 0, 0, 0]);
         assert_eq!(got.n_iter, 2);
+        assert_eq!((got.bandwidth, got.seeds), (2.0, SeedsUsed::EveryPoint));
     }
 
     #[test]
     fn zero_bandwidth_keeps_exact_duplicates_apart() {
         let data = [1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 3.0];
-        let got = fit(
-            &data,
-            1,
-            Seeds::EveryPoint,
-            Params {
-                bandwidth: 0.0,
-                ..BW2
+        let estimated = Options::new(Bandwidth::estimated(0.3).unwrap());
+        for options in [bw(0.0), estimated] {
+            let got = fit_with(&data, 1, options).unwrap();
+            assert_eq!(got.bandwidth, 0.0);
+            assert_eq!(got.centers, vec![2.0, 1.0, 3.0]);
+            assert_eq!(got.labels, vec![1, 1, 1, 0, 0, 0, 2, 2]);
+        }
+    }
+
+    #[test]
+    fn one_tree_estimate_equals_the_separate_estimate() {
+        let data = blobs(3, 600, &[&[0.0, 0.0], &[4.0, 1.0]], 0.7);
+        let points = Points::new(&data, 2).unwrap();
+        let workers = Workers::new(2).unwrap();
+        let quantile = options::Quantile::new(0.3).unwrap();
+        let alone = bandwidth::estimate_bandwidth(points, quantile, &workers, &never_stop);
+        let estimated = Options::new(Bandwidth::estimated(0.3).unwrap());
+        let got = fit_with(&data, 2, estimated).unwrap();
+        assert_eq!(got.bandwidth.to_bits(), alone.unwrap().to_bits());
+        let given = fit_with(&data, 2, bw(got.bandwidth)).unwrap();
+        assert_eq!(got, given);
+    }
+
+    #[test]
+    fn sampled_estimate_uses_the_sampled_rows_in_order() {
+        let data = [0.0, 1.0, 3.0, 10.0, 11.0];
+        let sample = [2, 0, 1];
+        let options = Options::new(Bandwidth::estimated_from_sample(1.0, &sample).unwrap());
+        let got = fit_with(&data, 1, options).unwrap();
+        assert_eq!(got.bandwidth, (3.0 + 2.0 + 3.0) / 3.0);
+        let out_of_range = [5];
+        let options = Options::new(Bandwidth::estimated_from_sample(1.0, &out_of_range).unwrap());
+        assert!(matches!(
+            fit_with(&data, 1, options),
+            Err(Error::InvalidInput(_))
+        ));
+    }
+
+    #[test]
+    fn bin_seeding_in_the_pipeline() {
+        // Cells of size 2: 0, 2, 8, 4, 6 (first appearance); dataset B.
+        let data = [1.0, 1.0, 2.0, 1.0, 1.0, 0.0, 4.0, 7.0, 3.0, 5.0, 3.0, 6.0];
+        let bins = |min_bin_freq| Options {
+            seeding: Seeding::Bins {
+                min_bin_freq,
+                bin_size_precision: Precision::Single,
             },
-        )
-        .unwrap();
-        assert_eq!(got.centers, vec![2.0, 1.0, 3.0]);
-        assert_eq!(got.labels, vec![1, 1, 1, 0, 0, 0, 2, 2]);
+            ..bw(2.0)
+        };
+        let got = fit_with(&data, 2, bins(1)).unwrap();
+        assert_eq!(got.seeds, SeedsUsed::Bins(5));
+        assert_eq!(got.labels, vec![1, 1, 1, 0, 0, 0]);
+        assert_eq!(fit_with(&data, 2, bins(3)), Err(Error::NoSeeds));
+        // Every point in a cell of its own: every point seeds instead.
+        let apart = [0.0, 10.0, 20.0];
+        let got = fit_with(&apart, 1, bins(1)).unwrap();
+        assert_eq!(got.seeds, SeedsUsed::EveryPointForLackOfBins);
+        assert_eq!(
+            got,
+            fit_with(&apart, 1, bw(2.0))
+                .map(|c| Clustering {
+                    seeds: got.seeds,
+                    ..c
+                })
+                .unwrap()
+        );
     }
 
     #[test]
     fn orphans() {
         let data = [0.0, 0.5, 1.0, 50.0];
         let seeds = [0.5];
-        let given = Seeds::Given(Points::new(&seeds, 1).unwrap());
-        let all = fit(
-            &data,
-            1,
-            given,
-            Params {
-                bandwidth: 1.0,
-                ..BW2
-            },
-        )
-        .unwrap();
+        let all = fit_with(&data, 1, seeded(1.0, &seeds, 1)).unwrap();
         assert_eq!(all.labels, vec![0, 0, 0, 0]);
-        let some = fit(
-            &data,
-            1,
-            given,
-            Params {
-                bandwidth: 1.0,
-                max_iter: 300,
-                cluster_all: false,
-            },
-        );
-        assert_eq!(some.unwrap().labels, vec![0, 0, 0, -1]);
+        let some = Options {
+            cluster_all: false,
+            ..seeded(1.0, &seeds, 1)
+        };
+        assert_eq!(fit_with(&data, 1, some).unwrap().labels, vec![0, 0, 0, -1]);
     }
 
     #[test]
     fn no_point_near_any_seed() {
         let seeds = [100.0];
-        let err = fit(
-            &[0.0, 1.0],
-            1,
-            Seeds::Given(Points::new(&seeds, 1).unwrap()),
-            BW2,
-        );
+        let err = fit_with(&[0.0, 1.0], 1, seeded(2.0, &seeds, 1));
         assert_eq!(err, Err(Error::NoPointWithinBandwidth { bandwidth: 2.0 }));
         assert!(err
             .unwrap_err()
@@ -253,14 +374,14 @@ mod tests {
     #[test]
     fn bad_seeds() {
         let seeds = [0.0, 0.0];
-        let wide = Seeds::Given(Points::new(&seeds, 2).unwrap());
         assert!(matches!(
-            fit(&[0.0, 1.0], 1, wide, BW2),
+            fit_with(&[0.0, 1.0], 1, seeded(2.0, &seeds, 2)),
             Err(Error::InvalidInput(_))
         ));
-        let none: [f64; 0] = [];
-        let empty = Seeds::Given(Points::new(&none, 1).unwrap());
-        assert_eq!(fit(&[0.0, 1.0], 1, empty, BW2), Err(Error::NoSeeds));
+        assert_eq!(
+            fit_with(&[0.0, 1.0], 1, seeded(2.0, &[], 1)),
+            Err(Error::NoSeeds)
+        );
     }
 
     #[test]
@@ -269,16 +390,7 @@ mod tests {
             .into_iter()
             .map(|x| x as f32)
             .collect();
-        let got = fit(
-            &data,
-            2,
-            Seeds::EveryPoint,
-            Params {
-                bandwidth: 1.5,
-                ..BW2
-            },
-        )
-        .unwrap();
+        let got = fit_with(&data, 2, bw(1.5)).unwrap();
         assert_eq!(got.centers.len(), 6);
         for (i, label) in got.labels.iter().enumerate() {
             assert_eq!(*label, got.labels[i % 3]);

@@ -1,6 +1,7 @@
 //! A thread pool sized from scikit-learn's `n_jobs` for one call, and the
 //! chunked loop that lets the caller follow and stop long work between chunks.
 
+use std::num::{NonZeroI64, NonZeroUsize};
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
@@ -29,17 +30,23 @@ pub fn never_stop(_: Progress) -> bool {
 const MAX_THREADS: i64 = 256;
 
 /// Threads for scikit-learn's `n_jobs`: `None` is 1, `k > 0` is `k`, `-1` all
-/// cores, `-2` all but one, and so on (joblib's rule); `0` is an error.
-pub fn thread_count(n_jobs: Option<i64>) -> Result<usize> {
+/// cores, `-2` all but one, and so on (joblib's rule; `0` has no meaning).
+///
+/// ```
+/// use std::num::NonZeroI64;
+/// use fastmeanshift::parallel::thread_count;
+///
+/// assert_eq!(thread_count(None).get(), 1);
+/// assert_eq!(thread_count(NonZeroI64::new(3)).get(), 3);
+/// ```
+pub fn thread_count(n_jobs: Option<NonZeroI64>) -> NonZeroUsize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as i64;
-    match n_jobs {
-        None => Ok(1),
-        Some(0) => Err(Error::InvalidInput(
-            "n_jobs == 0 in Parallel has no meaning".into(),
-        )),
-        Some(k) if k > 0 => Ok(k.min(MAX_THREADS) as usize),
-        Some(k) => Ok((cores + 1).saturating_add(k).clamp(1, MAX_THREADS) as usize),
-    }
+    let threads = match n_jobs.map(NonZeroI64::get) {
+        None => 1,
+        Some(k) if k > 0 => k.min(MAX_THREADS),
+        Some(k) => (cores + 1).saturating_add(k).clamp(1, MAX_THREADS),
+    };
+    NonZeroUsize::new(threads as usize).unwrap_or(NonZeroUsize::MIN)
 }
 
 /// The workers of one call. A pool of its own, never rayon's global one, so
@@ -124,14 +131,14 @@ mod tests {
     #[test]
     fn n_jobs_follows_joblib() {
         let cores = std::thread::available_parallelism().unwrap().get();
-        assert_eq!(thread_count(None).unwrap(), 1);
-        assert_eq!(thread_count(Some(3)).unwrap(), 3);
-        assert_eq!(thread_count(Some(-1)).unwrap(), cores);
-        assert_eq!(thread_count(Some(-2)).unwrap(), (cores - 1).max(1));
-        assert_eq!(thread_count(Some(-1000)).unwrap(), 1);
-        assert_eq!(thread_count(Some(i64::MAX)).unwrap(), MAX_THREADS as usize);
-        assert_eq!(thread_count(Some(i64::MIN)).unwrap(), 1);
-        assert!(thread_count(Some(0)).is_err());
+        let threads = |n_jobs| thread_count(NonZeroI64::new(n_jobs)).get();
+        assert_eq!(thread_count(None).get(), 1);
+        assert_eq!(threads(3), 3);
+        assert_eq!(threads(-1), cores);
+        assert_eq!(threads(-2), (cores - 1).max(1));
+        assert_eq!(threads(-1000), 1);
+        assert_eq!(threads(i64::MAX), MAX_THREADS as usize);
+        assert_eq!(threads(i64::MIN), 1);
     }
 
     #[test]

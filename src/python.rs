@@ -1,6 +1,7 @@
 //! The PyO3 binding: NumPy arrays in, NumPy arrays out, the GIL released while
 //! the core runs, and the one place where core errors become Python exceptions.
 
+use std::num::NonZeroI64;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -10,8 +11,12 @@ use numpy::{
 use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
-use crate::seeding::Precision;
-use crate::{Coord, Error, Orphans, Params, Points, Progress, Seeds, Workers};
+use crate::options::Quantile;
+use crate::parallel::thread_count;
+use crate::{
+    Bandwidth, Coord, Error, Options, Orphans, Points, Precision, Progress, Seeding, SeedsUsed,
+    StopCheck, Workers,
+};
 
 /// The shortest time between two progress reports: often enough for a smooth
 /// progress bar, rarely enough that Python never slows the computation.
@@ -91,22 +96,31 @@ impl SignalCheck {
             Error::InvalidInput(_)
             | Error::NoSeeds
             | Error::NoPointWithinBandwidth { .. }
-            | Error::MeanOverflow => PyValueError::new_err(err.to_string()),
+            | Error::MeanOverflow
+            | Error::BinSeedOverflow { .. } => PyValueError::new_err(err.to_string()),
         }
     }
 
-    /// Runs `job` with the GIL released and a fresh pool of `n_jobs` workers.
+    /// Runs `job` with the GIL released, stopping it on Ctrl-C.
     fn run<R: Send>(
         self,
         py: Python<'_>,
-        n_jobs: Option<i64>,
-        job: impl FnOnce(&Workers, &dyn Fn(Progress) -> bool) -> crate::Result<R> + Send,
+        job: impl FnOnce(StopCheck<'_>) -> crate::Result<R> + Send,
     ) -> PyResult<R> {
-        let outcome = py.detach(|| {
-            let workers = Workers::new(crate::parallel::thread_count(n_jobs)?)?;
-            job(&workers, &|at| self.should_stop(at))
-        });
+        let outcome = py.detach(|| job(&|at| self.should_stop(at)));
         outcome.map_err(|e| self.into_py_err(e))
+    }
+
+    /// [`SignalCheck::run`] with a fresh pool of workers for `n_jobs`.
+    fn run_on<R: Send>(
+        self,
+        py: Python<'_>,
+        n_jobs: Option<NonZeroI64>,
+        job: impl FnOnce(&Workers, StopCheck<'_>) -> crate::Result<R> + Send,
+    ) -> PyResult<R> {
+        self.run(py, |stop| {
+            job(&Workers::new(thread_count(n_jobs).get())?, stop)
+        })
     }
 }
 
@@ -163,51 +177,88 @@ fn matrix<'py, T: Element>(
     data.into_pyarray(py).reshape([rows, dim])
 }
 
-fn fit<'py, T: Coord + Element>(
+/// The options of `fit`, one item of a Python dict each: the validated
+/// parameters of `MeanShift`, named as there.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct FitOptions<'py> {
+    /// None: estimated at `quantile` over every row, or over the rows `sample`.
+    bandwidth: Option<f64>,
+    quantile: f64,
+    sample: Option<Vec<usize>>,
+    /// Rows of float64; None: every row of X, or the bins of `bin_seeding`.
+    seeds: Option<PyReadonlyArray2<'py, f64>>,
+    bin_seeding: bool,
+    min_bin_freq: u64,
+    /// NumPy keeps float32 arithmetic with the bandwidth in float32.
+    bandwidth_is_single: bool,
+    max_iter: u64,
+    cluster_all: bool,
+    n_jobs: Option<NonZeroI64>,
+}
+
+/// What `fit` returns to Python: centres, labels, `n_iter`, the bandwidth
+/// used, and whether bin seeding fell back to every point.
+type Fitted<'py> = (Bound<'py, PyAny>, Bound<'py, PyAny>, u64, f64, bool);
+
+fn fit_points<'py, T: Coord + Element>(
     py: Python<'py>,
     data: Points<'_, T>,
-    seeds: Seeds<'_>,
-    params: Params,
-    n_jobs: Option<i64>,
+    options: &Options,
     progress: Option<Py<PyAny>>,
-) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>, u64)> {
-    let clustering = SignalCheck::reporting_to(progress).run(py, n_jobs, |workers, stop| {
-        crate::mean_shift(data, seeds, params, workers, stop)
-    })?;
+) -> PyResult<Fitted<'py>> {
+    let clustering =
+        SignalCheck::reporting_to(progress).run(py, |stop| crate::fit(data, options, stop))?;
     let centers = matrix(py, clustering.centers, data.dim())?;
     Ok((
         centers.into_any(),
         clustering.labels.into_pyarray(py).into_any(),
         clustering.n_iter,
+        clustering.bandwidth,
+        clustering.seeds == SeedsUsed::EveryPointForLackOfBins,
     ))
 }
 
-/// Mean shift of `x` (float32 or float64, C-contiguous) from `seeds` (float64
-/// rows, or None for every row of `x`). Returns `(centers, labels, n_iter)`.
-/// `progress`, if given, is called with `(seeds climbed, seeds)` now and then.
+/// Mean shift of `x` (float32 or float64, C-contiguous): bandwidth, seeds,
+/// climbs, modes and labels in one call. Returns `(centers, labels, n_iter,
+/// bandwidth, binning_failed)`. `progress`, if given, is called with `(seeds
+/// climbed, seeds)` now and then.
 #[pyfunction]
-#[pyo3(signature = (x, seeds, bandwidth, max_iter, cluster_all, n_jobs, progress=None))]
-#[allow(clippy::too_many_arguments)] // one per Python parameter
-fn mean_shift<'py>(
+#[pyo3(signature = (x, options, progress=None))]
+fn fit<'py>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
-    seeds: Option<PyReadonlyArray2<'py, f64>>,
-    bandwidth: f64,
-    max_iter: u64,
-    cluster_all: bool,
-    n_jobs: Option<i64>,
+    options: FitOptions<'py>,
     progress: Option<Py<PyAny>>,
-) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>, u64)> {
-    let params = Params {
-        bandwidth,
-        max_iter,
-        cluster_all,
+) -> PyResult<Fitted<'py>> {
+    let to_py = |e: Error| SignalCheck::default().into_py_err(e);
+    let bandwidth = match (options.bandwidth, &options.sample) {
+        (Some(given), _) => Bandwidth::given(given),
+        (None, None) => Bandwidth::estimated(options.quantile),
+        (None, Some(sample)) => Bandwidth::estimated_from_sample(options.quantile, sample),
+    }
+    .map_err(to_py)?;
+    let given_seeds = options.seeds.as_ref().map(points).transpose()?;
+    let seeding = match given_seeds {
+        Some(seeds) => Seeding::Given(seeds),
+        None if options.bin_seeding => Seeding::Bins {
+            min_bin_freq: options.min_bin_freq,
+            bin_size_precision: if options.bandwidth_is_single {
+                Precision::Single
+            } else {
+                Precision::Double
+            },
+        },
+        None => Seeding::EveryPoint,
     };
-    let seeds = match &seeds {
-        Some(s) => Seeds::Given(points(s)?),
-        None => Seeds::EveryPoint,
+    let options = Options {
+        seeding,
+        max_iter: options.max_iter,
+        cluster_all: options.cluster_all,
+        threads: thread_count(options.n_jobs),
+        ..Options::new(bandwidth)
     };
-    with_points!(x, |p| fit(py, p, seeds, params, n_jobs, progress))
+    with_points!(x, |p| fit_points(py, p, &options, progress))
 }
 
 /// Grid coordinates (float32) of the bins holding at least `min_bin_freq`
@@ -220,7 +271,7 @@ fn bin_seeds<'py>(
     bin_size: f64,
     single_precision: bool,
     min_bin_freq: usize,
-    n_jobs: Option<i64>,
+    n_jobs: Option<NonZeroI64>,
 ) -> PyResult<Bound<'py, PyArray2<f32>>> {
     let precision = if single_precision {
         Precision::Single
@@ -228,7 +279,7 @@ fn bin_seeds<'py>(
         Precision::Double
     };
     let (bins, dim) = with_points!(x, |p| {
-        let bins = SignalCheck::default().run(py, n_jobs, |w, _| {
+        let bins = SignalCheck::default().run_on(py, n_jobs, |w, _| {
             crate::seeding::bin_seeds(p, bin_size, precision, min_bin_freq, w)
         });
         (bins, p.dim())
@@ -243,11 +294,14 @@ fn estimate_bandwidth(
     py: Python<'_>,
     x: &Bound<'_, PyAny>,
     quantile: f64,
-    n_jobs: Option<i64>,
+    n_jobs: Option<NonZeroI64>,
 ) -> PyResult<f64> {
-    with_points!(x, |p| SignalCheck::default().run(py, n_jobs, |w, stop| {
-        crate::bandwidth::estimate_bandwidth(p, quantile, w, stop)
-    }))
+    let quantile = Quantile::new(quantile).map_err(|e| SignalCheck::default().into_py_err(e))?;
+    with_points!(x, |p| SignalCheck::default().run_on(
+        py,
+        n_jobs,
+        |w, stop| { crate::bandwidth::estimate_bandwidth(p, quantile, w, stop) }
+    ))
 }
 
 /// Index of the nearest row of `centers` for every row of `x` (lowest index on ties).
@@ -257,7 +311,7 @@ fn predict<'py>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
     centers: PyReadonlyArray2<'py, f64>,
-    n_jobs: Option<i64>,
+    n_jobs: Option<NonZeroI64>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let c = points(&centers)?;
     if c.is_empty() {
@@ -268,9 +322,11 @@ fn predict<'py>(
             "cluster_centers_ contains NaN or infinity",
         ));
     }
-    let labels = with_points!(x, |p| SignalCheck::default().run(py, n_jobs, |w, stop| {
-        crate::labels::assign_labels(p, c, Orphans::Cluster, w, stop)
-    }))?;
+    let labels = with_points!(x, |p| SignalCheck::default().run_on(
+        py,
+        n_jobs,
+        |w, stop| { crate::labels::assign_labels(p, c, Orphans::Cluster, w, stop) }
+    ))?;
     Ok(labels.into_pyarray(py).into_any())
 }
 
@@ -278,7 +334,7 @@ fn predict<'py>(
 // the module is safe without the GIL (free-threaded Python).
 #[pymodule(gil_used = false)]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(mean_shift, m)?)?;
+    m.add_function(wrap_pyfunction!(fit, m)?)?;
     m.add_function(wrap_pyfunction!(bin_seeds, m)?)?;
     m.add_function(wrap_pyfunction!(estimate_bandwidth, m)?)?;
     m.add_function(wrap_pyfunction!(predict, m)?)?;

@@ -14,8 +14,23 @@ use crate::points::{Coord, Points};
 /// divided by a Python float stays float32; by a float64 scalar it does not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precision {
+    /// float32 arithmetic.
     Single,
+    /// float64 arithmetic.
     Double,
+}
+
+impl Precision {
+    /// The precision of `row / bin_size` for rows of type `T` and a bin size
+    /// that keeps float32 arithmetic float32 when it is `self`: float64 rows
+    /// always divide in float64.
+    pub fn of_division<T: Coord>(self) -> Precision {
+        if std::mem::size_of::<T>() == 4 {
+            self
+        } else {
+            Precision::Double
+        }
+    }
 }
 
 /// The occupied bins of a grid of spacing `bin_size`, as grid coordinates.
@@ -25,6 +40,31 @@ pub struct Bins {
     pub coords: Vec<f32>,
     /// How many bins were kept (`coords.len() / dim`).
     pub len: usize,
+}
+
+impl Bins {
+    /// The seeds at the kept bins: the float32 grid coordinates times
+    /// `bin_size`, multiplied as NumPy multiplies a float32 array by a bin
+    /// size of that `precision` (in float32 for a Python number or a float32
+    /// scalar), as float64. A position beyond the float range is an error, as
+    /// scikit-learn's neighbour search rejects it.
+    pub fn positions(&self, bin_size: f64, precision: Precision) -> Result<Vec<f64>> {
+        let mut positions = Vec::new();
+        positions
+            .try_reserve_exact(self.coords.len())
+            .map_err(|_| Error::OutOfMemory {
+                bytes: self.coords.len().saturating_mul(8),
+            })?;
+        let single_bin = bin_size as f32;
+        positions.extend(self.coords.iter().map(|&g| match precision {
+            Precision::Single => f64::from(g * single_bin),
+            Precision::Double => f64::from(g) * bin_size,
+        }));
+        if positions.iter().any(|p| !p.is_finite()) {
+            return Err(Error::BinSeedOverflow { bin_size });
+        }
+        Ok(positions)
+    }
 }
 
 /// Rows binned by one task: parts of this many are binned in parallel and

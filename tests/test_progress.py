@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import fastmeanshift as fms
-from fastmeanshift import _core
 from fastmeanshift._progress import reporting_progress
 
 
@@ -15,29 +14,32 @@ def blobs(n: int) -> np.ndarray:
     return rng.normal(size=(n, 2)) + rng.integers(0, 3, (n, 1)) * 4.0
 
 
+def fit_reporting(X: np.ndarray, **params) -> tuple[fms.MeanShift, list[tuple[int, int]]]:
+    """A fit of ``MeanShift(**params)`` and the progress it reported."""
+    reports: list[tuple[int, int]] = []
+    with reporting_progress(lambda done, total: reports.append((done, total))):
+        model = fms.MeanShift(**params).fit(X)
+    return model, reports
+
+
 def test_reports_seeds_climbed_up_to_the_total():
     X = blobs(3000)
-    reports: list[tuple[int, int]] = []
-    centers, labels, n_iter = _core.mean_shift(
-        X, None, 1.0, 300, True, 2, progress=lambda done, total: reports.append((done, total))
-    )
+    model, reports = fit_reporting(X, bandwidth=1.0, n_jobs=2)
     assert reports, "no progress reported"
     assert reports[-1] == (3000, 3000)
     assert [total for _, total in reports] == [3000] * len(reports)
     done = [d for d, _ in reports]
     assert done == sorted(set(done))
     # Reporting changes nothing in the result.
-    again = _core.mean_shift(X, None, 1.0, 300, True, 2)
-    np.testing.assert_array_equal(centers, again[0])
-    np.testing.assert_array_equal(labels, again[1])
-    assert n_iter == again[2]
+    again = fms.MeanShift(bandwidth=1.0, n_jobs=2).fit(X)
+    np.testing.assert_array_equal(model.cluster_centers_, again.cluster_centers_)
+    np.testing.assert_array_equal(model.labels_, again.labels_)
+    assert model.n_iter_ == again.n_iter_
 
 
 def test_counts_given_seeds():
     X = blobs(500)
-    seeds = np.ascontiguousarray(X[:37])
-    reports: list[tuple[int, int]] = []
-    _core.mean_shift(X, seeds, 1.0, 300, True, 1, progress=lambda d, t: reports.append((d, t)))
+    _, reports = fit_reporting(X, bandwidth=1.0, seeds=X[:37])
     assert reports[-1] == (37, 37)
 
 
@@ -45,8 +47,8 @@ def test_exception_in_callback_stops_the_fit():
     def fail(done: int, total: int) -> None:
         raise RuntimeError(f"stopped at {done} of {total}")
 
-    with pytest.raises(RuntimeError, match="stopped at"):
-        _core.mean_shift(blobs(2000), None, 1.0, 300, True, 2, progress=fail)
+    with pytest.raises(RuntimeError, match="stopped at"), reporting_progress(fail):
+        fms.MeanShift(bandwidth=1.0, n_jobs=2).fit(blobs(2000))
 
 
 def test_fit_reports_to_the_callable_of_the_block():

@@ -100,11 +100,6 @@ def estimate_bandwidth(
     rng = _random_state(random_state)
     if n_samples is not None:
         array = np.ascontiguousarray(array[rng.permutation(array.shape[0])[:n_samples]])
-    return _estimate_bandwidth(array, quantile, n_jobs)
-
-
-def _estimate_bandwidth(array: np.ndarray, quantile: float, n_jobs: int | None) -> np.float64:
-    """``estimate_bandwidth`` of an already validated array, all samples."""
     return np.float64(_core.estimate_bandwidth(array, float(quantile), _threads(n_jobs)))
 
 
@@ -161,25 +156,18 @@ def get_bin_seeds(X: Any, bin_size: float, min_bin_freq: int = 1) -> Any:
         return X
     if not isinstance(min_bin_freq, Real) or math.isnan(min_bin_freq):
         raise reject("min_bin_freq", "get_bin_seeds", "a number", min_bin_freq)
-    seeds = _bin_seeds(check_array(X, "get_bin_seeds"), bin_size, min_bin_freq)
-    return X if seeds is None else seeds
-
-
-def _bin_seeds(
-    array: np.ndarray, bin_size: Any, min_bin_freq: float, n_jobs: int | None = None
-) -> np.ndarray | None:
-    """Bin seeds of an already validated array; None, with scikit-learn's warning,
-    when every sample has a cell of its own (the samples are then the seeds)."""
+    array = check_array(X, "get_bin_seeds")
     # NumPy divides a float32 row by a Python float in float32, by a float64 scalar in float64.
     single = array.dtype == np.float32 and np.result_type(np.float32, bin_size) == np.float32
     least = clamped(math.ceil(min(max(min_bin_freq, 0), _U64_MAX)), 0, _U64_MAX)
-    bins = _core.bin_seeds(array, float(bin_size), bool(single), least, n_jobs)
+    # scikit-learn's get_bin_seeds is single-threaded; so is this one.
+    bins = _core.bin_seeds(array, float(bin_size), bool(single), least, None)
     if len(bins) == len(array):
         warnings.warn(
             f"Binning data failed with provided bin_size={bin_size:f}, using data points as seeds.",
-            stacklevel=3,
+            stacklevel=2,
         )
-        return None
+        return X
     return bins * bin_size
 
 
@@ -381,11 +369,7 @@ class MeanShift(ClusterEstimator):
         )
         names = feature_names(X)
         array = check_array(X, "MeanShift")
-        threads = _threads(self.n_jobs)
-        bandwidth = self.bandwidth
-        if bandwidth is None:
-            bandwidth = _estimate_bandwidth(array, 0.3, threads)
-        seeds = None  # every sample
+        seeds = None  # every sample, or the bins of bin_seeding
         if self.seeds is not None:
             # No seeds at all is the core's error, clearer than a minimum of samples.
             seeds = check_array(self.seeds, "NearestNeighbors", min_samples=0)
@@ -395,20 +379,29 @@ class MeanShift(ClusterEstimator):
                     f"X has {seeds.shape[1]} features, but NearestNeighbors is expecting "
                     f"{array.shape[1]} features as input."
                 )
-        elif self.bin_seeding and bandwidth != 0:
-            binned = _bin_seeds(array, bandwidth, self.min_bin_freq, threads)
-            if binned is not None:
-                seeds = np.ascontiguousarray(binned, dtype=np.float64).reshape(-1, array.shape[1])
-        max_iter = clamped(self.max_iter, 0, _U64_MAX)
-        centers, labels, n_iter = _core.mean_shift(
-            array,
-            seeds,
-            float(bandwidth),
-            max_iter,
-            bool(self.cluster_all),
-            threads,
-            progress=progress_callback(),
+        options = {
+            "bandwidth": None if self.bandwidth is None else float(self.bandwidth),
+            "quantile": 0.3,
+            "sample": None,
+            "seeds": seeds,
+            "bin_seeding": bool(self.bin_seeding),
+            "min_bin_freq": clamped(self.min_bin_freq, 1, _U64_MAX),
+            # NumPy multiplies float32 by a Python number or a float32 scalar in float32.
+            "bandwidth_is_single": self.bandwidth is not None
+            and np.result_type(np.float32, self.bandwidth) == np.float32,
+            "max_iter": clamped(self.max_iter, 0, _U64_MAX),
+            "cluster_all": bool(self.cluster_all),
+            "n_jobs": _threads(self.n_jobs),
+        }
+        centers, labels, n_iter, bandwidth, binning_failed = _core.fit(
+            array, options, progress=progress_callback()
         )
+        if binning_failed:
+            warnings.warn(
+                f"Binning data failed with provided bin_size={bandwidth:f}, "
+                "using data points as seeds.",
+                stacklevel=2,
+            )
         self.cluster_centers_ = centers
         self.labels_ = labels
         self.n_iter_ = int(n_iter)
