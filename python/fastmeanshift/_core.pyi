@@ -1,19 +1,30 @@
 """Type stubs for the Rust extension module."""
 
 from collections.abc import Callable
+from typing import TypedDict
 
 import numpy as np
 import numpy.typing as npt
 
-def mean_shift(
+class FitOptions(TypedDict):
+    bandwidth: float | None
+    quantile: float
+    sample: list[int] | None
+    seeds: npt.NDArray[np.float64] | None
+    bin_seeding: bool
+    min_bin_freq: int
+    bandwidth_is_single: bool
+    max_iter: int
+    cluster_all: bool
+    n_jobs: int | None
+
+def fit(
     x: npt.NDArray[np.float32] | npt.NDArray[np.float64],
-    seeds: npt.NDArray[np.float64] | None,
-    bandwidth: float,
-    max_iter: int,
-    cluster_all: bool,
-    n_jobs: int | None,
+    options: FitOptions,
     progress: Callable[[int, int], object] | None = None,
-) -> tuple[npt.NDArray[np.float32] | npt.NDArray[np.float64], npt.NDArray[np.int64], int]: ...
+) -> tuple[
+    npt.NDArray[np.float32] | npt.NDArray[np.float64], npt.NDArray[np.int64], int, float, bool
+]: ...
 def bin_seeds(
     x: npt.NDArray[np.float32] | npt.NDArray[np.float64],
     bin_size: float,

@@ -379,7 +379,7 @@ class MeanShift(ClusterEstimator):
                     f"X has {seeds.shape[1]} features, but NearestNeighbors is expecting "
                     f"{array.shape[1]} features as input."
                 )
-        options = {
+        options: _core.FitOptions = {
             "bandwidth": None if self.bandwidth is None else float(self.bandwidth),
             "quantile": 0.3,
             "sample": None,
