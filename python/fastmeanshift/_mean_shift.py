@@ -14,13 +14,16 @@ from ._estimator_protocol import ClusterEstimator
 from ._feature_names import check_feature_names, feature_names
 from ._progress import progress_callback
 from ._validation import (
+    ESTIMATE_BANDWIDTH_CONSTRAINTS,
+    GET_BIN_SEEDS_CONSTRAINTS,
+    MEAN_SHIFT_CONSTRAINTS,
     NotFittedError,
     check_array,
-    check_params,
     clamped,
     is_sparse,
     reject,
     sklearn_catchable,
+    validate_params,
 )
 
 # The core's integer types: u64 iteration counts, i64 n_jobs.
@@ -89,12 +92,15 @@ def estimate_bandwidth(
     """
     if is_sparse(X):
         raise reject("X", "estimate_bandwidth", "an array-like", X)
-    check_params(
+    validate_params(
+        ESTIMATE_BANDWIDTH_CONSTRAINTS,
         "estimate_bandwidth",
-        quantile=quantile,
-        n_samples=n_samples,
-        random_state=random_state,
-        n_jobs=n_jobs,
+        {
+            "quantile": quantile,
+            "n_samples": n_samples,
+            "random_state": random_state,
+            "n_jobs": n_jobs,
+        },
     )
     array = check_array(X, "estimate_bandwidth")
     rng = _random_state(random_state)
@@ -151,7 +157,7 @@ def get_bin_seeds(X: Any, bin_size: float, min_bin_freq: int = 1) -> Any:
     >>> get_bin_seeds(X, 2.0, min_bin_freq=2)
     array([[0., 0.]], dtype=float32)
     """
-    check_params("get_bin_seeds", bin_size=bin_size)
+    validate_params(GET_BIN_SEEDS_CONSTRAINTS, "get_bin_seeds", {"bin_size": bin_size})
     if bin_size == 0:
         return X
     if not isinstance(min_bin_freq, Real) or math.isnan(min_bin_freq):
@@ -238,7 +244,7 @@ def mean_shift(
         "max_iter": max_iter,
         "n_jobs": n_jobs,
     }
-    check_params("mean_shift", **params)
+    validate_params(MEAN_SHIFT_CONSTRAINTS, "mean_shift", params)
     model = MeanShift(seeds=seeds, **params).fit(X)
     return model.cluster_centers_, model.labels_
 
@@ -358,14 +364,10 @@ class MeanShift(ClusterEstimator):
         >>> model.n_iter_
         2
         """
-        check_params(
-            "MeanShift",
-            bandwidth=self.bandwidth,
-            bin_seeding=self.bin_seeding,
-            min_bin_freq=self.min_bin_freq,
-            cluster_all=self.cluster_all,
-            n_jobs=self.n_jobs,
-            max_iter=self.max_iter,
+        validate_params(
+            MEAN_SHIFT_CONSTRAINTS,
+            type(self).__name__,
+            {name: getattr(self, name) for name in MEAN_SHIFT_CONSTRAINTS},
         )
         names = feature_names(X)
         array = check_array(X, "MeanShift")

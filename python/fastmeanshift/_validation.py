@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Union
 
 import numpy as np
 
@@ -118,10 +120,6 @@ def is_sparse(X: Any) -> bool:
     return hasattr(X, "toarray") and hasattr(X, "format") and hasattr(X, "nnz")
 
 
-def _is_bool(value: Any) -> bool:
-    return isinstance(value, (bool, np.bool_))
-
-
 def reject(name: str, owner: str, expected: str, value: Any) -> InvalidParameterError:
     return sklearn_catchable(
         InvalidParameterError,
@@ -129,65 +127,134 @@ def reject(name: str, owner: str, expected: str, value: Any) -> InvalidParameter
     )
 
 
-def _finite_float(value: Any) -> float | None:
-    """``value`` as a finite float if it is a real number that has one, else None."""
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, (bool, np.bool_))
+
+
+def _as_float(value: Any) -> float | None:
+    """``value`` as a float, if it is a real number that has one (not a huge int)."""
     if not isinstance(value, Real):
         return None
     try:
-        number = float(value)
+        return float(value)
     except OverflowError:
         return None
-    return number if math.isfinite(number) else None
 
 
-_RANDOM_STATES = (
-    "an int in the range [0, 4294967295], an instance of 'numpy.random.mtrand.RandomState' or None"
+# Parameter constraints, declared as data as scikit-learn declares
+# ``_parameter_constraints``: a parameter is valid when it satisfies one of
+# its constraints, and the error names them all, in scikit-learn's words.
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Numbers of one kind (``Integral`` or ``Real``) between two bounds; None is unbounded."""
+
+    kind: type
+    left: float | None
+    right: float | None
+    closed: str  # "left", "right", "both" or "neither"
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        """Whether ``value`` is a number of this kind within the bounds."""
+        if not isinstance(value, self.kind):
+            return False
+        # Integers compare exactly, however large; a float must have a float value.
+        number = int(value) if self.kind is Integral else _as_float(value)
+        if number is None or math.isnan(number):
+            return False
+        low = -math.inf if self.left is None else self.left
+        high = math.inf if self.right is None else self.right
+        above = number >= low if self.closed in ("left", "both") else number > low
+        below = number <= high if self.closed in ("right", "both") else number < high
+        return above and below
+
+    def __str__(self) -> str:
+        integral = self.kind is Integral
+
+        def bound(value: float | None, unbounded: str) -> str:
+            if value is None:
+                return unbounded
+            return str(int(value)) if integral else str(float(value))
+
+        left = "[" if self.closed in ("left", "both") else "("
+        right = "]" if self.closed in ("right", "both") else ")"
+        return (
+            f"{'an int' if integral else 'a float'} in the range "
+            f"{left}{bound(self.left, '-inf')}, {bound(self.right, 'inf')}{right}"
+        )
+
+
+@dataclass(frozen=True)
+class Satisfies:
+    """Values that pass ``test``, described as ``description``."""
+
+    test: Callable[[Any], bool]
+    description: str
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        return self.test(value)
+
+    def __str__(self) -> str:
+        return self.description
+
+
+Constraint = Union[Interval, Satisfies, None]
+
+BOOLEAN = Satisfies(_is_bool, "an instance of 'bool' or an instance of 'numpy.bool'")
+INTEGER = Satisfies(lambda value: isinstance(value, Integral), "an instance of 'int'")
+FINITE_FLOAT = Satisfies(
+    lambda value: (number := _as_float(value)) is not None and math.isfinite(number),
+    "a finite float",
+)
+RANDOM_STATE = Satisfies(
+    lambda value: (
+        isinstance(value, np.random.RandomState)
+        or Interval(Integral, 0, 2**32 - 1, "both").is_satisfied_by(value)
+    ),
+    "an int in the range [0, 4294967295], an instance of 'numpy.random.mtrand.RandomState'",
 )
 
+MEAN_SHIFT_CONSTRAINTS: dict[str, list[Constraint]] = {
+    "bandwidth": [Interval(Real, 0, None, "neither"), None],
+    "bin_seeding": [BOOLEAN],
+    "min_bin_freq": [Interval(Integral, 1, None, "left")],
+    "cluster_all": [BOOLEAN],
+    "n_jobs": [INTEGER, None],
+    "max_iter": [Interval(Integral, 0, None, "left")],
+}
+ESTIMATE_BANDWIDTH_CONSTRAINTS: dict[str, list[Constraint]] = {
+    "quantile": [Interval(Real, 0, 1, "both")],
+    "n_samples": [Interval(Integral, 1, None, "left"), None],
+    "random_state": [RANDOM_STATE, None],
+    "n_jobs": [INTEGER, None],
+}
+GET_BIN_SEEDS_CONSTRAINTS: dict[str, list[Constraint]] = {
+    "bin_size": [FINITE_FLOAT],
+}
 
-def check_params(owner: str, **params: Any) -> None:
-    """Validates the mean shift parameters given, at fit time, as scikit-learn does."""
+
+def validate_params(
+    constraints: dict[str, list[Constraint]], owner: str, params: dict[str, Any]
+) -> None:
+    """Raises scikit-learn's error for the first parameter that satisfies none of its
+    constraints; then joblib's for ``n_jobs == 0``."""
     for name, value in params.items():
-        if name == "bandwidth":
-            number = _finite_float(value)
-            if value is not None and not (number is not None and number > 0):
-                raise reject(name, owner, "a float in the range (0.0, inf) or None", value)
-        elif name == "bin_size":
-            if _finite_float(value) is None:
-                raise reject(name, owner, "a finite float", value)
-        elif name == "quantile":
-            number = _finite_float(value)
-            if not (number is not None and 0 <= number <= 1):
-                raise reject(name, owner, "a float in the range [0.0, 1.0]", value)
-        elif name in ("min_bin_freq", "n_samples"):
-            optional = name == "n_samples" and value is None
-            ok = optional or (isinstance(value, Integral) and int(value) >= 1)
-            if not ok:
-                suffix = " or None" if name == "n_samples" else ""
-                raise reject(name, owner, f"an int in the range [1, inf){suffix}", value)
-        elif name == "max_iter":
-            if not (isinstance(value, Integral) and int(value) >= 0):
-                raise reject(name, owner, "an int in the range [0, inf)", value)
-        elif name in ("bin_seeding", "cluster_all"):
-            if not _is_bool(value):
-                raise reject(
-                    name, owner, "an instance of 'bool' or an instance of 'numpy.bool'", value
-                )
-        elif name == "n_jobs":
-            if not (value is None or isinstance(value, Integral)):
-                raise reject(name, owner, "an instance of 'int' or None", value)
-            if value == 0:
-                raise ValueError("n_jobs == 0 in Parallel has no meaning")
-        elif name == "random_state":
-            ok = (
-                value is None
-                or isinstance(value, np.random.RandomState)
-                or (isinstance(value, Integral) and 0 <= int(value) <= 2**32 - 1)
-            )
-            if not ok:
-                raise reject(name, owner, _RANDOM_STATES, value)
-        else:  # pragma: no cover - a programming error, not a user's
-            raise KeyError(name)
+        allowed = constraints[name]
+        if any(
+            value is None if constraint is None else constraint.is_satisfied_by(value)
+            for constraint in allowed
+        ):
+            continue
+        described = [str(constraint) for constraint in allowed]
+        expected = (
+            described[0]
+            if len(described) == 1
+            else f"{', '.join(described[:-1])} or {described[-1]}"
+        )
+        raise reject(name, owner, expected, value)
+    if params.get("n_jobs") == 0:
+        raise ValueError("n_jobs == 0 in Parallel has no meaning")
 
 
 def clamped(value: Any, low: int, high: int) -> int:
