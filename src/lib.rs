@@ -1,5 +1,5 @@
 //! Exact, parallel flat-kernel mean shift that reproduces scikit-learn 1.9.1's
-//! `MeanShift` (see SPEC.md), one module per stage:
+//! `MeanShift` (see docs/algorithm.md), one module per stage:
 //!
 //! - [`ball_search`]: exact closed-ball queries (the climbing hot path);
 //! - [`nearest`]: nearest-centre queries on kiddo, dispatched on dimension;
@@ -55,7 +55,7 @@ pub struct Clustering<T> {
     pub n_iter: u64,
 }
 
-/// Mean shift clustering of `points` from `seeds` (SPEC.md §1 steps 3-7).
+/// Mean shift clustering of `points` from `seeds` (docs/algorithm.md §2.3 to §2.8).
 pub fn mean_shift<T: Coord>(
     points: Points<T>,
     seeds: Seeds,
