@@ -1,5 +1,5 @@
-"""The benchmark inputs and cases of issue 4, shared by compare.py, its scaling
-sweeps and the peak-memory child process.
+"""The benchmark inputs and cases, each with its speed targets, shared by
+compare.py, its scaling sweeps and the peak-memory child process.
 
 Every generator is deterministic, so each library (and each process) sees the
 same data.
@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.datasets import load_digits, load_sample_image, make_blobs  # type: ignore[import-untyped]
 
-# SPEC.md §6's timing data; its estimated bandwidth is about 1.07 at every n.
+# The 2-D blobs of docs/algorithm.md §9.3; their estimated bandwidth is about 1.07 at every n.
 # Estimating it is O(n^2) (minutes at n=200,000), so the 2-D cases fix it.
 CENTERS_2D = [[1, 1], [-1, -1], [1, -1]]
 BANDWIDTH_2D = 1.07
@@ -59,7 +59,8 @@ def photo_pixels(step: int = 1) -> NDArray[np.float64]:
 
 @dataclass(frozen=True)
 class Case:
-    """One side-by-side comparison and its targets from issue 4."""
+    """One side-by-side comparison and its speed targets: the least ratios of
+    scikit-learn's (and mlpack's) time to fastmeanshift's that it must reach."""
 
     name: str
     description: str

@@ -1,6 +1,7 @@
 """Time fastmeanshift against scikit-learn and mlpack on the same data, in one process.
 
-The cases and targets are issue 4's. Every case runs the libraries on identical
+The cases and their speed targets (the least ratios of scikit-learn's and mlpack's
+times to fastmeanshift's) are bench_cases.py's. Every case runs the libraries on identical
 input with the same parameters (``n_jobs=-1``; the bandwidth is fixed, or
 estimated once by fastmeanshift and passed to all), prints Markdown tables of
 median wall times and ratios next to their targets, and checks that

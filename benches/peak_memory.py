@@ -81,7 +81,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     data = parser.add_mutually_exclusive_group(required=True)
     data.add_argument("--case", choices=sorted(CASES_BY_NAME))
-    data.add_argument("--blobs-2d", type=int, metavar="N", help="SPEC §6 2-D data, bin seeding")
+    data.add_argument("--blobs-2d", type=int, metavar="N", help="2-D blobs, bin seeding")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     if not (STATUS.exists() and CLEAR_REFS.exists()):

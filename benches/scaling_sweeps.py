@@ -1,7 +1,7 @@
 """compare.py --sweep: time against the number of points n and the dimension d.
 
-- n from 1e3 to 1e7: SPEC.md §6's 2-D data with bin seeding (every point a
-  seed would be quadratic), bandwidth 1.07, all three libraries. A library is
+- n from 1e3 to 1e7: the 2-D blobs of docs/algorithm.md §9.3 with bin seeding
+  (every point a seed would be quadratic), bandwidth 1.07, all three libraries. A library is
   skipped at the sizes where its run, extrapolated linearly in n from its
   previous size, would exceed SLOW_LIBRARY_BUDGET_S, and the table says so.
 - d from 1 to 64: four blobs, every point a seed, fixed n, bandwidth estimated

@@ -13,7 +13,7 @@
 //!   `MeanShift` passes it: a given bandwidth, every point a seed; the
 //!   default `MeanShift()`, which estimates the bandwidth; bin seeding.
 //!
-//! The 2-D data mimic SPEC.md §6 (three blobs at (1,1), (-1,-1), (1,-1),
+//! The 2-D data mimic docs/algorithm.md §9.3 (three blobs at (1,1), (-1,-1), (1,-1),
 //! spread 0.4, bandwidth about 1.07). Run with
 //! `cargo bench --bench stages` (add `-- --quick` for a fast pass, or a
 //! group name such as `-- climbing` to run one stage).
@@ -34,10 +34,10 @@ use fastmeanshift::seeding::bin_seeds;
 use fastmeanshift::testing::{blobs, noise};
 use fastmeanshift::{fit, Bandwidth, Options, Orphans, Points, Precision, Seeding, Seeds, Workers};
 
-/// SPEC.md §6's centres and spread.
+/// The centres and spread of docs/algorithm.md §9.3.
 const CENTRES_2D: [&[f64]; 3] = [&[1.0, 1.0], &[-1.0, -1.0], &[1.0, -1.0]];
 const STD_2D: f64 = 0.4;
-/// Close to `estimate_bandwidth` of the 2-D blobs (SPEC.md §6: about 1.07).
+/// Close to `estimate_bandwidth` of the 2-D blobs (docs/algorithm.md §9.3: about 1.07).
 const BANDWIDTH_2D: f64 = 1.07;
 const MAX_ITER: u64 = 300;
 

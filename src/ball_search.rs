@@ -1,4 +1,5 @@
-//! Exact closed-ball search: every point `p` with `squared_distance(q, p) <= r2`.
+//! Exact closed-ball search: every point `p` with `squared_distance(q, p) <= r2`
+//! (docs/algorithm.md §6.2, §6.3).
 //!
 //! A KD-tree over an index permutation of the caller's points (the points are
 //! not copied). A node is pruned or taken whole only when its distance bounds

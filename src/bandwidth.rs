@@ -1,4 +1,4 @@
-//! `estimate_bandwidth` (SPEC.md §3): the mean distance from each point to its
+//! `estimate_bandwidth` (docs/algorithm.md §4): the mean distance from each point to its
 //! k-th nearest neighbour (itself included), k = max(1, floor(n * quantile)).
 
 use rayon::prelude::*;

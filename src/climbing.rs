@@ -1,4 +1,4 @@
-//! Per-seed flat-kernel hill climbing (SPEC.md §1 step 3), parallel over seeds.
+//! Per-seed flat-kernel hill climbing (docs/algorithm.md §2.3), parallel over seeds.
 
 use std::cmp::Ordering;
 

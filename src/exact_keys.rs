@@ -1,6 +1,6 @@
 //! Numbering of coordinate tuples by exact value, in order of first
 //! appearance: the Python dict keyed by tuples that scikit-learn uses both for
-//! bins and for climbed centres.
+//! bins and for climbed centres (docs/algorithm.md §2.5, §3.1).
 
 use std::collections::HashMap;
 

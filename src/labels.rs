@@ -1,4 +1,4 @@
-//! Label assignment (SPEC.md §1 step 7).
+//! Label assignment (docs/algorithm.md §2.8).
 
 use crate::error::Result;
 use crate::nearest::{index_centres, nearest_centres};

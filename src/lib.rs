@@ -1,5 +1,5 @@
 //! Exact, parallel flat-kernel mean shift that reproduces scikit-learn 1.9.1's
-//! `MeanShift` (see SPEC.md), one module per stage:
+//! `MeanShift` (see docs/algorithm.md), one module per stage:
 //!
 //! - [`ball_search`]: exact closed-ball queries (the climbing hot path);
 //! - [`nearest`]: nearest-centre queries on kiddo, dispatched on dimension;
@@ -68,7 +68,7 @@ pub enum SeedsUsed {
     EveryPointForLackOfBins,
 }
 
-/// Mean shift clustering of `points` (docs/algorithm.md §1): bandwidth →
+/// Mean shift clustering of `points` (docs/algorithm.md §2): bandwidth →
 /// seeds → climb → modes → labels, on `options.threads` workers, calling
 /// `stop` on the calling thread with the progress of the climb now and then
 /// (returning `true` abandons the fit with [`Error::Interrupted`]).

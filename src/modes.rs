@@ -1,4 +1,4 @@
-//! From climbed seeds to cluster centres (SPEC.md §1 steps 4-6): collapse
+//! From climbed seeds to cluster centres (docs/algorithm.md §2.4 to §2.7): collapse
 //! identical centres, order them by intensity, suppress near-duplicates.
 
 use crate::ball_search::BallSearch;

@@ -1,4 +1,4 @@
-//! Nearest-centre search on kiddo, with dimension dispatch.
+//! Nearest-centre search on kiddo, with dimension dispatch (docs/algorithm.md §6.5).
 //!
 //! kiddo fixes the dimension at compile time, so the runtime dimension is
 //! dispatched to a monomorphised tree for 1 to 16 dimensions (scikit-learn

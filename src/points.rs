@@ -1,5 +1,5 @@
 //! A read-only row-major matrix view over the caller's memory, and the one
-//! squared-distance formula every stage uses.
+//! squared-distance formula every stage uses (docs/algorithm.md §6.1, §6.2).
 
 use crate::error::{Error, Result};
 

@@ -1,4 +1,4 @@
-//! Grid binning for `get_bin_seeds` (SPEC.md §2).
+//! Grid binning for `get_bin_seeds` (docs/algorithm.md §3).
 
 use std::ops::Range;
 

@@ -1,4 +1,4 @@
-//! The steps climbs have taken, shared by every seed of a fit.
+//! The steps climbs have taken, shared by every seed of a fit (docs/algorithm.md §6.6).
 //!
 //! A climb's next position is a function of its current position alone (the
 //! mean of the ball there), and climbs from different seeds keep landing on

@@ -1,4 +1,4 @@
-//! Per-coordinate compensated summation.
+//! Per-coordinate compensated summation (docs/algorithm.md §6.3, §6.4).
 //!
 //! Each coordinate keeps a running sum and the exact rounding error of every
 //! addition (Knuth's TwoSum), so the total is the correctly rounded sum of the

@@ -1,4 +1,4 @@
-"""A small, readable pure-NumPy mean shift: SPEC.md §1-3, with no tree and no speed.
+"""A small, readable pure-NumPy mean shift (docs/algorithm.md §2 to §4), no tree, no speed.
 
 Membership tests use the same squared-distance formula as the Rust core (a
 float64 sum over the coordinates, in order), and means are correctly rounded

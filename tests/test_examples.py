@@ -1,4 +1,4 @@
-"""SPEC.md's reference numbers and edge cases, pinned as exact examples."""
+"""scikit-learn's reference numbers and edge cases (docs/algorithm.md §9), pinned as examples."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """A sweep of bad and odd inputs through all four public functions and predict.
 
-Every bad input (each row of SPEC.md §5 among them) raises the exception class
-scikit-learn raises; every odd but valid input gives the float64 answer. In both
-cases the caller's arrays come back untouched.
+Every bad input (each rule of docs/algorithm.md §5.1 and §5.2 among them) raises
+the exception class scikit-learn raises; every odd but valid input gives the
+float64 answer. In both cases the caller's arrays come back untouched.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ QUANTILE = 0.2
 
 
 def blobs(n_samples: int, seed: int) -> np.ndarray:
-    """Three Gaussian blobs in 2-D, as SPEC.md's benchmark data (std 0.4)."""
+    """Three Gaussian blobs in 2-D, like the benchmark data (docs/algorithm.md §9.3)."""
     rng = np.random.default_rng(seed)
     centres = np.array([[1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]])
     return centres[rng.integers(0, 3, n_samples)] + rng.normal(0.0, 0.4, (n_samples, 2))

@@ -1,4 +1,5 @@
-"""Input and parameter validation, with scikit-learn's exception classes and messages."""
+"""Input and parameter validation, with scikit-learn's exception classes and messages
+(docs/algorithm.md §5)."""
 
 from __future__ import annotations
 
