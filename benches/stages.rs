@@ -23,16 +23,19 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
 
-use fastmeanshift::ball_search::BallSearch;
 use fastmeanshift::bandwidth::estimate_bandwidth;
 use fastmeanshift::climbing::{climb_all, Climbs};
 use fastmeanshift::labels::assign_labels;
 use fastmeanshift::modes::{find_modes, suppress_near_duplicates};
 use fastmeanshift::options::Quantile;
 use fastmeanshift::parallel::never_stop;
+use fastmeanshift::search::ball::BallSearch;
 use fastmeanshift::seeding::bin_seeds;
-use fastmeanshift::testing::{blobs, noise};
+// The unit tests' data generator, compiled in here: it does not ship in the crate.
+#[path = "../src/testing.rs"]
+mod testing;
 use fastmeanshift::{fit, Bandwidth, Options, Orphans, Points, Precision, Seeding, Seeds, Workers};
+use testing::{blobs, noise};
 
 /// The centres and spread of docs/algorithm.md §9.3.
 const CENTRES_2D: [&[f64]; 3] = [&[1.0, 1.0], &[-1.0, -1.0], &[1.0, -1.0]];

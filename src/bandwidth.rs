@@ -3,12 +3,13 @@
 
 use rayon::prelude::*;
 
-use crate::ball_search::BallSearch;
 use crate::error::{try_filled, Error, Result};
+use crate::exact::distance::squared_distance;
+use crate::exact::summation::numpy_pairwise_sum;
 use crate::options::Quantile;
 use crate::parallel::{StopCheck, Workers};
-use crate::points::{squared_distance, Coord, Points};
-use crate::summation::numpy_pairwise_sum;
+use crate::points::{Coord, Points};
+use crate::search::ball::BallSearch;
 
 /// scikit-learn sums the k-th distances in batches of this many points.
 const BATCH: usize = 500;

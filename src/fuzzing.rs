@@ -7,10 +7,10 @@
 use proptest::prelude::*;
 
 use crate::bandwidth::estimate_bandwidth;
+use crate::exact::distance::squared_distance;
 use crate::labels::assign_labels;
 use crate::options::Quantile;
 use crate::parallel::never_stop;
-use crate::points::squared_distance;
 use crate::seeding::{bin_seeds, Precision};
 use crate::{
     fit, Bandwidth, Clustering, Coord, Error, Options, Orphans, Points, Result, Seeding, Workers,

@@ -1,9 +1,9 @@
 //! Label assignment (docs/algorithm.md §2.8).
 
 use crate::error::Result;
-use crate::nearest::{index_centres, nearest_centres};
 use crate::parallel::{StopCheck, Workers};
 use crate::points::{Coord, Points};
+use crate::search::nearest::{index_centres, nearest_centres};
 
 /// Which points get a label.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,32 +1,42 @@
-//! Exact, parallel flat-kernel mean shift that reproduces scikit-learn 1.9.1's
-//! `MeanShift` (see docs/algorithm.md), one module per stage:
+//! Exact, parallel mean shift clustering that gives scikit-learn 1.9.1's
+//! `MeanShift` results. The contract it keeps is `docs/algorithm.md`.
 //!
-//! - [`ball_search`]: exact closed-ball queries (the climbing hot path);
-//! - [`nearest`]: nearest-centre queries on kiddo, dispatched on dimension;
-//! - [`seeding`]: grid binning for `get_bin_seeds`;
-//! - [`climbing`]: per-seed convergence, parallel with rayon;
-//! - [`modes`]: intensity ordering and near-duplicate suppression;
-//! - [`labels`]: label assignment;
-//! - [`bandwidth`]: the bandwidth estimate.
+//! One entry point, [`fit`], runs the whole pipeline from typed [`Options`]:
+//! bandwidth → seeds → climb → modes → labels. The modules, by role:
 //!
-//! The Python binding lives in `python.rs`, behind the `python` feature.
+//! - the entry point and its inputs: [`fit`] (here), [`options`] (how the
+//!   bandwidth and seeds are chosen), [`points`] (the caller's matrix, not
+//!   copied), [`error`] (every way a fit can fail);
+//! - the stages, in pipeline order: [`bandwidth`] (the estimate),
+//!   [`seeding`] (grid bins), [`climbing`] (every seed's climb, with its
+//!   shared step cache), [`modes`] (collapse, order by intensity, suppress
+//!   near duplicates), [`labels`] (nearest centre, orphans);
+//! - the searches the stages run: [`search::ball`] (exact closed balls on a
+//!   KD-tree with node totals) and [`search::nearest`] (nearest centres, on
+//!   kiddo);
+//! - exact arithmetic, in one place: [`exact::distance`] (the one distance
+//!   formula and the bounds that decide membership as it would),
+//!   [`exact::summation`] (sums whose result does not depend on order),
+//!   `exact::interner` (exact coordinate keys);
+//! - [`parallel`]: the workers of one call, and the stop check that makes
+//!   every stage interruptible.
+//!
+//! The Python binding, `python.rs`, is compiled only with the `python`
+//! feature; nothing else in the crate knows about Python.
 
-pub mod ball_search;
 pub mod bandwidth;
 pub mod climbing;
 pub mod error;
-mod exact_keys;
+pub mod exact;
 pub mod labels;
 pub mod modes;
-pub mod nearest;
 pub mod options;
 pub mod parallel;
 pub mod points;
+pub mod search;
 pub mod seeding;
-mod step_cache;
-pub mod summation;
-#[doc(hidden)]
-pub mod testing;
+#[cfg(test)]
+mod testing;
 
 #[cfg(feature = "python")]
 mod python;
@@ -94,7 +104,7 @@ pub fn fit<T: Coord>(
     // The tree and the climbs are dropped before labelling, so that the
     // largest buffers of the two phases are never alive together.
     let (bandwidth, seeds, climbed) = {
-        let tree = ball_search::BallSearch::new_parallel(points, &workers)?;
+        let tree = search::ball::BallSearch::new_parallel(points, &workers)?;
         let bandwidth = match options.bandwidth.estimate() {
             None => options.bandwidth.value().unwrap_or_default(),
             Some((quantile, None)) => {

@@ -1,11 +1,11 @@
 //! From climbed seeds to cluster centres (docs/algorithm.md §2.4 to §2.7): collapse
 //! identical centres, order them by intensity, suppress near-duplicates.
 
-use crate::ball_search::BallSearch;
 use crate::climbing::Climbs;
 use crate::error::{Error, Result};
-use crate::exact_keys::ExactKeys;
+use crate::exact::interner::ExactKeys;
 use crate::points::{Coord, Points};
+use crate::search::ball::BallSearch;
 use std::cmp::Ordering;
 
 /// A distinct centre: where it is (a row of the climbed centres) and its intensity.

@@ -5,7 +5,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
-use crate::exact_keys::ExactKeys;
+use crate::exact::interner::ExactKeys;
 use crate::parallel::Workers;
 use crate::points::{Coord, Points};
 

@@ -20,9 +20,10 @@
 mod build;
 
 use crate::error::Result;
+use crate::exact::distance::{squared_distance, sum_in_lanes, SquaredRadius};
+use crate::exact::summation::{CoordinateSums, Subtotal, Summation};
 use crate::parallel::Workers;
-use crate::points::{squared_distance, sum_in_lanes, Coord, Points, SquaredRadius};
-use crate::summation::{CoordinateSums, Subtotal, Summation};
+use crate::points::{Coord, Points};
 
 /// Nodes are stored in preorder: a node's left child follows it, and its
 /// subtree fills a fixed run of slots (see `build`) so that subtrees can be

@@ -12,8 +12,9 @@ use kiddo::SquaredEuclidean;
 use rayon::prelude::*;
 
 use crate::error::{try_filled, Result};
+use crate::exact::distance::squared_distance;
 use crate::parallel::{StopCheck, Workers};
-use crate::points::{squared_distance, Coord, Points};
+use crate::points::{Coord, Points};
 
 /// The nearest centre of a point and its squared distance.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]

@@ -4,12 +4,14 @@ use std::cmp::Ordering;
 
 use rayon::prelude::*;
 
-use crate::ball_search::BallSearch;
+use crate::search::ball::BallSearch;
+mod step_cache;
+
 use crate::error::{try_filled, Result};
+use crate::exact::summation::CoordinateSums;
 use crate::parallel::{StopCheck, Workers};
 use crate::points::{Coord, Points};
-use crate::step_cache::StepCache;
-use crate::summation::CoordinateSums;
+use step_cache::StepCache;
 
 /// How one seed's climb ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use super::{BallSearch, Node};
 use crate::error::{try_filled, Result};
+use crate::exact::summation::{CoordinateSums, Subtotal, Summation};
 use crate::points::{Coord, Points};
-use crate::summation::{CoordinateSums, Subtotal, Summation};
 
 /// Points per leaf: in more dimensions a node's bounds cost more and prune
 /// less, so leaves grow (sizes picked by instruction counts on the

@@ -1,0 +1,7 @@
+//! Exact arithmetic, kept in one place: the distance formula and the bounds
+//! that decide ball membership as it would, summation whose result does not
+//! depend on order, and interning of exact coordinate keys.
+
+pub mod distance;
+pub(crate) mod interner;
+pub mod summation;
