@@ -150,8 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line ``argv`` (default ``sys.argv[1:]``); the exit status."""
-    args = build_parser().parse_args(argv)
+    command = None
     try:
+        args = build_parser().parse_args(argv)
+        command = args.command or "demo"
         with warnings_as_lines():
             if args.command == "cluster":
                 run_cluster(args)
@@ -166,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
     except UsageError as err:
-        return fail(f"{PROG}: error: {err} (see {PROG} {args.command} --help)", EXIT_USAGE)
+        return fail(f"{PROG}: error: {err} (see {PROG} {command} --help)", EXIT_USAGE)
     except (ValueError, TypeError, OSError, MemoryError, MissingDependency) as err:
         return fail(f"{PROG}: error: {one_line(err)}", EXIT_ERROR)
     return 0
