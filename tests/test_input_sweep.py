@@ -173,8 +173,27 @@ def _frame(array: np.ndarray) -> Any:
     return pd.DataFrame(array, columns=["a", "b"])
 
 
+def _unaligned(array: np.ndarray) -> np.ndarray:
+    """A C-contiguous copy of ``array`` one byte off its natural alignment, as
+    ``np.frombuffer`` at an offset (or Dask under ``distributed``) returns."""
+    buffer = bytearray(array.nbytes + 1)
+    view = np.frombuffer(buffer, array.dtype, count=array.size, offset=1).reshape(array.shape)
+    view[...] = array
+    assert view.flags.c_contiguous and not view.flags.aligned
+    return view
+
+
+def _negative_strides(array: np.ndarray) -> np.ndarray:
+    """A view of the same values with negative strides on both axes."""
+    view = array[::-1, ::-1].copy()[::-1, ::-1]
+    assert all(stride < 0 for stride in view.strides)
+    return view
+
+
 # Odd containers and dtypes of the same values as X: the answer is X's.
 ODD_DATA: dict[str, Callable[[], Any]] = {
+    "unaligned": lambda: _unaligned(X),
+    "negative-strides": lambda: _negative_strides(X),
     "list": lambda: X.tolist(),
     "tuple": lambda: tuple(map(tuple, X)),
     "read-only": lambda: _read_only(X),
@@ -208,6 +227,42 @@ def test_odd_data_gives_the_float64_answer(name):
     assert fms.estimate_bandwidth(data) == fms.estimate_bandwidth(X)
     np.testing.assert_array_equal(fms.get_bin_seeds(data, 2.0), fms.get_bin_seeds(X, 2.0))
     _assert_untouched(before, data)
+
+
+LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "unaligned": _unaligned,
+    "negative-strides": _negative_strides,
+    "strided": lambda a: np.repeat(a, 2, axis=1)[:, ::2],
+    "fortran": np.asfortranarray,
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_every_entry_point_takes_any_layout(layout, dtype):
+    rng = np.random.default_rng(1)
+    data = (rng.normal(size=(60, 3)) + rng.integers(0, 3, (60, 1)) * 5.0).astype(dtype)
+    odd = LAYOUTS[layout](data)
+    np.testing.assert_array_equal(odd, data)
+    before = _snapshot(odd)
+    plain = fms.MeanShift(bandwidth=2.0).fit(data)
+    model = fms.MeanShift(bandwidth=2.0).fit(odd)
+    assert model.cluster_centers_.dtype == dtype
+    assert model.cluster_centers_.tobytes() == plain.cluster_centers_.tobytes()
+    assert model.labels_.tolist() == plain.labels_.tolist()
+    assert model.predict(odd).tolist() == plain.labels_.tolist()
+    assert fms.estimate_bandwidth(odd) == fms.estimate_bandwidth(data)
+    np.testing.assert_array_equal(fms.get_bin_seeds(odd, 2.0), fms.get_bin_seeds(data, 2.0))
+    seeded = fms.MeanShift(bandwidth=2.0, seeds=LAYOUTS[layout](data[:9])).fit(odd)
+    expected = fms.MeanShift(bandwidth=2.0, seeds=data[:9]).fit(data)
+    assert seeded.cluster_centers_.tobytes() == expected.cluster_centers_.tobytes()
+    assert fms.mean_shift(odd, bin_seeding=True)[1].tolist() == (
+        fms.mean_shift(data, bin_seeding=True)[1].tolist()
+    )
+    # Centres set by hand, in the same layout, predict as the fitted ones.
+    model.cluster_centers_ = LAYOUTS[layout](plain.cluster_centers_)
+    assert model.predict(data).tolist() == plain.labels_.tolist()
+    _assert_untouched(before, odd)
 
 
 def test_bool_data():

@@ -18,6 +18,7 @@ from ._validation import (
     check_array,
     check_params,
     clamped,
+    core_layout,
     is_sparse,
     reject,
     sklearn_catchable,
@@ -454,7 +455,7 @@ class MeanShift(ClusterEstimator):
                 f"X has {array.shape[1]} features, but {type(self).__name__} is expecting "
                 f"{self.n_features_in_} features as input."
             )
-        centers = np.ascontiguousarray(self.cluster_centers_, dtype=np.float64)
+        centers = core_layout(self.cluster_centers_, np.float64)
         return _core.predict(array, centers, _threads(self.n_jobs))
 
     def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:

@@ -56,7 +56,7 @@ def _joint_class(ours: type[_Error], theirs: type[Exception]) -> type[_Error]:
 
 
 def check_array(X: Any, owner: str, *, min_samples: int = 1) -> np.ndarray:
-    """``X`` as a C-contiguous float32 or float64 matrix of finite values.
+    """``X`` as a C-contiguous, aligned float32 or float64 matrix of finite values.
 
     float32 stays float32; every other numeric type becomes float64. The
     caller's array is never modified: a conversion always copies.
@@ -101,7 +101,7 @@ def check_array(X: Any, owner: str, *, min_samples: int = 1) -> np.ndarray:
     single = kind == "f" and array.dtype.itemsize == 4
     # NumPy's own error for a value that is no number (TypeError for a dict,
     # ValueError for a string) is the one scikit-learn lets through.
-    converted = np.ascontiguousarray(array, dtype=np.float32 if single else np.float64)
+    converted = core_layout(array, np.float32 if single else np.float64)
     with np.errstate(over="ignore"):
         # A finite sum proves every value finite without a temporary array.
         finite = bool(np.isfinite(converted.sum())) or bool(np.isfinite(converted).all())
@@ -111,6 +111,15 @@ def check_array(X: Any, owner: str, *, min_samples: int = 1) -> np.ndarray:
         reported = array.dtype if kind == "f" else converted.dtype
         raise ValueError(f"Input X contains infinity or a value too large for {reported!r}.")
     return converted
+
+
+def core_layout(array: Any, dtype: type[np.floating[Any]]) -> np.ndarray:
+    """``array`` as the Rust core reads it: a C-contiguous, aligned matrix of
+    native ``dtype``. Any layout NumPy can view is accepted; it is copied only
+    when it is not already so (an unaligned buffer, as ``np.frombuffer`` at an
+    offset or Dask under ``distributed`` returns, is C-contiguous but cannot
+    be read in place)."""
+    return np.require(array, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
 
 
 def is_sparse(X: Any) -> bool:
