@@ -68,9 +68,11 @@ pub fn mean_shift<T: Coord>(
         max_iter,
         cluster_all,
     } = params;
-    if !(bandwidth >= 0.0 && bandwidth.is_finite()) {
+    // An infinite bandwidth is an estimate that overflowed (data beyond about
+    // 1e154): every point is then within it, as in scikit-learn.
+    if !(bandwidth >= 0.0) {
         return Err(Error::InvalidInput(format!(
-            "bandwidth must be a finite number >= 0, got {bandwidth}"
+            "bandwidth must be a number >= 0, got {bandwidth}"
         )));
     }
     if points.is_empty() {
@@ -248,6 +250,32 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("No point was within bandwidth=2.000000 "));
+    }
+
+    #[test]
+    fn infinite_bandwidth_is_one_cluster() {
+        // An estimate that overflowed: every point is within it, even where
+        // distances overflow to infinity, and every climb stops at once.
+        let data = [1e308, -1e308, 5e307, 1.0];
+        for cluster_all in [true, false] {
+            let params = Params {
+                bandwidth: f64::INFINITY,
+                max_iter: 300,
+                cluster_all,
+            };
+            let got = fit(&data, 1, Seeds::EveryPoint, params).unwrap();
+            assert_eq!(got.centers, vec![(5e307 + 1.0) / 4.0]);
+            assert_eq!(got.labels, vec![0, 0, 0, 0]);
+            assert_eq!(got.n_iter, 0);
+        }
+        let nan = Params {
+            bandwidth: f64::NAN,
+            ..BW2
+        };
+        assert!(matches!(
+            fit(&data, 1, Seeds::EveryPoint, nan),
+            Err(Error::InvalidInput(_))
+        ));
     }
 
     #[test]

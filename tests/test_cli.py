@@ -324,6 +324,27 @@ def test_zero_estimated_bandwidth_is_explained(tmp_path, capsys):
     assert "give --bandwidth" in err
 
 
+def strict_json(text: str) -> dict:
+    """``text`` parsed as strict JSON (no Infinity or NaN tokens)."""
+
+    def refuse(token: str) -> None:
+        raise ValueError(f"not JSON: {token}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_data_beyond_1e154_is_one_cluster_at_an_infinite_estimate(tmp_path, capsys):
+    X = np.random.default_rng(0).uniform(-1, 1, (20, 2)) * 1e155
+    path = write_csv(tmp_path / "huge.csv", X)
+    status, out, err = run(["cluster", path], capsys)
+    assert status == 0, err
+    document = strict_json(out)
+    assert document["bandwidth"] == np.inf  # written 1e999, read back as infinity
+    assert document["labels"] == [0] * 20
+    same_clustering(document, fms.MeanShift().fit(X))
+    assert "bandwidth inf (estimated)" in err
+
+
 def test_many_clusters_are_summarised(tmp_path, capsys):
     X = np.arange(30, dtype=float).reshape(-1, 1) * 10
     path = write_csv(tmp_path / "spread.csv", X)

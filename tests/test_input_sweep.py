@@ -8,6 +8,7 @@ cases the caller's arrays come back untouched.
 from __future__ import annotations
 
 import copy
+import math
 import re
 from typing import Any, Callable
 
@@ -328,6 +329,25 @@ def test_extreme_values_agree_with_the_reference(data, bandwidth):
     assert model.labels_.tolist() == labels.tolist()
     assert model.n_iter_ == n_iter
     assert np.isfinite(model.cluster_centers_).all()
+
+
+@pytest.mark.parametrize("scale", [1e155, 1e300])
+def test_an_estimated_bandwidth_that_overflows_makes_one_cluster(scale):
+    # Distances of finite data beyond about 1.3e154 overflow float64, and so
+    # does the estimate: every point is then in every ball, as in scikit-learn
+    # (which gives one cluster at its mean, after one update).
+    data = np.random.default_rng(0).uniform(-1, 1, (20, 2)) * scale
+    assert fms.estimate_bandwidth(data) == np.inf
+    mean = [math.fsum(column) / len(data) for column in data.T]
+    for cluster_all in (True, False):
+        model = fms.MeanShift(cluster_all=cluster_all).fit(data)
+        assert model.cluster_centers_.tolist() == [mean]
+        assert model.labels_.tolist() == [0] * 20
+        assert model.n_iter_ == 0
+    assert fms.mean_shift(data)[1].tolist() == [0] * 20
+    # A bandwidth the user gives must still be finite, as in scikit-learn.
+    with pytest.raises(INVALID, match="'bandwidth'"):
+        fms.MeanShift(bandwidth=np.inf).fit(data)
 
 
 def test_thousands_of_identical_points():

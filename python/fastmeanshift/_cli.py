@@ -218,7 +218,7 @@ def run_cluster(args: argparse.Namespace) -> None:
                 "give --bandwidth, or a larger --quantile"
             )
     model = MeanShift(
-        bandwidth=bandwidth,
+        bandwidth=args.bandwidth,
         seeds=seeds,
         bin_seeding=args.bin_seeding,
         min_bin_freq=args.min_bin_freq,
@@ -226,7 +226,7 @@ def run_cluster(args: argparse.Namespace) -> None:
         max_iter=args.max_iter,
         n_jobs=args.jobs,
     )
-    fit_with_progress(model, X, show=not args.quiet)
+    fit_with_progress(model, X, bandwidth, show=not args.quiet)
     seconds = time.perf_counter() - start
     if not args.quiet:
         how = "estimated" if args.bandwidth is None else "given"
@@ -278,15 +278,17 @@ def write_outputs(outputs: list[tuple[str, str, str]], model: MeanShift, bandwid
         write_table(path, tables[name], fmt, name)
 
 
-def fit_with_progress(model: MeanShift, X: Any, show: bool) -> None:
-    """Fits ``model``, with a progress bar when stderr is a terminal."""
+def fit_with_progress(model: MeanShift, X: Any, bandwidth: float, show: bool) -> None:
+    """Fits ``model`` at ``bandwidth`` (its own, or the one estimated here,
+    which can be infinite as a bandwidth given cannot), with a progress bar
+    when stderr is a terminal."""
     if not (show and sys.stderr.isatty()):
-        model.fit(X)
+        model._fit(X, estimated_bandwidth=bandwidth)
         return
     bar = ProgressBar(sys.stderr)
     try:
         with reporting_progress(bar):
-            model.fit(X)
+            model._fit(X, estimated_bandwidth=bandwidth)
     finally:
         bar.clear()
 
@@ -319,8 +321,8 @@ def run_demo(args: argparse.Namespace) -> None:
     X = blobs(args.samples, args.seed)
     start = time.perf_counter()
     bandwidth = float(estimate_bandwidth(X, quantile=QUANTILE, n_jobs=args.jobs))
-    model = MeanShift(bandwidth=bandwidth, n_jobs=args.jobs)
-    fit_with_progress(model, X, show=True)
+    model = MeanShift(n_jobs=args.jobs)
+    fit_with_progress(model, X, bandwidth, show=True)
     seconds = time.perf_counter() - start
     print(f"{len(X)} generated 2-D samples in three blobs, every sample a seed")
     print(f"bandwidth {bandwidth:.6g} (estimated, quantile {QUANTILE})")

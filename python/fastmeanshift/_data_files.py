@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -144,8 +145,19 @@ def write_table(path: str, table: np.ndarray, fmt: str, name: str) -> None:
 
 
 def write_json_document(path: str, document: dict[str, Any]) -> None:
-    """Writes ``document`` as one JSON object, ``-`` being stdout."""
-    _write_bytes(path, (json.dumps(document) + "\n").encode())
+    """Writes ``document`` (numbers, lists of them, and names) as one JSON
+    object, ``-`` being stdout."""
+    _write_bytes(path, (_json_text(document) + "\n").encode())
+
+
+def _json_text(document: dict[str, Any]) -> str:
+    """``document`` in strict JSON. JSON has no infinity (Python writes
+    ``Infinity``, which most readers refuse); an infinite number, such as the
+    bandwidth estimated from data beyond about 1e154, is written ``1e999``,
+    which every reader takes for the largest number it has (infinity in Python
+    and JavaScript). The document holds no strings that could contain the word."""
+    text = json.dumps(document)
+    return re.sub(r"(?<![\w.])Infinity\b", "1e999", text)
 
 
 def _csv_text(table: np.ndarray) -> str:

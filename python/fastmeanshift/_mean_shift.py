@@ -371,6 +371,14 @@ class MeanShift(ClusterEstimator):
         >>> model.n_iter_
         2
         """
+        return self._fit(X, estimated_bandwidth=None)
+
+    def _fit(self, X: Any, estimated_bandwidth: float | None) -> MeanShift:
+        """``fit``; with ``bandwidth=None``, ``estimated_bandwidth`` (if not
+        None) stands for ``estimate_bandwidth(X)``: the command line estimates
+        at its own quantile. An estimate, unlike a bandwidth given, may be
+        infinite (distances beyond the float64 range): every point is then
+        within it, as in scikit-learn."""
         check_params(
             "MeanShift",
             bandwidth=self.bandwidth,
@@ -384,6 +392,8 @@ class MeanShift(ClusterEstimator):
         array = check_array(X, "MeanShift")
         threads = _threads(self.n_jobs)
         bandwidth = self.bandwidth
+        if bandwidth is None:
+            bandwidth = estimated_bandwidth
         if bandwidth is None:
             bandwidth = _estimate_bandwidth(array, 0.3, threads)
         seeds = None  # every sample
