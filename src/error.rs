@@ -12,9 +12,9 @@ pub enum Error {
     /// Every seed's first ball was empty: scikit-learn's "No point was within
     /// bandwidth" error.
     NoPointWithinBandwidth { bandwidth: f64 },
-    /// A mean overflowed: the data's coordinates are too near the largest
-    /// float to be averaged.
-    MeanOverflow,
+    /// A mean overflowed: the coordinates of the points in one ball sum beyond
+    /// the range of the data's type (NumPy's name for it).
+    MeanOverflow { dtype: &'static str },
     /// A buffer of this many bytes could not be allocated.
     OutOfMemory { bytes: usize },
     /// The caller's stop check asked us to give up (Ctrl-C in Python).
@@ -38,9 +38,12 @@ impl fmt::Display for Error {
                 "No point was within bandwidth={bandwidth:.6} of any seed. Try a different seeding \
                  strategy                              or increase the bandwidth."
             ),
-            Error::MeanOverflow => f.write_str(
-                "A cluster mean overflowed float64: the coordinates of X are too large to \
-                 average. Rescale X, for example by dividing it by its largest absolute value.",
+            Error::MeanOverflow { dtype } => write!(
+                f,
+                "A cluster mean overflowed {dtype}: the points within bandwidth of a seed have \
+                 coordinates whose sum is beyond the range of {dtype}, so their mean is infinite \
+                 (scikit-learn, which sums in X's type, fails on it too). Rescale X, for \
+                 example by dividing it by its largest absolute value."
             ),
             Error::OutOfMemory { bytes } => {
                 write!(f, "Unable to allocate {bytes} bytes for mean shift")

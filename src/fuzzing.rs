@@ -106,7 +106,7 @@ fn check_fit<T: Coord>(
         Err(e) => prop_assert!(
             matches!(
                 e,
-                Error::NoSeeds | Error::NoPointWithinBandwidth { .. } | Error::MeanOverflow
+                Error::NoSeeds | Error::NoPointWithinBandwidth { .. } | Error::MeanOverflow { .. }
             ),
             "unexpected error {e:?}"
         ),

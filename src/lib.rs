@@ -70,7 +70,7 @@ pub fn mean_shift<T: Coord>(
     } = params;
     // An infinite bandwidth is an estimate that overflowed (data beyond about
     // 1e154): every point is then within it, as in scikit-learn.
-    if !(bandwidth >= 0.0) {
+    if bandwidth.is_nan() || bandwidth < 0.0 {
         return Err(Error::InvalidInput(format!(
             "bandwidth must be a number >= 0, got {bandwidth}"
         )));
@@ -88,6 +88,11 @@ pub fn mean_shift<T: Coord>(
         }
         if given.is_empty() {
             return Err(Error::NoSeeds);
+        }
+        // A climb from a non-finite seed would end where it started and pass
+        // for an overflowed mean.
+        if given.as_slice().iter().any(|x| !x.is_finite()) {
+            return Err(Error::InvalidInput("seeds must be finite numbers".into()));
         }
     }
     // The tree and the climbs are dropped before labelling, so that the
@@ -130,14 +135,17 @@ pub fn mean_shift<T: Coord>(
     })
 }
 
-/// Means of coordinates near the float64 limit can overflow (scikit-learn then
-/// fails too); infinite centres have no order or distances to go on with.
+/// Means of coordinates near the limit of the data's type can overflow. A climb
+/// ends on such a mean, kept or not: scikit-learn fails on it at its next ball
+/// query, or on the centres if it was the last; infinite centres have no order
+/// or distances to go on with.
 fn reject_overflowed_means<T: Coord>(climbed: &climbing::Climbs<T>, dim: usize) -> Result<()> {
-    let kept = climbed.climbs.iter().zip(climbed.centers.chunks_exact(dim));
-    for (climb, centre) in kept {
-        if climb.intensity > 0 && centre.iter().any(|x| !x.to_f64().is_finite()) {
-            return Err(Error::MeanOverflow);
-        }
+    let overflowed = climbed
+        .centers
+        .chunks_exact(dim)
+        .any(|centre| centre.iter().any(|x| !x.to_f64().is_finite()));
+    if overflowed {
+        return Err(Error::MeanOverflow { dtype: T::NAME });
     }
     Ok(())
 }
@@ -279,6 +287,43 @@ mod tests {
     }
 
     #[test]
+    fn overflowing_means_are_an_error_in_the_data_type() {
+        // float32 means whose float32 sum overflows, although the mean fits
+        // (NumPy's mean, which scikit-learn takes, is then infinite).
+        let data = [3e38f32, 3e38, 3.1e38];
+        let wide = Params {
+            bandwidth: 1e38,
+            ..BW2
+        };
+        let err = fit(&data, 1, Seeds::EveryPoint, wide).unwrap_err();
+        assert_eq!(err, Error::MeanOverflow { dtype: "float32" });
+        assert!(err
+            .to_string()
+            .starts_with("A cluster mean overflowed float32: "));
+        // The same values in float64 average fine.
+        let data64 = data.map(f64::from);
+        assert_eq!(
+            fit(&data64, 1, Seeds::EveryPoint, wide).unwrap().labels,
+            [0; 3]
+        );
+        // A float64 mean that overflows ends its climb, and the fit, whether its
+        // next ball would be empty (bandwidth 1e308) or hold every point again
+        // (an infinite one): no endless climb, even with no iteration limit.
+        let huge = [1.7e308, 1.6e308];
+        for bandwidth in [1e308, f64::INFINITY] {
+            let params = Params {
+                bandwidth,
+                max_iter: u64::MAX,
+                cluster_all: true,
+            };
+            assert_eq!(
+                fit(&huge, 1, Seeds::EveryPoint, params),
+                Err(Error::MeanOverflow { dtype: "float64" })
+            );
+        }
+    }
+
+    #[test]
     fn bad_seeds() {
         let seeds = [0.0, 0.0];
         let wide = Seeds::Given(Points::new(&seeds, 2).unwrap());
@@ -289,6 +334,12 @@ mod tests {
         let none: [f64; 0] = [];
         let empty = Seeds::Given(Points::new(&none, 1).unwrap());
         assert_eq!(fit(&[0.0, 1.0], 1, empty, BW2), Err(Error::NoSeeds));
+        let infinite = [f64::INFINITY];
+        let infinite = Seeds::Given(Points::new(&infinite, 1).unwrap());
+        assert!(matches!(
+            fit(&[0.0, 1.0], 1, infinite, BW2),
+            Err(Error::InvalidInput(_))
+        ));
     }
 
     #[test]

@@ -91,7 +91,7 @@ impl SignalCheck {
             Error::InvalidInput(_)
             | Error::NoSeeds
             | Error::NoPointWithinBandwidth { .. }
-            | Error::MeanOverflow => PyValueError::new_err(err.to_string()),
+            | Error::MeanOverflow { .. } => PyValueError::new_err(err.to_string()),
         }
     }
 

@@ -22,6 +22,12 @@ import reference
 X = np.array([[1.0, 1.0], [2.0, 1.0], [1.0, 0.0], [4.0, 7.0], [3.0, 5.0], [3.0, 6.0]])
 LABELS = [1, 1, 1, 0, 0, 0]
 HUGE = np.array([[1.7e308, 0.0], [1.6e308, 0.0]])
+# The float32 sum of the three overflows, their mean does not: NumPy's mean,
+# which scikit-learn takes, is infinite and it fails.
+HUGE32 = np.array([[3e38], [3e38], [3.1e38]], dtype=np.float32)
+# Grid cells X / bandwidth beyond float32, where scikit-learn stores them.
+FAR = np.array([[0.0, 0.0], [0.0, 0.0], [1e30, 0.0], [2e30, 0.0]])
+DATES = X.astype("datetime64[s]")
 
 
 def fit(data, **params):
@@ -64,6 +70,10 @@ for function in EVERY_FUNCTION:
         (function, np.array([[{}, 1.0]], dtype=object), {}, TypeError, "dict"),
         (function, [[1.0, 2.0], [3.0]], {}, ValueError, "inhomogeneous"),
     ]
+# scikit-learn measures distances between dates (estimate_bandwidth, predict)
+# but fails to average or bin them.
+for function in (fit, mean_shift, bin_seeds):
+    BAD.append((function, DATES, {}, TypeError, "Dates (dtype datetime64[s]) cannot be"))
 INVALID = fms.InvalidParameterError
 BAD += [
     (fit, X, {"seeds": [[1, 2, 3]], "bandwidth": 2}, ValueError, "X has 3 features"),
@@ -75,10 +85,14 @@ BAD += [
     (mean_shift, X, {"seeds": [[100.0, 100.0]], "bandwidth": 1}, ValueError, "No point was"),
     (fit, X, {"n_jobs": 0, "bandwidth": 2}, ValueError, "n_jobs == 0"),
     (estimate, X, {"n_jobs": 0}, ValueError, "n_jobs == 0"),
-    # The mean of both points overflows: kept after max_iter=0, dropped (its next
-    # ball is empty) otherwise, as in scikit-learn.
+    # The mean of both points overflows: scikit-learn fails on it, at its next
+    # ball query or (max_iter=0) on the centres.
     (fit, HUGE, {"bandwidth": 1e308, "max_iter": 0}, ValueError, "overflowed float64"),
-    (fit, HUGE, {"bandwidth": 1e308}, ValueError, "No point was within"),
+    (fit, HUGE, {"bandwidth": 1e308}, ValueError, "A cluster mean overflowed float64: "),
+    (fit, HUGE32, {"bandwidth": 1e38}, ValueError, "A cluster mean overflowed float32: "),
+    (fit, HUGE32, {"bandwidth": 1e38, "max_iter": 0}, ValueError, "overflowed float32"),
+    (fit, X, {"seeds": DATES, "bandwidth": 2}, TypeError, "Dates"),
+    (fit, FAR, {"bandwidth": 1e-10, "bin_seeding": True}, ValueError, "Bin seeding overflowed"),
     (fit, X, {"bandwidth": 0}, INVALID, "Got 0 instead"),
     (mean_shift, X, {"bandwidth": 0}, INVALID, "parameter of mean_shift"),
     (fit, X, {"bandwidth": -1.0}, INVALID, "'bandwidth'"),
@@ -345,9 +359,28 @@ def test_an_estimated_bandwidth_that_overflows_makes_one_cluster(scale):
         assert model.labels_.tolist() == [0] * 20
         assert model.n_iter_ == 0
     assert fms.mean_shift(data)[1].tolist() == [0] * 20
+    # Bin seeding at an infinite bandwidth puts every sample in cell 0, whose
+    # seed, 0 times infinity, is no number: scikit-learn fails on it.
+    with pytest.raises(ValueError, match="Bin seeding needs a finite bandwidth"):
+        fms.MeanShift(bin_seeding=True).fit(data)
     # A bandwidth the user gives must still be finite, as in scikit-learn.
     with pytest.raises(INVALID, match="'bandwidth'"):
         fms.MeanShift(bandwidth=np.inf).fit(data)
+
+
+def test_dates_are_measured_as_scikit_learn_measures_them():
+    counts = X.astype(np.int64)
+    assert fms.estimate_bandwidth(DATES) == fms.estimate_bandwidth(counts)
+    model = fms.MeanShift(bandwidth=2).fit(counts)
+    assert model.predict(DATES).tolist() == LABELS
+
+
+def test_bin_seeds_beyond_float32_are_returned_but_not_climbed():
+    # As in scikit-learn: get_bin_seeds returns the infinite cells, a fit fails.
+    seeds = fms.get_bin_seeds(FAR, 1e-10)
+    assert seeds.tolist() == [[0.0, 0.0], [np.inf, 0.0], [np.inf, 0.0]]
+    with pytest.raises(ValueError, match=r"Bin seeding overflowed at bandwidth=1e-10: "):
+        fms.MeanShift(bandwidth=1e-10, bin_seeding=True).fit(FAR)
 
 
 def test_thousands_of_identical_points():

@@ -97,7 +97,7 @@ def estimate_bandwidth(
         random_state=random_state,
         n_jobs=n_jobs,
     )
-    array = check_array(X, "estimate_bandwidth")
+    array = check_array(X, "estimate_bandwidth", dates=True)
     rng = _random_state(random_state)
     if n_samples is not None:
         array = np.ascontiguousarray(array[rng.permutation(array.shape[0])[:n_samples]])
@@ -182,6 +182,21 @@ def _bin_seeds(
         )
         return None
     return bins * bin_size
+
+
+def _non_finite_bin_seeds(bandwidth: float) -> ValueError:
+    """The error for bin seeds that are not finite numbers."""
+    if math.isinf(bandwidth):
+        return ValueError(
+            "Bin seeding needs a finite bandwidth, and the estimated one is infinite (the "
+            "distances between the samples overflow float64, beyond about 1e154): rescale X, "
+            "or fit without bin_seeding."
+        )
+    return ValueError(
+        f"Bin seeding overflowed at bandwidth={bandwidth:g}: for some samples the grid cell "
+        "round(X / bandwidth), stored as float32 as scikit-learn stores it, times the "
+        "bandwidth, is not a finite number. Give a larger bandwidth, or rescale X."
+    )
 
 
 def mean_shift(
@@ -408,6 +423,9 @@ class MeanShift(ClusterEstimator):
                 )
         elif self.bin_seeding and bandwidth != 0:
             binned = _bin_seeds(array, bandwidth, self.min_bin_freq, threads)
+            if binned is not None and not np.isfinite(binned).all():
+                # scikit-learn fails on such a seed at its first ball query.
+                raise _non_finite_bin_seeds(bandwidth)
             if binned is not None:
                 seeds = np.ascontiguousarray(binned, dtype=np.float64).reshape(-1, array.shape[1])
         max_iter = clamped(self.max_iter, 0, _U64_MAX)
@@ -459,7 +477,7 @@ class MeanShift(ClusterEstimator):
                 "appropriate arguments before using this estimator.",
             )
         check_feature_names(self, X)
-        array = check_array(X, type(self).__name__)
+        array = check_array(X, type(self).__name__, dates=True)
         if array.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {array.shape[1]} features, but {type(self).__name__} is expecting "

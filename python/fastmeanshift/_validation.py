@@ -55,11 +55,14 @@ def _joint_class(ours: type[_Error], theirs: type[Exception]) -> type[_Error]:
     return type(ours.__name__, (ours, theirs), {**namespace, "__reduce__": reduce})
 
 
-def check_array(X: Any, owner: str, *, min_samples: int = 1) -> np.ndarray:
+def check_array(X: Any, owner: str, *, min_samples: int = 1, dates: bool = False) -> np.ndarray:
     """``X`` as a C-contiguous, aligned float32 or float64 matrix of finite values.
 
     float32 stays float32; every other numeric type becomes float64. The
-    caller's array is never modified: a conversion always copies.
+    caller's array is never modified: a conversion always copies. Dates
+    (datetime64) are refused with scikit-learn's TypeError unless ``dates``:
+    they cannot be averaged or binned, but scikit-learn measures distances
+    between them (``estimate_bandwidth``, ``predict``) as counts of their unit.
     """
     if is_sparse(X):
         raise TypeError(
@@ -70,6 +73,13 @@ def check_array(X: Any, owner: str, *, min_samples: int = 1) -> np.ndarray:
     kind = array.dtype.kind
     if kind == "c":
         raise ValueError(f"Complex data not supported\n{array}\n")
+    if kind == "M" and not dates:
+        # scikit-learn fails on them in NumPy ("ufunc 'add' cannot use operands").
+        raise TypeError(
+            f"Dates (dtype {array.dtype}) cannot be averaged or binned, as mean shift must: "
+            "convert them to numbers first, for example with .astype('int64'), the count of "
+            "their time unit since 1970-01-01."
+        )
     if kind in "USV":
         raise ValueError(
             "dtype='numeric' is not compatible with arrays of bytes/strings."
