@@ -280,6 +280,34 @@ def test_every_entry_point_takes_any_layout(layout, dtype):
     _assert_untouched(before, odd)
 
 
+NULLABLE = ["Int64", "UInt8", "Float64", "Float32", "boolean", "int64[pyarrow]"]
+
+
+@pytest.mark.parametrize("dtype", NULLABLE)
+def test_missing_values_of_pandas_nullable_columns_are_nan(dtype):
+    pd = pytest.importorskip("pandas")
+    if "pyarrow" in dtype:
+        pytest.importorskip("pyarrow")
+    values = [1, 0, 1, 1, 0, 1]
+    complete = pd.DataFrame({"a": pd.array(values, dtype=dtype), "b": X[:, 1]})
+    plain = np.column_stack([values, X[:, 1]]).astype(np.float64)
+    model = fms.MeanShift(bandwidth=2).fit(complete)
+    assert model.cluster_centers_.dtype == np.float64
+    np.testing.assert_array_equal(
+        model.cluster_centers_, fms.MeanShift(bandwidth=2).fit(plain).cluster_centers_
+    )
+    missing = pd.DataFrame({"a": pd.array([1, None, 1, 1, 0, 1], dtype=dtype), "b": X[:, 1]})
+    # A ValueError, as scikit-learn raises, so that code catching it keeps working.
+    for call in (
+        lambda: fms.MeanShift(bandwidth=2).fit(missing),
+        lambda: fms.estimate_bandwidth(missing),
+        lambda: fms.get_bin_seeds(missing, 1.0),
+        lambda: model.predict(missing),
+    ):
+        with pytest.raises(ValueError, match="Input X contains NaN"):
+            call()
+
+
 def test_bool_data():
     data = np.array([[True, False], [True, False], [False, True]])
     model = fms.MeanShift(bandwidth=0.5).fit(data)

@@ -69,7 +69,7 @@ def check_array(X: Any, owner: str, *, min_samples: int = 1, dates: bool = False
             "Sparse data was passed for X, but dense data is required. "
             "Use '.toarray()' to convert to a dense numpy array."
         )
-    array = np.asarray(X)
+    array = _as_numpy(X)
     kind = array.dtype.kind
     if kind == "c":
         raise ValueError(f"Complex data not supported\n{array}\n")
@@ -121,6 +121,20 @@ def check_array(X: Any, owner: str, *, min_samples: int = 1, dates: bool = False
         reported = array.dtype if kind == "f" else converted.dtype
         raise ValueError(f"Input X contains infinity or a value too large for {reported!r}.")
     return converted
+
+
+def _as_numpy(X: Any) -> np.ndarray:
+    """``X`` as a NumPy array. A DataFrame with pandas' nullable numeric or
+    boolean columns (``Int64``, ``Float32``, ``boolean``, pyarrow numbers)
+    becomes float64 with its missing values as NaN, as scikit-learn converts
+    it (so that they are reported as NaN, with a ValueError); NumPy alone
+    would make an object array of ``pd.NA``, which no number can be made of."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and hasattr(X, "to_numpy") and len(getattr(X, "shape", ())) == 2:
+        nullable = [dtype for dtype in dtypes if not isinstance(dtype, np.dtype)]
+        if nullable and all(getattr(dtype, "kind", "O") in "biuf" for dtype in nullable):
+            return np.asarray(X.to_numpy(dtype=np.float64, na_value=np.nan))
+    return np.asarray(X)
 
 
 def core_layout(array: Any, dtype: type[np.floating[Any]]) -> np.ndarray:
