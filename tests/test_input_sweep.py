@@ -219,8 +219,6 @@ ODD_DATA: dict[str, Callable[[], Any]] = {
     "int64": lambda: X.astype(np.int64),
     "int8": lambda: X.astype(np.int8),
     "uint16-big-endian": lambda: X.astype(">u2"),
-    "float16": lambda: X.astype(np.float16),
-    "longdouble": lambda: X.astype(np.longdouble),
     "object-numbers": lambda: X.astype(object),
     "matrix": lambda: np.asmatrix(X),
     "dataframe": lambda: _frame(X),
@@ -242,6 +240,32 @@ def test_odd_data_gives_the_float64_answer(name):
     assert fms.estimate_bandwidth(data) == fms.estimate_bandwidth(X)
     np.testing.assert_array_equal(fms.get_bin_seeds(data, 2.0), fms.get_bin_seeds(X, 2.0))
     _assert_untouched(before, data)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.longdouble])
+def test_float16_and_longdouble_centres_keep_their_type(dtype):
+    # As scikit-learn's do; computed in float64, then rounded to the type.
+    data = X.astype(dtype)
+    before = _snapshot(data)
+    model = fms.MeanShift(bandwidth=2).fit(data)
+    assert model.cluster_centers_.dtype == dtype
+    expected = fms.MeanShift(bandwidth=2).fit(X)
+    np.testing.assert_array_equal(model.cluster_centers_, expected.cluster_centers_.astype(dtype))
+    assert model.labels_.tolist() == LABELS
+    assert model.predict(data).tolist() == LABELS
+    assert fms.mean_shift(data, bandwidth=2)[0].dtype == dtype
+    assert fms.estimate_bandwidth(data) == fms.estimate_bandwidth(X)
+    np.testing.assert_array_equal(fms.get_bin_seeds(data, 2.0), fms.get_bin_seeds(X, 2.0))
+    _assert_untouched(before, data)
+
+
+def test_float16_is_binned_in_float16():
+    # NumPy divides float16 by a Python float in float16, as scikit-learn bins
+    # it: 1.1 (1.0996 in float16) / 0.2 is 5.5 there, 5.498 in float64.
+    data = np.array([[1.1], [1.1], [3.0]], dtype=np.float16)
+    assert fms.get_bin_seeds(data, 0.2).ravel().tolist() == [np.float32(6.0) * 0.2, 3.0]
+    # By a float64 scalar (an estimated bandwidth), in float64.
+    assert fms.get_bin_seeds(data, np.float64(0.2)).ravel().tolist() == [5 * 0.2, 15 * 0.2]
 
 
 LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {

@@ -143,6 +143,28 @@ def test_image_like_pixels():
     assert_same_as_sklearn(X.astype(np.uint8), bandwidth=20, bin_seeding=True)
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.longdouble])
+def test_float16_and_longdouble(dtype):
+    X = np.array([[1, 1], [2, 1], [1, 0], [4, 7], [3, 5], [3, 6]], dtype=dtype)
+    expected = sklearn_cluster.MeanShift(bandwidth=2).fit(X)
+    got = fms.MeanShift(bandwidth=2).fit(X)
+    assert got.cluster_centers_.dtype == expected.cluster_centers_.dtype == dtype
+    np.testing.assert_allclose(
+        got.cluster_centers_.astype(np.float64),
+        expected.cluster_centers_.astype(np.float64),
+        rtol=float(np.finfo(dtype).eps),
+    )
+    assert got.labels_.tolist() == expected.labels_.tolist()
+    assert got.n_iter_ == expected.n_iter_
+    # Grid binning divides in the data's own type.
+    decimals = (np.random.default_rng(0).integers(0, 100, (200, 1)) * 0.1).astype(dtype)
+    for bin_size in (0.2, 0.3, np.float64(0.2)):
+        seeds = fms.get_bin_seeds(decimals, bin_size)
+        theirs = sklearn_cluster.get_bin_seeds(decimals, bin_size)
+        assert seeds.dtype == theirs.dtype
+        np.testing.assert_array_equal(seeds, theirs)
+
+
 def test_given_seeds_and_orphans():
     X, _ = sklearn_datasets.make_blobs(400, centers=3, random_state=4)
     X = np.vstack([X, [[40.0, 40.0], [-40.0, 0.0]]])

@@ -20,6 +20,7 @@ from ._validation import (
     clamped,
     core_layout,
     is_sparse,
+    own_float_type,
     reject,
     sklearn_catchable,
 )
@@ -162,26 +163,52 @@ def get_bin_seeds(X: Any, bin_size: float, min_bin_freq: int = 1) -> Any:
         return X
     if not isinstance(min_bin_freq, Real) or math.isnan(min_bin_freq):
         raise reject("min_bin_freq", "get_bin_seeds", "a number", min_bin_freq)
-    seeds = _bin_seeds(check_array(X, "get_bin_seeds"), bin_size, min_bin_freq)
+    array = check_array(X, "get_bin_seeds")
+    seeds = _bin_seeds(array, bin_size, min_bin_freq, original=_in_own_float_type(X))
     return X if seeds is None else seeds
 
 
+def _in_own_float_type(X: Any) -> np.ndarray | None:
+    """``X`` as a NumPy array when its float type is one the core lacks
+    (float16, longdouble), which scikit-learn divides in; else None."""
+    source = own_float_type(X)
+    return None if source is None else np.asarray(X, dtype=source)
+
+
 def _bin_seeds(
-    array: np.ndarray, bin_size: Any, min_bin_freq: float, n_jobs: int | None = None
+    array: np.ndarray,
+    bin_size: Any,
+    min_bin_freq: float,
+    n_jobs: int | None = None,
+    original: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """Bin seeds of an already validated array; None, with scikit-learn's warning,
-    when every sample has a cell of its own (the samples are then the seeds)."""
-    # NumPy divides a float32 row by a Python float in float32, by a float64 scalar in float64.
-    single = array.dtype == np.float32 and np.result_type(np.float32, bin_size) == np.float32
+    when every sample has a cell of its own (the samples are then the seeds).
+    ``original``: the samples in their own float16 or longdouble type, which
+    NumPy divides in, as scikit-learn does."""
     least = clamped(math.ceil(min(max(min_bin_freq, 0), _U64_MAX)), 0, _U64_MAX)
-    bins = _core.bin_seeds(array, float(bin_size), bool(single), least, n_jobs)
+    if original is not None:
+        # The grid cells, rounded in that type (and by NumPy, half to even as
+        # the core rounds), are binned as they are: integers or infinities,
+        # which a cell size of 1 leaves unchanged.
+        with np.errstate(over="ignore"):
+            cells = np.round(original / bin_size)
+        bins = _core.bin_seeds(core_layout(cells, np.float64), 1.0, False, least, n_jobs)
+    else:
+        # NumPy divides a float32 row by a Python float in float32, by a float64 scalar in float64.
+        single = array.dtype == np.float32 and np.result_type(np.float32, bin_size) == np.float32
+        bins = _core.bin_seeds(array, float(bin_size), bool(single), least, n_jobs)
     if len(bins) == len(array):
         warnings.warn(
             f"Binning data failed with provided bin_size={bin_size:f}, using data points as seeds.",
             stacklevel=3,
         )
         return None
-    return bins * bin_size
+    # Cells beyond the float32 range (or at an infinite bin size) make seeds
+    # that are no finite numbers: returned as scikit-learn returns them, and a
+    # fit says what happened (see _non_finite_bin_seeds).
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bins * bin_size
 
 
 def _non_finite_bin_seeds(bandwidth: float) -> ValueError:
@@ -405,6 +432,7 @@ class MeanShift(ClusterEstimator):
         )
         names = feature_names(X)
         array = check_array(X, "MeanShift")
+        original = _in_own_float_type(X)
         threads = _threads(self.n_jobs)
         bandwidth = self.bandwidth
         if bandwidth is None:
@@ -422,7 +450,7 @@ class MeanShift(ClusterEstimator):
                     f"{array.shape[1]} features as input."
                 )
         elif self.bin_seeding and bandwidth != 0:
-            binned = _bin_seeds(array, bandwidth, self.min_bin_freq, threads)
+            binned = _bin_seeds(array, bandwidth, self.min_bin_freq, threads, original)
             if binned is not None and not np.isfinite(binned).all():
                 # scikit-learn fails on such a seed at its first ball query.
                 raise _non_finite_bin_seeds(bandwidth)
@@ -438,6 +466,10 @@ class MeanShift(ClusterEstimator):
             threads,
             progress=progress_callback(),
         )
+        if original is not None:
+            # scikit-learn's centres keep a float16 or longdouble type; they
+            # are computed in float64 here (README, "Known limits").
+            centers = centers.astype(original.dtype)
         self.cluster_centers_ = centers
         self.labels_ = labels
         self.n_iter_ = int(n_iter)

@@ -137,6 +137,20 @@ def _as_numpy(X: Any) -> np.ndarray:
     return np.asarray(X)
 
 
+def own_float_type(X: Any) -> np.dtype[Any] | None:
+    """The float type of ``X`` when it is one the core lacks (float16,
+    longdouble), else None. scikit-learn computes in it: its centres keep it
+    and its grid binning divides in it."""
+    dtype = getattr(X, "dtype", None)
+    dtypes = getattr(X, "dtypes", None)
+    if dtype is None and dtypes is not None and len(dtypes) > 0:
+        if all(isinstance(column, np.dtype) for column in dtypes):
+            dtype = np.result_type(*dtypes)  # a DataFrame's columns, as NumPy joins them
+    if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize not in (4, 8):
+        return dtype
+    return None
+
+
 def core_layout(array: Any, dtype: type[np.floating[Any]]) -> np.ndarray:
     """``array`` as the Rust core reads it: a C-contiguous, aligned matrix of
     native ``dtype``. Any layout NumPy can view is accepted; it is copied only
