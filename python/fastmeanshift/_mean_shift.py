@@ -335,8 +335,8 @@ class MeanShift(ClusterEstimator):
     Attributes
     ----------
     cluster_centers_ : ndarray of shape (n_clusters, n_features)
-        Coordinates of the cluster centers, most populous first; float32 for
-        float32 data, float64 otherwise.
+        Coordinates of the cluster centers, most populous first; of X's type
+        for float32, float16 and longdouble data, float64 otherwise.
     labels_ : ndarray of shape (n_samples,)
         Label of each sample (int64).
     n_iter_ : int
