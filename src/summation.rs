@@ -190,11 +190,12 @@ impl CoordinateSums {
     ///
     /// NumPy sums in the data's type, so a sum beyond that type's range makes
     /// its mean infinite even where the mean itself would fit (scikit-learn
-    /// then fails on it); here too. The rule is that the exact sum rounds
-    /// beyond the range: a float32 sum here is exact in f64, and a float64 one
-    /// overflows when its running sum does. (NumPy's partial sums, in its
-    /// summation order, can overflow where the whole sum does not, with huge
-    /// coordinates of both signs: README, "Known limits".)
+    /// then fails on it); here too. The rule is that the sum, correctly
+    /// rounded, is beyond the range: float32 sums are carried in f64, where
+    /// they cannot overflow, and a float64 one overflows when its running sum
+    /// does. (NumPy's partial sums, in its summation order, can overflow where
+    /// the whole sum does not, with huge coordinates of both signs: README,
+    /// "Known limits".)
     #[inline]
     pub fn mean<T: Coord>(&self, j: usize) -> T {
         if self.copies {
