@@ -12,9 +12,9 @@ pub enum Error {
     /// Every seed's first ball was empty: scikit-learn's "No point was within
     /// bandwidth" error.
     NoPointWithinBandwidth { bandwidth: f64 },
-    /// A mean overflowed: the data's coordinates are too near the largest
-    /// float to be averaged.
-    MeanOverflow,
+    /// A mean overflowed: the coordinates of the points in one ball sum beyond
+    /// the range of the data's type (NumPy's name for it).
+    MeanOverflow { dtype: &'static str },
     /// A bin seed lies beyond the float range: the grid coordinates of the
     /// data, times the bin size, overflow.
     BinSeedOverflow { bin_size: f64 },
@@ -41,14 +41,24 @@ impl fmt::Display for Error {
                 "No point was within bandwidth={bandwidth:.6} of any seed. Try a different seeding \
                  strategy                              or increase the bandwidth."
             ),
-            Error::MeanOverflow => f.write_str(
-                "A cluster mean overflowed float64: the coordinates of X are too large to \
-                 average. Rescale X, for example by dividing it by its largest absolute value.",
+            Error::MeanOverflow { dtype } => write!(
+                f,
+                "A cluster mean overflowed {dtype}: the points within bandwidth of a seed have \
+                 coordinates whose sum is beyond the range of {dtype}, so their mean is infinite \
+                 (scikit-learn, which sums in X's type, fails on it too). Rescale X, for \
+                 example by dividing it by its largest absolute value."
+            ),
+            Error::BinSeedOverflow { bin_size } if bin_size.is_infinite() => f.write_str(
+                "Bin seeding needs a finite bandwidth, and the estimated one is infinite (the \
+                 distances between the samples overflow float64, beyond about 1e154): rescale \
+                 X, or fit without bin_seeding.",
             ),
             Error::BinSeedOverflow { bin_size } => write!(
                 f,
-                "Bin seeding with bin_size={bin_size} puts a seed beyond the largest float32 \
-                 value (bin seeds are stored as float32). Rescale X or seed without bins."
+                "Bin seeding overflowed at bandwidth={}: for some samples the grid cell \
+                 round(X / bandwidth), stored as float32 as scikit-learn stores it, times the \
+                 bandwidth, is not a finite number. Give a larger bandwidth, or rescale X.",
+                Short(*bin_size)
             ),
             Error::OutOfMemory { bytes } => {
                 write!(f, "Unable to allocate {bytes} bytes for mean shift")
@@ -60,6 +70,21 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// A number as Python's `%g` would show a bandwidth: plain when moderate,
+/// in exponent form when tiny or huge.
+struct Short(f64);
+
+impl fmt::Display for Short {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let magnitude = self.0.abs();
+        if magnitude != 0.0 && !(1e-4..1e16).contains(&magnitude) {
+            write!(f, "{:e}", self.0)
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
+}
 
 pub type Result<T> = std::result::Result<T, Error>;
 

@@ -124,7 +124,7 @@ fn check_fit<T: Coord>(
                 e,
                 Error::NoSeeds
                     | Error::NoPointWithinBandwidth { .. }
-                    | Error::MeanOverflow
+                    | Error::MeanOverflow { .. }
                     | Error::BinSeedOverflow { .. }
             ),
             "unexpected error {e:?}"

@@ -223,17 +223,23 @@ fn check_given_seeds(seeds: Points<f64>, dim: usize) -> Result<()> {
     if seeds.is_empty() {
         return Err(Error::NoSeeds);
     }
+    // A climb from a non-finite seed would end where it started and pass
+    // for an overflowed mean.
+    if seeds.as_slice().iter().any(|x| !x.is_finite()) {
+        return Err(Error::InvalidInput("seeds must be finite numbers".into()));
+    }
     Ok(())
 }
 
 /// Means of coordinates near the float64 limit can overflow (scikit-learn then
 /// fails too); infinite centres have no order or distances to go on with.
 fn reject_overflowed_means<T: Coord>(climbed: &climbing::Climbs<T>, dim: usize) -> Result<()> {
-    let kept = climbed.climbs.iter().zip(climbed.centers.chunks_exact(dim));
-    for (climb, centre) in kept {
-        if climb.intensity > 0 && centre.iter().any(|x| !x.to_f64().is_finite()) {
-            return Err(Error::MeanOverflow);
-        }
+    let overflowed = climbed
+        .centers
+        .chunks_exact(dim)
+        .any(|centre| centre.iter().any(|x| !x.to_f64().is_finite()));
+    if overflowed {
+        return Err(Error::MeanOverflow { dtype: T::NAME });
     }
     Ok(())
 }
@@ -379,6 +385,77 @@ mod tests {
             .unwrap_err()
             .to_string()
             .starts_with("No point was within bandwidth=2.000000 "));
+    }
+
+    #[test]
+    fn infinite_bandwidth_is_one_cluster() {
+        // An estimate that overflowed: every point is within it, even where
+        // distances overflow to infinity, and every climb stops at once.
+        let data = [1e308, -1e308, 5e307, 1.0];
+        let estimated = Options::new(Bandwidth::estimated(1.0).unwrap());
+        for options in [bw(f64::INFINITY), estimated] {
+            for cluster_all in [true, false] {
+                let got = fit_with(
+                    &data,
+                    1,
+                    Options {
+                        cluster_all,
+                        ..options
+                    },
+                )
+                .unwrap();
+                assert_eq!(got.bandwidth, f64::INFINITY);
+                assert_eq!(got.centers, vec![(5e307 + 1.0) / 4.0]);
+                assert_eq!(got.labels, vec![0, 0, 0, 0]);
+                assert_eq!(got.n_iter, 0);
+            }
+        }
+        let bins = Options {
+            seeding: Seeding::Bins {
+                min_bin_freq: 1,
+                bin_size_precision: Precision::Double,
+            },
+            ..bw(f64::INFINITY)
+        };
+        let err = fit_with(&data, 1, bins).unwrap_err();
+        assert_eq!(
+            err,
+            Error::BinSeedOverflow {
+                bin_size: f64::INFINITY
+            }
+        );
+        assert!(err
+            .to_string()
+            .starts_with("Bin seeding needs a finite bandwidth"));
+    }
+
+    #[test]
+    fn overflowing_means_are_an_error_in_the_data_type() {
+        // float32 means whose float32 sum overflows, although the mean fits
+        // (NumPy's mean, which scikit-learn takes, is then infinite).
+        let data = [3e38f32, 3e38, 3.1e38];
+        let err = fit_with(&data, 1, bw(1e38)).unwrap_err();
+        assert_eq!(err, Error::MeanOverflow { dtype: "float32" });
+        assert!(err
+            .to_string()
+            .starts_with("A cluster mean overflowed float32: "));
+        // The same values in float64 average fine.
+        let data64 = data.map(f64::from);
+        assert_eq!(fit_with(&data64, 1, bw(1e38)).unwrap().labels, [0; 3]);
+        // A float64 mean that overflows ends its climb, and the fit, whether its
+        // next ball would be empty (bandwidth 1e308) or hold every point again
+        // (an infinite one): no endless climb, even with no iteration limit.
+        let huge = [1.7e308, 1.6e308];
+        for bandwidth in [1e308, f64::INFINITY] {
+            let unlimited = Options {
+                max_iter: u64::MAX,
+                ..bw(bandwidth)
+            };
+            assert_eq!(
+                fit_with(&huge, 1, unlimited),
+                Err(Error::MeanOverflow { dtype: "float64" })
+            );
+        }
     }
 
     #[test]

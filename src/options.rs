@@ -15,6 +15,7 @@ use crate::seeding::Precision;
 ///
 /// assert!(Bandwidth::given(1.5).is_ok());
 /// assert!(Bandwidth::given(-1.0).is_err());
+/// assert!(Bandwidth::given(f64::NAN).is_err());
 /// assert!(Bandwidth::estimated(0.3).is_ok());
 /// assert!(Bandwidth::estimated(1.5).is_err());
 /// ```
@@ -33,13 +34,14 @@ enum Choice<'a> {
 impl<'a> Bandwidth<'a> {
     /// A bandwidth chosen by the caller: any number `>= 0`. Zero is allowed
     /// (each climb then averages exact copies of its position only), as an
-    /// estimate of zero is.
+    /// estimate of zero is; so is infinity, the estimate of data whose
+    /// distances overflow (every point is then within every ball).
     pub fn given(bandwidth: f64) -> Result<Self> {
-        if bandwidth >= 0.0 && bandwidth.is_finite() {
+        if bandwidth >= 0.0 {
             Ok(Bandwidth(Choice::Given(bandwidth)))
         } else {
             Err(Error::InvalidInput(format!(
-                "the bandwidth must be a finite number >= 0, got {bandwidth}"
+                "the bandwidth must be a number >= 0, got {bandwidth}"
             )))
         }
     }

@@ -15,12 +15,15 @@ pub trait Coord:
     + std::ops::Div<Output = Self>
     + 'static
 {
+    /// The type's NumPy name, for messages.
+    const NAME: &'static str;
     fn to_f64(self) -> f64;
     /// Round an `f64` to this type (a no-op for `f64`).
     fn from_f64(value: f64) -> Self;
 }
 
 impl Coord for f32 {
+    const NAME: &'static str = "float32";
     #[inline(always)]
     fn to_f64(self) -> f64 {
         self as f64
@@ -32,6 +35,7 @@ impl Coord for f32 {
 }
 
 impl Coord for f64 {
+    const NAME: &'static str = "float64";
     #[inline(always)]
     fn to_f64(self) -> f64 {
         self

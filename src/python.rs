@@ -96,7 +96,7 @@ impl SignalCheck {
             Error::InvalidInput(_)
             | Error::NoSeeds
             | Error::NoPointWithinBandwidth { .. }
-            | Error::MeanOverflow
+            | Error::MeanOverflow { .. }
             | Error::BinSeedOverflow { .. } => PyValueError::new_err(err.to_string()),
         }
     }
@@ -161,10 +161,15 @@ macro_rules! with_points {
     };
 }
 
+/// The rows of `a`, read in place. `as_slice` alone would also take a
+/// Fortran-ordered array (and read it transposed): C order is checked first.
+/// The Python API hands over any other layout as a C-contiguous, aligned copy.
 fn points<'a, T: Coord + Element>(a: &'a PyReadonlyArray2<'_, T>) -> PyResult<Points<'a, T>> {
     let slice = a
         .as_slice()
-        .map_err(|_| PyValueError::new_err("expected a C-contiguous array"))?;
+        .ok()
+        .filter(|_| a.is_c_contiguous())
+        .ok_or_else(|| PyValueError::new_err("expected a C-contiguous, aligned array"))?;
     Points::new(slice, a.shape()[1]).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 

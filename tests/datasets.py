@@ -8,22 +8,22 @@ from hypothesis import strategies as st
 
 
 @st.composite
-def datasets(
-    draw, max_samples: int = 120, max_dim: int = 20, decimal_grids: bool = True
-) -> np.ndarray:
+def datasets(draw, max_samples: int = 120, max_dim: int = 20, ties: bool = True) -> np.ndarray:
     """A (n, d) float32 or float64 array.
 
-    Grids make exact distance ties on purpose. Scaled by 1e-3 their values are
-    not binary fractions, so means round, and whether a tie holds can depend on
-    the order a mean was summed in; `decimal_grids=False` scales grids by
-    powers of two instead, which keeps every mean of small sets exact.
+    Grids make exact distance ties on purpose (scaled by 1e-3 their values are
+    not binary fractions, so means round too). `ties=False` leaves them out:
+    scikit-learn decides some ties by matrix products whose rounding depends
+    on the machine's BLAS (README, "Known limits"), so a comparison with it
+    must not meet them. The other shapes meet a tie with probability zero.
     """
     n = draw(st.integers(1, max_samples))
     d = draw(st.integers(1, max_dim))
     dtype = draw(st.sampled_from([np.float32, np.float64]))
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
-    shape = draw(st.sampled_from(["blobs", "duplicates", "uniform", "grid"]))
+    shapes = ["blobs", "duplicates", "uniform"] + (["grid"] if ties else [])
+    shape = draw(st.sampled_from(shapes))
     scale = draw(st.sampled_from([1e-3, 1.0, 1e3]))
     if shape == "blobs":
         centres = rng.uniform(-10, 10, size=(draw(st.integers(1, 5)), d))
@@ -35,8 +35,6 @@ def datasets(
         X = rng.uniform(-10, 10, size=(n, d))
     else:
         X = rng.integers(-4, 5, size=(n, d)).astype(np.float64)
-        if not decimal_grids:
-            scale = {1e-3: 2.0**-10, 1.0: 1.0, 1e3: 2.0**10}[scale]
     return np.ascontiguousarray(X * scale, dtype=dtype)
 
 

@@ -86,7 +86,8 @@ def test_predict_before_fit_and_with_the_wrong_width():
 def test_odd_but_valid_inputs(data):
     model = fms.MeanShift(bandwidth=2).fit(data)
     assert model.labels_.tolist() == [1, 1, 1, 0, 0, 0]
-    expected = np.float32 if np.asarray(data).dtype.itemsize == 4 else np.float64
+    # float32 and float16 keep their type, as in scikit-learn; the rest is float64.
+    expected = {4: np.float32, 2: np.float16}.get(np.asarray(data).dtype.itemsize, np.float64)
     assert model.cluster_centers_.dtype == expected
 
 
@@ -143,3 +144,16 @@ def test_thread_counts_give_identical_bits(n_jobs):
     assert model.cluster_centers_.tobytes() == reference.cluster_centers_.tobytes()
     np.testing.assert_array_equal(model.labels_, reference.labels_)
     assert model.n_iter_ == reference.n_iter_
+
+
+def test_the_core_reads_only_c_order():
+    # The API hands the core C-contiguous, aligned arrays; given a Fortran-ordered
+    # one directly, the core refuses it rather than reading it transposed.
+    from fastmeanshift import _core
+
+    centers = np.ascontiguousarray(X[:2])
+    assert _core.predict(X, centers, None).tolist() == [0, 1, 0, 1, 1, 1]
+    with pytest.raises(ValueError, match="expected a C-contiguous, aligned array"):
+        _core.predict(np.asfortranarray(X), centers, None)
+    with pytest.raises(ValueError, match="expected a C-contiguous, aligned array"):
+        _core.estimate_bandwidth(np.asfortranarray(X), 0.3, None)

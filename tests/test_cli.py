@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import sysconfig
+import time
 from pathlib import Path
 
 import numpy as np
@@ -67,14 +69,58 @@ def test_default_run_prints_one_json_document_equal_to_the_library(csv_file, cap
 
 @pytest.mark.parametrize(
     ("header", "delimiter"),
-    [("x,y", ","), ('"first", "second"', ","), ("x\ty", "\t"), ("x;y", ";"), (None, " ")],
-    ids=["header", "quoted-header", "tab", "semicolon", "whitespace"],
-)
+    [("x,y", ","), ('"first", "second"', ","), ("x\ty", "\t"), ("x;y", ";"), (None, " "),
+     ("x,,y", ",")],
+    ids=["header", "quoted-header", "tab", "semicolon", "whitespace", "header-empty-cell"],
+)  # fmt: skip
 def test_csv_header_and_delimiter_are_detected(tmp_path, capsys, header, delimiter):
     path = write_csv(tmp_path / "points.csv", POINTS, header, delimiter)
     status, out, err = run(["cluster", path, "--bandwidth", "2"], capsys)
     assert status == 0, err
     same_clustering(json.loads(out), fms.MeanShift(bandwidth=2.0).fit(POINTS))
+
+
+@pytest.mark.parametrize("separator", [",", ", ", " ", ";"])
+@pytest.mark.parametrize("header", [None, '"x"{sep}"y"'])
+def test_quoted_numbers_are_numbers(tmp_path, capsys, separator, header):
+    lines = [] if header is None else [header.format(sep=separator)]
+    lines += [separator.join(f'"{value!r}"' for value in row) for row in POINTS.tolist()]
+    path = tmp_path / "quoted.csv"
+    path.write_text("\n".join(lines) + "\n")
+    status, out, err = run(["cluster", str(path), "--bandwidth", "2"], capsys)
+    assert status == 0, err
+    assert "300 samples, 2 features" in err
+    same_clustering(json.loads(out), fms.MeanShift(bandwidth=2.0).fit(POINTS))
+
+
+def test_a_first_row_with_an_empty_cell_is_data_with_a_missing_value(tmp_path, capsys):
+    # Not a header: the row is numeric data but for the empty cell.
+    path = tmp_path / "missing.csv"
+    path.write_text("1,,3\n4,5,6\n7,8,9\n")
+    status, out, err = run(["cluster", str(path), "--bandwidth", "2"], capsys)
+    assert (status, out) == (1, "")
+    assert err == (
+        f"fastmeanshift: error: {path}: line 1, column 2 is empty: Input X contains NaN "
+        "(missing values are not supported)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x,y\n1,2\n\n3,abc\n", "line 4, column 2: could not convert string 'abc' to a number"),
+        ("1,2\n3,4\n5\n", "line 3 has 1 column where line 1 has 2 columns"),
+        ("x;y\n1;2\n\n3;\n", "line 4, column 2 is empty: Input X contains NaN"),
+    ],
+    ids=["word", "ragged", "empty"],
+)
+def test_csv_errors_name_the_line_of_the_file(tmp_path, capsys, text, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    status, _, err = run(["cluster", str(path)], capsys)
+    assert status == 1
+    assert err.startswith(f"fastmeanshift: error: {path}: {message}")
+    assert err.count("\n") == 1
 
 
 def test_single_column_csv_is_one_feature(tmp_path, capsys):
@@ -103,6 +149,14 @@ def test_parquet(tmp_path, capsys):
     )
     assert status == 0, err
     same_clustering(json.loads(out), fms.MeanShift(bandwidth=2.0).fit(POINTS))
+
+
+def test_missing_parquet_file_says_so(tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    missing = tmp_path / "nonexistent.parquet"
+    status, _, err = run(["cluster", str(missing)], capsys)
+    assert status == 1
+    assert err == f"fastmeanshift: error: {missing}: No such file or directory\n"
 
 
 def test_parquet_with_a_text_column_is_rejected(tmp_path, capsys):
@@ -215,6 +269,86 @@ def test_plot_is_written(tmp_path, capsys, dim):
     assert f"plot written to {plot}" in err
 
 
+@pytest.mark.parametrize(
+    "X",
+    [np.ones((1, 3)), np.array([[1e308, -1e308], [-1e308, 1e308], [0.0, 0.0]]),
+     np.array([[1e308, -1e308, 5e307], [-1e308, 1e308, 0.0]]), np.array([[1.0, 2, 3], [2, 4, 6]])],
+    ids=["one-sample-3-features", "extremes", "extremes-3-features", "on-a-line"],
+)  # fmt: skip
+def test_plot_of_odd_data_is_written(tmp_path, capsys, X):
+    pytest.importorskip("matplotlib")
+    np.save(tmp_path / "x.npy", X)
+    plot = tmp_path / "clusters.png"
+    argv = ["cluster", str(tmp_path / "x.npy"), "--bandwidth", "1", "--plot", str(plot), "-q"]
+    status, _, err = run(argv, capsys)
+    assert (status, err) == (0, "")
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def bad_output_paths(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
+    """name -> (options, expected message after 'error: ')."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (tmp_path / "file.csv").write_text("")
+    nowhere = tmp_path / "nowhere"
+    return {
+        "labels in a missing folder": (
+            ["--labels", f"{nowhere}/labels.csv"],
+            f"--labels {nowhere}/labels.csv: the folder {nowhere} does not exist",
+        ),
+        "centers as a folder": (["--centers", str(folder)], f"--centers {folder}: is a folder"),
+        "labels under a file": (
+            ["--labels", f"{tmp_path}/file.csv/labels.csv"],
+            f"--labels {tmp_path}/file.csv/labels.csv: the folder {tmp_path}/file.csv is not a "
+            "folder",
+        ),
+        "labels of no format": (["--labels", "out.txt"], "--labels out.txt: cannot tell the"),
+        "labels and centers in one file": (
+            ["--labels", "same.csv", "--centers", "./same.csv"],
+            "--labels and --centers are the same file, same.csv",
+        ),
+        "plot in a missing folder": (
+            ["--plot", f"{nowhere}/p.png"],
+            f"--plot {nowhere}/p.png: the folder {nowhere} does not exist",
+        ),
+        "plot as a folder": (["--plot", str(folder)], f"--plot {folder}: is a folder"),
+        "plot of an unknown format": (
+            ["--plot", "p.xyz"],
+            "--plot p.xyz: matplotlib cannot write .xyz files; use one of ",
+        ),
+    }
+
+
+BAD_OUTPUT_PATHS = [
+    "labels in a missing folder",
+    "centers as a folder",
+    "labels under a file",
+    "labels of no format",
+    "labels and centers in one file",
+    "plot in a missing folder",
+    "plot as a folder",
+    "plot of an unknown format",
+]
+
+
+@pytest.mark.parametrize("name", BAD_OUTPUT_PATHS)
+def test_bad_output_path_is_bad_usage_found_before_any_work(tmp_path, capsys, name):
+    if "plot" in name:
+        pytest.importorskip("matplotlib")
+    options, message = bad_output_paths(tmp_path)[name]
+    # The data file does not exist: the usage error comes before it is read.
+    status, out, err = run(["cluster", str(tmp_path / "unread.csv"), *options], capsys)
+    assert (status, out) == (2, "")
+    assert err.startswith(f"fastmeanshift: error: {message}"), err
+    assert err.endswith(" (see fastmeanshift cluster --help)\n")
+
+
+def test_demo_plot_path_is_checked_before_the_demo(tmp_path, capsys):
+    status, out, err = run(["demo", "--plot", str(tmp_path / "nowhere" / "d.png")], capsys)
+    assert (status, out) == (2, "")
+    assert "the folder" in err and "does not exist" in err
+
+
 def test_plot_without_matplotlib_fails_before_clustering(tmp_path, csv_file, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     status, out, err = run(["cluster", csv_file, "--plot", str(tmp_path / "p.png")], capsys)
@@ -297,7 +431,7 @@ BAD_OPTIONS = {
     "bad format": (["--format", "xml"], 2, "invalid choice: 'xml'"),
     "both to stdout": (["--labels", "-", "--centers", "-"], 2, "only one of --labels"),
     "csv without file": (["--format", "csv"], 2, "--format csv needs --labels or --centers"),
-    "unknown extension": (["--labels", "out.txt"], 1, "cannot tell the output format"),
+    "unknown extension": (["--labels", "out.txt"], 2, "cannot tell the output format"),
     "seeds wrong width": (["--seeds", "SEEDS3"], 1, "X has 3 features"),
 }
 
@@ -315,12 +449,56 @@ def test_bad_option_gives_one_line(tmp_path, csv_file, capsys, name):
     assert "Traceback" not in err
 
 
-def test_zero_estimated_bandwidth_is_explained(tmp_path, capsys):
-    path = write_csv(tmp_path / "dups.csv", np.repeat([[1.0, 1.0], [2.0, 2.0]], 10, axis=0))
-    status, _, err = run(["cluster", path], capsys)
+@pytest.mark.parametrize(
+    ("rows", "options", "reason"),
+    [
+        (np.repeat([[1.0, 1.0], [2.0, 2.0]], 10, axis=0), [],
+         " (k = 6 of 20 at --quantile 0.3), and every sample has at least 5 exact duplicates: "
+         "give --bandwidth, or a larger --quantile"),
+        (np.array([[0.0, 0.0], [3.0, 1.0], [7.0, 2.0]]), [],
+         ", and with 3 samples at --quantile 0.3, k = max(1, int(3 x 0.3)) = 1, the sample "
+         "itself: give --bandwidth, or --quantile 0.667 or more"),
+        (POINTS, ["--quantile", "0"],
+         ", and with 300 samples at --quantile 0, k = max(1, int(300 x 0)) = 1, the sample "
+         "itself: give --bandwidth, or --quantile 0.007 or more"),
+        (np.array([[5.0, 1.0]]), [], ", and there is one sample: give --bandwidth"),
+    ],
+    ids=["duplicates", "three-samples", "quantile-0", "one-sample"],
+)  # fmt: skip
+def test_zero_estimated_bandwidth_is_explained(tmp_path, capsys, rows, options, reason):
+    path = write_csv(tmp_path / "rows.csv", rows)
+    status, out, err = run(["cluster", path, *options], capsys)
     assert status == 1
-    assert "the estimated bandwidth is 0" in err
-    assert "give --bandwidth" in err
+    assert out == ""
+    assert err == (
+        "fastmeanshift: error: the estimated bandwidth is 0: it is the mean distance from each "
+        f"sample to its k-th nearest sample, itself counted{reason}\n"
+    )
+    suggested = re.search(r"--quantile ([0-9.]+) or more", reason)
+    if suggested:
+        # The quantile suggested gives k = 2.
+        assert max(1, int(len(rows) * float(suggested.group(1)))) == 2
+
+
+def strict_json(text: str) -> dict:
+    """``text`` parsed as strict JSON (no Infinity or NaN tokens)."""
+
+    def refuse(token: str) -> None:
+        raise ValueError(f"not JSON: {token}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_data_beyond_1e154_is_one_cluster_at_an_infinite_estimate(tmp_path, capsys):
+    X = np.random.default_rng(0).uniform(-1, 1, (20, 2)) * 1e155
+    path = write_csv(tmp_path / "huge.csv", X)
+    status, out, err = run(["cluster", path], capsys)
+    assert status == 0, err
+    document = strict_json(out)
+    assert document["bandwidth"] == np.inf  # written 1e999, read back as infinity
+    assert document["labels"] == [0] * 20
+    same_clustering(document, fms.MeanShift().fit(X))
+    assert "bandwidth inf (estimated)" in err
 
 
 def test_many_clusters_are_summarised(tmp_path, capsys):
@@ -361,6 +539,10 @@ def test_progress_bar_waits_before_drawing():
 
 
 def test_demo(tmp_path, capsys):
+    # The demo times scikit-learn and checks the results agree; without it, it
+    # says to install it (test_demo_without_scikit_learn).
+    pytest.importorskip("sklearn")
+    pytest.importorskip("matplotlib")
     plot = tmp_path / "demo.png"
     status, out, err = run(["demo", "--samples", "600", "--plot", str(plot)], capsys)
     assert status == 0, err
@@ -372,12 +554,39 @@ def test_demo(tmp_path, capsys):
     assert plot.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_demo_without_scikit_learn(capsys, monkeypatch):
+    # A None in sys.modules makes the import fail, as if it were not installed.
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.cluster", None)
+    status, out, err = run(["demo", "--samples", "200", "--no-plot"], capsys)
+    assert status == 0, err
+    assert "200 generated 2-D samples" in out
+    assert "install scikit-learn to see the speed-up over it" in out
+
+
 def test_demo_without_matplotlib_says_how_to_get_the_plot(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     status, out, _ = run(["demo", "--samples", "200", "--plot", str(tmp_path / "d.png")], capsys)
     assert status == 0
     assert "no plot: matplotlib is not installed (pip install 'fastmeanshift[plot]'" in out
     assert not (tmp_path / "d.png").exists()
+
+
+@pytest.mark.parametrize("samples", ["1", "2", "3"])
+def test_demo_of_a_few_samples(capsys, samples):
+    # Their estimated bandwidth is 0: every sample is a cluster of its own.
+    status, out, err = run(["demo", "--samples", samples, "--no-plot"], capsys)
+    assert status == 0, err
+    assert f"{samples} clusters in" in out
+
+
+def test_demo_options_without_the_command(capsys):
+    status, out, err = run(["--samples", "40", "--no-plot"], capsys)
+    assert status == 0, err
+    assert "40 generated 2-D samples" in out
+    status, _, err = run(["clusterx"], capsys)
+    assert status == 2
+    assert "invalid choice: 'clusterx'" in err
 
 
 def test_demo_rejects_no_samples(capsys):
@@ -414,20 +623,31 @@ def test_bad_file_in_a_real_process_has_no_traceback(tmp_path):
     )
 
 
+# The command line once its imports are done (the interpreter's own startup,
+# slow on a loaded machine, does not run the command's code yet).
+COMMAND_WHEN_READY = (
+    "import sys\n"
+    "from fastmeanshift._cli import main\n"
+    "print('ready', flush=True)\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_exits_quietly_with_130(tmp_path):
     np.save(tmp_path / "big.npy", np.random.default_rng(0).normal(size=(400_000, 2)))
+    argv = ["cluster", str(tmp_path / "big.npy"), "--bandwidth", "3", "--jobs", "2"]
     child = subprocess.Popen(
-        command("cluster", str(tmp_path / "big.npy"), "--bandwidth", "3", "--jobs", "2"),
+        [sys.executable, "-c", COMMAND_WHEN_READY, *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    # Started or not, the computation runs for minutes: the interrupt lands inside it.
-    try:
-        child.wait(timeout=2.0)
-    except subprocess.TimeoutExpired:
-        pass
+    assert child.stdout is not None
+    assert child.stdout.readline() == "ready\n"
+    # Wherever the interrupt lands in the command (reading, estimating, the fit
+    # itself, which runs for minutes), the exit is the same.
+    time.sleep(0.5)
     child.send_signal(signal.SIGINT)
     # The timeout only guards against a hang; it is no performance limit.
     out, err = child.communicate(timeout=600)

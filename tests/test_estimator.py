@@ -100,13 +100,22 @@ def test_parameters_are_validated_at_fit_not_before():
 
 
 def test_pipeline_and_grid_search():
-    pipeline = make_pipeline(StandardScaler(), fms.MeanShift(bin_seeding=True))
-    assert (
-        pipeline.fit_predict(X).tolist()
-        == make_pipeline(StandardScaler(), SklearnMeanShift(bin_seeding=True))
-        .fit_predict(X)
-        .tolist()
+    # Three blobs of 30 random points, far apart on different scales: the
+    # estimated bandwidth is well above 0 and no distance ties with it, so
+    # scikit-learn's answer does not depend on its BLAS rounding (below 12
+    # samples, or at bandwidth 0, it would: README "Known limits").
+    rng = np.random.default_rng(0)
+    truth = np.repeat([0, 1, 2], 30)
+    blobs = np.array([[0.0, 0.0], [10.0, 300.0], [20.0, 0.0]])[truth] + rng.normal(
+        0.0, [1.0, 20.0], (90, 2)
     )
+    pipeline = make_pipeline(StandardScaler(), fms.MeanShift(bin_seeding=True))
+    labels = pipeline.fit_predict(blobs)
+    scaled = StandardScaler().fit_transform(blobs)
+    assert fms.estimate_bandwidth(scaled) > 0.1
+    assert adjusted_rand_score(truth, labels) == 1.0
+    theirs = make_pipeline(StandardScaler(), SklearnMeanShift(bin_seeding=True))
+    assert labels.tolist() == theirs.fit_predict(blobs).tolist()
 
     def agreement(estimator, data, y):
         return adjusted_rand_score(y, estimator.predict(data))

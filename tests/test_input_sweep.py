@@ -8,6 +8,7 @@ float64 answer. In both cases the caller's arrays come back untouched.
 from __future__ import annotations
 
 import copy
+import math
 import re
 from typing import Any, Callable
 
@@ -21,6 +22,12 @@ import reference
 X = np.array([[1.0, 1.0], [2.0, 1.0], [1.0, 0.0], [4.0, 7.0], [3.0, 5.0], [3.0, 6.0]])
 LABELS = [1, 1, 1, 0, 0, 0]
 HUGE = np.array([[1.7e308, 0.0], [1.6e308, 0.0]])
+# The float32 sum of the three overflows, their mean does not: NumPy's mean,
+# which scikit-learn takes, is infinite and it fails.
+HUGE32 = np.array([[3e38], [3e38], [3.1e38]], dtype=np.float32)
+# Grid cells X / bandwidth beyond float32, where scikit-learn stores them.
+FAR = np.array([[0.0, 0.0], [0.0, 0.0], [1e30, 0.0], [2e30, 0.0]])
+DATES = X.astype("datetime64[s]")
 
 
 def fit(data, **params):
@@ -63,6 +70,10 @@ for function in EVERY_FUNCTION:
         (function, np.array([[{}, 1.0]], dtype=object), {}, TypeError, "dict"),
         (function, [[1.0, 2.0], [3.0]], {}, ValueError, "inhomogeneous"),
     ]
+# scikit-learn measures distances between dates (estimate_bandwidth, predict)
+# but fails to average or bin them.
+for function in (fit, mean_shift, bin_seeds):
+    BAD.append((function, DATES, {}, TypeError, "Dates (dtype datetime64[s]) cannot be"))
 INVALID = fms.InvalidParameterError
 BAD += [
     (fit, X, {"seeds": [[1, 2, 3]], "bandwidth": 2}, ValueError, "X has 3 features"),
@@ -74,10 +85,14 @@ BAD += [
     (mean_shift, X, {"seeds": [[100.0, 100.0]], "bandwidth": 1}, ValueError, "No point was"),
     (fit, X, {"n_jobs": 0, "bandwidth": 2}, ValueError, "n_jobs == 0"),
     (estimate, X, {"n_jobs": 0}, ValueError, "n_jobs == 0"),
-    # The mean of both points overflows: kept after max_iter=0, dropped (its next
-    # ball is empty) otherwise, as in scikit-learn.
+    # The mean of both points overflows: scikit-learn fails on it, at its next
+    # ball query or (max_iter=0) on the centres.
     (fit, HUGE, {"bandwidth": 1e308, "max_iter": 0}, ValueError, "overflowed float64"),
-    (fit, HUGE, {"bandwidth": 1e308}, ValueError, "No point was within"),
+    (fit, HUGE, {"bandwidth": 1e308}, ValueError, "A cluster mean overflowed float64: "),
+    (fit, HUGE32, {"bandwidth": 1e38}, ValueError, "A cluster mean overflowed float32: "),
+    (fit, HUGE32, {"bandwidth": 1e38, "max_iter": 0}, ValueError, "overflowed float32"),
+    (fit, X, {"seeds": DATES, "bandwidth": 2}, TypeError, "Dates"),
+    (fit, FAR, {"bandwidth": 1e-10, "bin_seeding": True}, ValueError, "Bin seeding overflowed"),
     (fit, X, {"bandwidth": 0}, INVALID, "Got 0 instead"),
     (mean_shift, X, {"bandwidth": 0}, INVALID, "parameter of mean_shift"),
     (fit, X, {"bandwidth": -1.0}, INVALID, "'bandwidth'"),
@@ -173,8 +188,27 @@ def _frame(array: np.ndarray) -> Any:
     return pd.DataFrame(array, columns=["a", "b"])
 
 
+def _unaligned(array: np.ndarray) -> np.ndarray:
+    """A C-contiguous copy of ``array`` one byte off its natural alignment, as
+    ``np.frombuffer`` at an offset (or Dask under ``distributed``) returns."""
+    buffer = bytearray(array.nbytes + 1)
+    view = np.frombuffer(buffer, array.dtype, count=array.size, offset=1).reshape(array.shape)
+    view[...] = array
+    assert view.flags.c_contiguous and not view.flags.aligned
+    return view
+
+
+def _negative_strides(array: np.ndarray) -> np.ndarray:
+    """A view of the same values with negative strides on both axes."""
+    view = array[::-1, ::-1].copy()[::-1, ::-1]
+    assert all(stride < 0 for stride in view.strides)
+    return view
+
+
 # Odd containers and dtypes of the same values as X: the answer is X's.
 ODD_DATA: dict[str, Callable[[], Any]] = {
+    "unaligned": lambda: _unaligned(X),
+    "negative-strides": lambda: _negative_strides(X),
     "list": lambda: X.tolist(),
     "tuple": lambda: tuple(map(tuple, X)),
     "read-only": lambda: _read_only(X),
@@ -185,8 +219,6 @@ ODD_DATA: dict[str, Callable[[], Any]] = {
     "int64": lambda: X.astype(np.int64),
     "int8": lambda: X.astype(np.int8),
     "uint16-big-endian": lambda: X.astype(">u2"),
-    "float16": lambda: X.astype(np.float16),
-    "longdouble": lambda: X.astype(np.longdouble),
     "object-numbers": lambda: X.astype(object),
     "matrix": lambda: np.asmatrix(X),
     "dataframe": lambda: _frame(X),
@@ -208,6 +240,96 @@ def test_odd_data_gives_the_float64_answer(name):
     assert fms.estimate_bandwidth(data) == fms.estimate_bandwidth(X)
     np.testing.assert_array_equal(fms.get_bin_seeds(data, 2.0), fms.get_bin_seeds(X, 2.0))
     _assert_untouched(before, data)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.longdouble])
+def test_float16_and_longdouble_centres_keep_their_type(dtype):
+    # As scikit-learn's do; computed in float64, then rounded to the type.
+    data = X.astype(dtype)
+    before = _snapshot(data)
+    model = fms.MeanShift(bandwidth=2).fit(data)
+    assert model.cluster_centers_.dtype == dtype
+    expected = fms.MeanShift(bandwidth=2).fit(X)
+    np.testing.assert_array_equal(model.cluster_centers_, expected.cluster_centers_.astype(dtype))
+    assert model.labels_.tolist() == LABELS
+    assert model.predict(data).tolist() == LABELS
+    assert fms.mean_shift(data, bandwidth=2)[0].dtype == dtype
+    assert fms.estimate_bandwidth(data) == fms.estimate_bandwidth(X)
+    np.testing.assert_array_equal(fms.get_bin_seeds(data, 2.0), fms.get_bin_seeds(X, 2.0))
+    _assert_untouched(before, data)
+
+
+def test_float16_is_binned_in_float16():
+    # NumPy divides float16 by a Python float in float16, as scikit-learn bins
+    # it: 1.1 (1.0996 in float16) / 0.2 is 5.5 there, 5.498 in float64.
+    data = np.array([[1.1], [1.1], [3.0]], dtype=np.float16)
+    assert fms.get_bin_seeds(data, 0.2).ravel().tolist() == [np.float32(6.0) * 0.2, 3.0]
+    # By a float64 scalar (an estimated bandwidth), in float64.
+    assert fms.get_bin_seeds(data, np.float64(0.2)).ravel().tolist() == [5 * 0.2, 15 * 0.2]
+
+
+LAYOUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "unaligned": _unaligned,
+    "negative-strides": _negative_strides,
+    "strided": lambda a: np.repeat(a, 2, axis=1)[:, ::2],
+    "fortran": np.asfortranarray,
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_every_entry_point_takes_any_layout(layout, dtype):
+    rng = np.random.default_rng(1)
+    data = (rng.normal(size=(60, 3)) + rng.integers(0, 3, (60, 1)) * 5.0).astype(dtype)
+    odd = LAYOUTS[layout](data)
+    np.testing.assert_array_equal(odd, data)
+    before = _snapshot(odd)
+    plain = fms.MeanShift(bandwidth=2.0).fit(data)
+    model = fms.MeanShift(bandwidth=2.0).fit(odd)
+    assert model.cluster_centers_.dtype == dtype
+    assert model.cluster_centers_.tobytes() == plain.cluster_centers_.tobytes()
+    assert model.labels_.tolist() == plain.labels_.tolist()
+    assert model.predict(odd).tolist() == plain.labels_.tolist()
+    assert fms.estimate_bandwidth(odd) == fms.estimate_bandwidth(data)
+    np.testing.assert_array_equal(fms.get_bin_seeds(odd, 2.0), fms.get_bin_seeds(data, 2.0))
+    seeded = fms.MeanShift(bandwidth=2.0, seeds=LAYOUTS[layout](data[:9])).fit(odd)
+    expected = fms.MeanShift(bandwidth=2.0, seeds=data[:9]).fit(data)
+    assert seeded.cluster_centers_.tobytes() == expected.cluster_centers_.tobytes()
+    assert fms.mean_shift(odd, bin_seeding=True)[1].tolist() == (
+        fms.mean_shift(data, bin_seeding=True)[1].tolist()
+    )
+    # Centres set by hand, in the same layout, predict as the fitted ones.
+    model.cluster_centers_ = LAYOUTS[layout](plain.cluster_centers_)
+    assert model.predict(data).tolist() == plain.labels_.tolist()
+    _assert_untouched(before, odd)
+
+
+NULLABLE = ["Int64", "UInt8", "Float64", "Float32", "boolean", "int64[pyarrow]"]
+
+
+@pytest.mark.parametrize("dtype", NULLABLE)
+def test_missing_values_of_pandas_nullable_columns_are_nan(dtype):
+    pd = pytest.importorskip("pandas")
+    if "pyarrow" in dtype:
+        pytest.importorskip("pyarrow")
+    values = [1, 0, 1, 1, 0, 1]
+    complete = pd.DataFrame({"a": pd.array(values, dtype=dtype), "b": X[:, 1]})
+    plain = np.column_stack([values, X[:, 1]]).astype(np.float64)
+    model = fms.MeanShift(bandwidth=2).fit(complete)
+    assert model.cluster_centers_.dtype == np.float64
+    np.testing.assert_array_equal(
+        model.cluster_centers_, fms.MeanShift(bandwidth=2).fit(plain).cluster_centers_
+    )
+    missing = pd.DataFrame({"a": pd.array([1, None, 1, 1, 0, 1], dtype=dtype), "b": X[:, 1]})
+    # A ValueError, as scikit-learn raises, so that code catching it keeps working.
+    for call in (
+        lambda: fms.MeanShift(bandwidth=2).fit(missing),
+        lambda: fms.estimate_bandwidth(missing),
+        lambda: fms.get_bin_seeds(missing, 1.0),
+        lambda: model.predict(missing),
+    ):
+        with pytest.raises(ValueError, match="Input X contains NaN"):
+            call()
 
 
 def test_bool_data():
@@ -273,6 +395,44 @@ def test_extreme_values_agree_with_the_reference(data, bandwidth):
     assert model.labels_.tolist() == labels.tolist()
     assert model.n_iter_ == n_iter
     assert np.isfinite(model.cluster_centers_).all()
+
+
+@pytest.mark.parametrize("scale", [1e155, 1e300])
+def test_an_estimated_bandwidth_that_overflows_makes_one_cluster(scale):
+    # Distances of finite data beyond about 1.3e154 overflow float64, and so
+    # does the estimate: every point is then in every ball, as in scikit-learn
+    # (which gives one cluster at its mean, after one update).
+    data = np.random.default_rng(0).uniform(-1, 1, (20, 2)) * scale
+    assert fms.estimate_bandwidth(data) == np.inf
+    mean = [math.fsum(column) / len(data) for column in data.T]
+    for cluster_all in (True, False):
+        model = fms.MeanShift(cluster_all=cluster_all).fit(data)
+        assert model.cluster_centers_.tolist() == [mean]
+        assert model.labels_.tolist() == [0] * 20
+        assert model.n_iter_ == 0
+    assert fms.mean_shift(data)[1].tolist() == [0] * 20
+    # Bin seeding at an infinite bandwidth puts every sample in cell 0, whose
+    # seed, 0 times infinity, is no number: scikit-learn fails on it.
+    with pytest.raises(ValueError, match="Bin seeding needs a finite bandwidth"):
+        fms.MeanShift(bin_seeding=True).fit(data)
+    # A bandwidth the user gives must still be finite, as in scikit-learn.
+    with pytest.raises(INVALID, match="'bandwidth'"):
+        fms.MeanShift(bandwidth=np.inf).fit(data)
+
+
+def test_dates_are_measured_as_scikit_learn_measures_them():
+    counts = X.astype(np.int64)
+    assert fms.estimate_bandwidth(DATES) == fms.estimate_bandwidth(counts)
+    model = fms.MeanShift(bandwidth=2).fit(counts)
+    assert model.predict(DATES).tolist() == LABELS
+
+
+def test_bin_seeds_beyond_float32_are_returned_but_not_climbed():
+    # As in scikit-learn: get_bin_seeds returns the infinite cells, a fit fails.
+    seeds = fms.get_bin_seeds(FAR, 1e-10)
+    assert seeds.tolist() == [[0.0, 0.0], [np.inf, 0.0], [np.inf, 0.0]]
+    with pytest.raises(ValueError, match=r"Bin seeding overflowed at bandwidth=1e-10: "):
+        fms.MeanShift(bandwidth=1e-10, bin_seeding=True).fit(FAR)
 
 
 def test_thousands_of_identical_points():

@@ -7,12 +7,14 @@ line on stderr and a non-zero exit status; Ctrl-C ends quietly with 130.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
@@ -27,7 +29,7 @@ from ._data_files import (
 )
 from ._demo import QUANTILE, blobs, compare_with_sklearn
 from ._mean_shift import MeanShift, estimate_bandwidth
-from ._plot import PLOT_EXTRA_HINT, plot_clusters, require_matplotlib
+from ._plot import PLOT_EXTRA_HINT, plot_clusters, plot_formats, require_matplotlib
 from ._progress import reporting_progress
 from ._progress_bar import ProgressBar
 
@@ -150,14 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line ``argv`` (default ``sys.argv[1:]``); the exit status."""
-    args = build_parser().parse_args(argv)
+    command = None
     try:
+        args = build_parser().parse_args(with_command(argv))
+        command = args.command
         with warnings_as_lines():
             if args.command == "cluster":
                 run_cluster(args)
             else:
-                if args.command is None:
-                    args = build_parser().parse_args(["demo"])
                 run_demo(args)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -166,10 +168,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
     except UsageError as err:
-        return fail(f"{PROG}: error: {err} (see {PROG} {args.command} --help)", EXIT_USAGE)
+        return fail(f"{PROG}: error: {err} (see {PROG} {command} --help)", EXIT_USAGE)
     except (ValueError, TypeError, OSError, MemoryError, MissingDependency) as err:
         return fail(f"{PROG}: error: {one_line(err)}", EXIT_ERROR)
     return 0
+
+
+def with_command(argv: Sequence[str] | None) -> list[str]:
+    """``argv`` with ``demo`` in front when it starts with no command: the
+    demo is the default, so its options work without the word (``--samples
+    100``). A word that is no command is left for argparse to refuse."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    if not words or (words[0].startswith("-") and words[0] not in ("-h", "--help")):
+        return ["demo", *words]
+    return words
 
 
 def fail(message: str, status: int) -> int:
@@ -204,6 +216,7 @@ def run_cluster(args: argparse.Namespace) -> None:
     outputs = planned_outputs(args)
     if args.plot:
         require_matplotlib()
+        check_plot_path(args.plot)
     X = read_data(args.data)
     seeds = read_data(args.seeds) if args.seeds else None
     start = time.perf_counter()
@@ -211,12 +224,9 @@ def run_cluster(args: argparse.Namespace) -> None:
     if bandwidth is None:
         bandwidth = float(estimate_bandwidth(X, quantile=args.quantile, n_jobs=args.jobs))
         if bandwidth == 0:
-            raise ValueError(
-                "the estimated bandwidth is 0 (the samples are mostly exact duplicates): "
-                "give --bandwidth, or a larger --quantile"
-            )
+            raise ValueError(zero_estimate(len(X), args.quantile))
     model = MeanShift(
-        bandwidth=bandwidth,
+        bandwidth=args.bandwidth,
         seeds=seeds,
         bin_seeding=args.bin_seeding,
         min_bin_freq=args.min_bin_freq,
@@ -224,7 +234,7 @@ def run_cluster(args: argparse.Namespace) -> None:
         max_iter=args.max_iter,
         n_jobs=args.jobs,
     )
-    fit_with_progress(model, X, show=not args.quiet)
+    fit_with_progress(model, X, bandwidth, show=not args.quiet)
     seconds = time.perf_counter() - start
     if not args.quiet:
         how = "estimated" if args.bandwidth is None else "given"
@@ -241,6 +251,29 @@ def run_cluster(args: argparse.Namespace) -> None:
             sys.stderr.write(f"plot written to {args.plot}\n")
 
 
+def zero_estimate(n_samples: int, quantile: float) -> str:
+    """Why the estimated bandwidth is 0, and what to do about it."""
+    k = max(1, int(n_samples * quantile))
+    what = (
+        "the estimated bandwidth is 0: it is the mean distance from each sample to its k-th "
+        "nearest sample, itself counted"
+    )
+    if n_samples == 1:
+        return f"{what}, and there is one sample: give --bandwidth"
+    if k == 1:
+        # k = int(n * quantile) reaches 2 from this quantile on.
+        enough = min(1.0, math.ceil(2000 / n_samples) / 1000)
+        return (
+            f"{what}, and with {n_samples} samples at --quantile {quantile:g}, "
+            f"k = max(1, int({n_samples} x {quantile:g})) = 1, the sample itself: give "
+            f"--bandwidth, or --quantile {enough:g} or more"
+        )
+    return (
+        f"{what} (k = {k} of {n_samples} at --quantile {quantile:g}), and every sample has at "
+        f"least {k - 1} exact duplicates: give --bandwidth, or a larger --quantile"
+    )
+
+
 def planned_outputs(args: argparse.Namespace) -> list[tuple[str, str, str]]:
     """``(table, path, format)`` for each requested output, checked before
     any work; empty for the default JSON document on stdout."""
@@ -251,13 +284,52 @@ def planned_outputs(args: argparse.Namespace) -> list[tuple[str, str, str]]:
         if args.format not in (None, "json"):
             raise UsageError(f"--format {args.format} needs --labels or --centers")
         return []
-    if [path for _, path in requested].count("-") > 1:
+    paths = [path for _, path in requested]
+    if paths.count("-") > 1:
         raise UsageError("only one of --labels and --centers can go to stdout (-)")
-    outputs = [(name, path, format_of(path, args.format)) for name, path in requested]
-    for _, path, fmt in outputs:
+    files = {os.path.abspath(path) for path in paths if path != "-"}
+    if len(files) < len([path for path in paths if path != "-"]):
+        raise UsageError(f"--labels and --centers are the same file, {paths[0]}")
+    outputs = []
+    for name, path in requested:
+        check_output_path(f"--{name}", path)
+        fmt = format_of(path, args.format)
+        if fmt is None:
+            raise UsageError(
+                f"--{name} {path}: cannot tell the output format from the extension; "
+                "use .csv, .npy or .json, or --format"
+            )
         if path == "-" and fmt == "npy" and sys.stdout.isatty():
             raise UsageError("will not write binary .npy data to a terminal")
+        outputs.append((name, path, fmt))
     return outputs
+
+
+def check_output_path(option: str, path: str) -> None:
+    """A usage error, before any work, for an output file that cannot be
+    made: a folder, or a file in a folder that does not exist."""
+    if path == "-":
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise UsageError(f"{option} {path}: is a folder, not a file")
+    folder = target.parent
+    if not folder.is_dir():
+        missing = "is not a folder" if folder.exists() else "does not exist"
+        raise UsageError(f"{option} {path}: the folder {folder} {missing}")
+
+
+def check_plot_path(path: str) -> None:
+    """``check_output_path`` for a plot, whose extension matplotlib must know
+    (without one, it writes PNG)."""
+    check_output_path("--plot", path)
+    suffix = Path(path).suffix.lower().lstrip(".")
+    formats = plot_formats()
+    if suffix and suffix not in formats:
+        raise UsageError(
+            f"--plot {path}: matplotlib cannot write .{suffix} files; use one of "
+            + ", ".join(f".{fmt}" for fmt in formats)
+        )
 
 
 def write_outputs(outputs: list[tuple[str, str, str]], model: MeanShift, bandwidth: float) -> None:
@@ -276,15 +348,17 @@ def write_outputs(outputs: list[tuple[str, str, str]], model: MeanShift, bandwid
         write_table(path, tables[name], fmt, name)
 
 
-def fit_with_progress(model: MeanShift, X: Any, show: bool) -> None:
-    """Fits ``model``, with a progress bar when stderr is a terminal."""
+def fit_with_progress(model: MeanShift, X: Any, bandwidth: float, show: bool) -> None:
+    """Fits ``model`` at ``bandwidth`` (its own, or the one estimated here,
+    which can be infinite as a bandwidth given cannot), with a progress bar
+    when stderr is a terminal."""
     if not (show and sys.stderr.isatty()):
-        model.fit(X)
+        model._fit(X, estimate=bandwidth)
         return
     bar = ProgressBar(sys.stderr)
     try:
         with reporting_progress(bar):
-            model.fit(X)
+            model._fit(X, estimate=bandwidth)
     finally:
         bar.clear()
 
@@ -314,11 +388,16 @@ def point_text(point: np.ndarray, shown: int = 4) -> str:
 def run_demo(args: argparse.Namespace) -> None:
     if args.samples < 1:
         raise UsageError("--samples must be at least 1")
+    if args.plot:
+        try:
+            check_plot_path(args.plot)
+        except MissingDependency:
+            pass  # the folder is checked; the demo says how to get plots at the end
     X = blobs(args.samples, args.seed)
     start = time.perf_counter()
     bandwidth = float(estimate_bandwidth(X, quantile=QUANTILE, n_jobs=args.jobs))
-    model = MeanShift(bandwidth=bandwidth, n_jobs=args.jobs)
-    fit_with_progress(model, X, show=True)
+    model = MeanShift(n_jobs=args.jobs)
+    fit_with_progress(model, X, bandwidth, show=True)
     seconds = time.perf_counter() - start
     print(f"{len(X)} generated 2-D samples in three blobs, every sample a seed")
     print(f"bandwidth {bandwidth:.6g} (estimated, quantile {QUANTILE})")

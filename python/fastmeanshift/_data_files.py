@@ -3,8 +3,10 @@ tables as CSV, ``.npy`` or JSON: the command line's file formats."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -59,10 +61,13 @@ def _read_parquet(path: str) -> np.ndarray:
         raise MissingDependency(
             f"{path}: reading Parquet needs pyarrow: pip install pyarrow"
         ) from None
-    try:
-        table = pq.read_table(path)
-    except ValueError as err:  # pyarrow's ArrowInvalid, for a malformed file
-        raise ValueError(f"{path}: not a readable Parquet file ({err})") from None
+    # Opened here, so that a missing file or a folder gets Python's own error
+    # (pyarrow's names the file alone).
+    with open(path, "rb") as file:
+        try:
+            table = pq.read_table(file)
+        except ValueError as err:  # pyarrow's ArrowInvalid, for a malformed file
+            raise ValueError(f"{path}: not a readable Parquet file ({err})") from None
     columns = []
     for name, column in zip(table.column_names, table.columns):
         values = column.to_numpy()
@@ -82,20 +87,62 @@ def _read_csv(path: str) -> np.ndarray:
         raise ValueError(
             f"{path}: not a UTF-8 text file (CSV), nor named .npy or .parquet"
         ) from None
-    lines = [line for line in text.splitlines() if line.strip()]
+    # (line number in the file, line), blank lines left out.
+    lines = [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
     if not lines:
         raise ValueError(f"{path}: no samples")
-    delimiter = _delimiter(lines[0])
-    # A first line that is not all numbers is a header.
-    has_header = not _is_numeric_row(lines[0], delimiter)
+    delimiter = _delimiter(lines[0][1])
+    # The first line is a header unless it is numeric data: a cell that is
+    # neither a number nor empty (an empty cell is a missing value) makes it one.
+    first = _cells(lines[0][1], delimiter)
+    has_header = not all(cell == "" or _is_number(cell) for cell in first)
     body = lines[1:] if has_header else lines
     if not body:
         raise ValueError(f"{path}: a header line but no samples")
     try:
-        return np.loadtxt(io.StringIO("\n".join(body)), delimiter=delimiter, ndmin=2)
-    except ValueError as err:
-        first_line = str(err).splitlines()[0] if str(err) else "unreadable value"
-        raise ValueError(f"{path}: {first_line}") from None
+        text = "\n".join(line for _, line in body)
+        return np.loadtxt(io.StringIO(text), delimiter=delimiter, quotechar='"', ndmin=2)
+    except ValueError:
+        # NumPy counts rows from 0 after the header and takes no space before
+        # a quote: the slow way, which names the file's line of a bad cell.
+        return _parse_rows(path, body, delimiter)
+
+
+def _parse_rows(path: str, body: list[tuple[int, str]], delimiter: str | None) -> np.ndarray:
+    """The numbers of ``body``'s lines, or a ValueError naming the line and
+    column of the first cell that is missing or no number, or of the first
+    line of another width."""
+    rows: list[list[float]] = []
+    width, first = 0, 0
+    for number, line in body:
+        content = line.split("#", 1)[0]  # NumPy's comments, as loadtxt skips them
+        if not content.strip():
+            continue
+        cells = _cells(content, delimiter)
+        if not rows:
+            width, first = len(cells), number
+        elif len(cells) != width:
+            raise ValueError(
+                f"{path}: line {number} has {_columns(len(cells))} where line {first} has "
+                f"{_columns(width)}"
+            )
+        for column, cell in enumerate(cells, 1):
+            if cell == "":
+                raise ValueError(
+                    f"{path}: line {number}, column {column} is empty: Input X contains NaN "
+                    "(missing values are not supported)"
+                )
+            if not _is_number(cell):
+                raise ValueError(
+                    f"{path}: line {number}, column {column}: could not convert string "
+                    f"{cell!r} to a number"
+                )
+        rows.append([float(cell) for cell in cells])
+    return np.array(rows, dtype=np.float64)
+
+
+def _columns(count: int) -> str:
+    return f"{count} column{'' if count == 1 else 's'}"
 
 
 def _delimiter(line: str) -> str | None:
@@ -106,27 +153,36 @@ def _delimiter(line: str) -> str | None:
     return None
 
 
-def _is_numeric_row(line: str, delimiter: str | None) -> bool:
+def _cells(line: str, delimiter: str | None) -> list[str]:
+    """The cells of a line, stripped of spaces and double quotes."""
+    if delimiter is None:
+        cells = line.split()
+    else:
+        cells = next(csv.reader([line], delimiter=delimiter, skipinitialspace=True))
+    return [_unquoted(cell.strip()) for cell in cells]
+
+
+def _unquoted(cell: str) -> str:
+    return cell[1:-1].strip() if len(cell) >= 2 and cell[0] == cell[-1] == '"' else cell
+
+
+def _is_number(cell: str) -> bool:
     try:
-        [float(cell) for cell in line.split(delimiter)]
+        float(cell)
     except ValueError:
         return False
     return True
 
 
-def format_of(path: str, requested: str | None) -> str:
-    """The output format: ``requested`` if given, else the file's extension."""
+def format_of(path: str, requested: str | None) -> str | None:
+    """The output format: ``requested`` if given, else the file's extension
+    (None if it names no format)."""
     if requested is not None:
         return requested
     if path == "-":
         return "csv"
     suffix = Path(path).suffix.lower().lstrip(".")
-    if suffix not in FORMATS:
-        raise ValueError(
-            f"{path}: cannot tell the output format from the extension; "
-            f"use .csv, .npy or .json, or --format"
-        )
-    return suffix
+    return suffix if suffix in FORMATS else None
 
 
 def write_table(path: str, table: np.ndarray, fmt: str, name: str) -> None:
@@ -144,8 +200,19 @@ def write_table(path: str, table: np.ndarray, fmt: str, name: str) -> None:
 
 
 def write_json_document(path: str, document: dict[str, Any]) -> None:
-    """Writes ``document`` as one JSON object, ``-`` being stdout."""
-    _write_bytes(path, (json.dumps(document) + "\n").encode())
+    """Writes ``document`` (numbers, lists of them, and names) as one JSON
+    object, ``-`` being stdout."""
+    _write_bytes(path, (_json_text(document) + "\n").encode())
+
+
+def _json_text(document: dict[str, Any]) -> str:
+    """``document`` in strict JSON. JSON has no infinity (Python writes
+    ``Infinity``, which most readers refuse); an infinite number, such as the
+    bandwidth estimated from data beyond about 1e154, is written ``1e999``,
+    which every reader takes for the largest number it has (infinity in Python
+    and JavaScript). The document holds no strings that could contain the word."""
+    text = json.dumps(document)
+    return re.sub(r"(?<![\w.])Infinity\b", "1e999", text)
 
 
 def _csv_text(table: np.ndarray) -> str:

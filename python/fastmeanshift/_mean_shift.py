@@ -20,7 +20,9 @@ from ._validation import (
     NotFittedError,
     check_array,
     clamped,
+    core_layout,
     is_sparse,
+    own_float_type,
     reject,
     sklearn_catchable,
     validate_params,
@@ -102,7 +104,7 @@ def estimate_bandwidth(
             "n_jobs": n_jobs,
         },
     )
-    array = check_array(X, "estimate_bandwidth")
+    array = check_array(X, "estimate_bandwidth", dates=True)
     rng = _random_state(random_state)
     if n_samples is not None:
         array = np.ascontiguousarray(array[rng.permutation(array.shape[0])[:n_samples]])
@@ -163,18 +165,51 @@ def get_bin_seeds(X: Any, bin_size: float, min_bin_freq: int = 1) -> Any:
     if not isinstance(min_bin_freq, Real) or math.isnan(min_bin_freq):
         raise reject("min_bin_freq", "get_bin_seeds", "a number", min_bin_freq)
     array = check_array(X, "get_bin_seeds")
-    # NumPy divides a float32 row by a Python float in float32, by a float64 scalar in float64.
-    single = array.dtype == np.float32 and np.result_type(np.float32, bin_size) == np.float32
+    seeds = _bin_seeds(array, bin_size, min_bin_freq, original=_in_own_float_type(X))
+    return X if seeds is None else seeds
+
+
+def _in_own_float_type(X: Any) -> np.ndarray | None:
+    """``X`` as a NumPy array when its float type is one the core lacks
+    (float16, longdouble), which scikit-learn divides in; else None."""
+    source = own_float_type(X)
+    return None if source is None else np.asarray(X, dtype=source)
+
+
+def _bin_seeds(
+    array: np.ndarray,
+    bin_size: Any,
+    min_bin_freq: float,
+    n_jobs: int | None = None,
+    original: np.ndarray | None = None,
+) -> np.ndarray | None:
+    """Bin seeds of an already validated array; None, with scikit-learn's warning,
+    when every sample has a cell of its own (the samples are then the seeds).
+    ``original``: the samples in their own float16 or longdouble type, which
+    NumPy divides in, as scikit-learn does."""
     least = clamped(math.ceil(min(max(min_bin_freq, 0), _U64_MAX)), 0, _U64_MAX)
-    # scikit-learn's get_bin_seeds is single-threaded; so is this one.
-    bins = _core.bin_seeds(array, float(bin_size), bool(single), least, None)
+    if original is not None:
+        # The grid cells, rounded in that type (and by NumPy, half to even as
+        # the core rounds), are binned as they are: integers or infinities,
+        # which a cell size of 1 leaves unchanged.
+        with np.errstate(over="ignore"):
+            cells = np.round(original / bin_size)
+        bins = _core.bin_seeds(core_layout(cells, np.float64), 1.0, False, least, n_jobs)
+    else:
+        # NumPy divides a float32 row by a Python float in float32, by a float64 scalar in float64.
+        single = array.dtype == np.float32 and np.result_type(np.float32, bin_size) == np.float32
+        bins = _core.bin_seeds(array, float(bin_size), bool(single), least, n_jobs)
     if len(bins) == len(array):
         warnings.warn(
             f"Binning data failed with provided bin_size={bin_size:f}, using data points as seeds.",
             stacklevel=2,
         )
-        return X
-    return bins * bin_size
+        return None
+    # Cells beyond the float32 range (or at an infinite bin size) make seeds
+    # that are no finite numbers: returned as scikit-learn returns them, and a
+    # fit says what happened.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bins * bin_size
 
 
 def mean_shift(
@@ -286,8 +321,8 @@ class MeanShift(ClusterEstimator):
     Attributes
     ----------
     cluster_centers_ : ndarray of shape (n_clusters, n_features)
-        Coordinates of the cluster centers, most populous first; float32 for
-        float32 data, float64 otherwise.
+        Coordinates of the cluster centers, most populous first; of X's type
+        for float32, float16 and longdouble data, float64 otherwise.
     labels_ : ndarray of shape (n_samples,)
         Label of each sample (int64).
     n_iter_ : int
@@ -364,6 +399,14 @@ class MeanShift(ClusterEstimator):
         >>> model.n_iter_
         2
         """
+        return self._fit(X)
+
+    def _fit(self, X: Any, estimate: float | None = None) -> MeanShift:
+        """``fit``; with ``bandwidth=None``, ``estimate`` (if not None) stands for
+        the bandwidth estimate (the command line estimates at its own quantile
+        first). An estimate, unlike a bandwidth given, may be infinite
+        (distances beyond the float64 range): every point is then within it,
+        as in scikit-learn."""
         validate_params(
             MEAN_SHIFT_CONSTRAINTS,
             type(self).__name__,
@@ -371,6 +414,7 @@ class MeanShift(ClusterEstimator):
         )
         names = feature_names(X)
         array = check_array(X, "MeanShift")
+        original = _in_own_float_type(X)
         seeds = None  # every sample, or the bins of bin_seeding
         if self.seeds is not None:
             # No seeds at all is the core's error, clearer than a minimum of samples.
@@ -381,14 +425,32 @@ class MeanShift(ClusterEstimator):
                     f"X has {seeds.shape[1]} features, but NearestNeighbors is expecting "
                     f"{array.shape[1]} features as input."
                 )
+        bin_seeding = bool(self.bin_seeding)
+        if original is not None and bin_seeding and self.bandwidth is not None:
+            # float16 and longdouble samples are binned in their own type, by
+            # NumPy, as scikit-learn bins them; the core then climbs from them.
+            binned = _bin_seeds(array, self.bandwidth, self.min_bin_freq, None, original)
+            if binned is not None and not np.isfinite(binned).all():
+                # The core's BinSeedOverflow, for seeds binned here.
+                raise ValueError(
+                    f"Bin seeding overflowed at bandwidth={self.bandwidth}: for some samples the "
+                    "grid cell round(X / bandwidth), stored as float32 as scikit-learn stores "
+                    "it, times the bandwidth, is not a finite number. Give a larger bandwidth, "
+                    "or rescale X."
+                )
+            if binned is not None:
+                seeds = core_layout(binned.reshape(-1, array.shape[1]), np.float64)
+            bin_seeding = False
+        bandwidth = self.bandwidth if self.bandwidth is not None else estimate
         options: _core.FitOptions = {
-            "bandwidth": None if self.bandwidth is None else float(self.bandwidth),
+            "bandwidth": None if bandwidth is None else float(bandwidth),
             "quantile": 0.3,
             "sample": None,
             "seeds": seeds,
-            "bin_seeding": bool(self.bin_seeding),
+            "bin_seeding": bin_seeding,
             "min_bin_freq": clamped(self.min_bin_freq, 1, _U64_MAX),
-            # NumPy multiplies float32 by a Python number or a float32 scalar in float32.
+            # NumPy multiplies float32 by a Python number or a float32 scalar in
+            # float32; an estimate is a float64 scalar.
             "bandwidth_is_single": self.bandwidth is not None
             and np.result_type(np.float32, self.bandwidth) == np.float32,
             "max_iter": clamped(self.max_iter, 0, _U64_MAX),
@@ -402,8 +464,12 @@ class MeanShift(ClusterEstimator):
             warnings.warn(
                 f"Binning data failed with provided bin_size={bandwidth:f}, "
                 "using data points as seeds.",
-                stacklevel=2,
+                stacklevel=3,
             )
+        if original is not None:
+            # scikit-learn's centres keep a float16 or longdouble type; they
+            # are computed in float64 here (README, "Known limits").
+            centers = centers.astype(original.dtype)
         self.cluster_centers_ = centers
         self.labels_ = labels
         self.n_iter_ = int(n_iter)
@@ -443,13 +509,13 @@ class MeanShift(ClusterEstimator):
                 "appropriate arguments before using this estimator.",
             )
         check_feature_names(self, X)
-        array = check_array(X, type(self).__name__)
+        array = check_array(X, type(self).__name__, dates=True)
         if array.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {array.shape[1]} features, but {type(self).__name__} is expecting "
                 f"{self.n_features_in_} features as input."
             )
-        centers = np.ascontiguousarray(self.cluster_centers_, dtype=np.float64)
+        centers = core_layout(self.cluster_centers_, np.float64)
         return _core.predict(array, centers, _threads(self.n_jobs))
 
     def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:

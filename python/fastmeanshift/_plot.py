@@ -17,26 +17,46 @@ def require_matplotlib() -> None:
         raise MissingDependency(f"plotting needs matplotlib: {PLOT_EXTRA_HINT}") from None
 
 
+def plot_formats() -> list[str]:
+    """The file extensions matplotlib can write a figure to."""
+    require_matplotlib()
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return sorted(FigureCanvasBase.get_supported_filetypes())
+
+
+# Coordinates are drawn divided by a power of ten when their largest magnitude
+# is beyond this: matplotlib cannot lay out axes whose span overflows float64.
+LARGEST_DRAWN = 1e300
+
+
 def plane_of(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[str, str]]:
     """``X`` and ``centers`` in two dimensions, with axis names: the data
-    itself up to two features, else its first two principal components."""
+    itself up to two features, else its first two principal components (one
+    sample, or samples on a line, have fewer: the missing axis is 0)."""
     X = np.asarray(X, dtype=np.float64)
     centers = np.asarray(centers, dtype=np.float64)
+    largest = max(float(np.abs(X).max()), float(np.abs(centers).max(initial=0.0)))
+    unit = ""
+    if largest > LARGEST_DRAWN:
+        exponent = int(np.floor(np.log10(largest)))
+        X, centers, unit = X / 10.0**exponent, centers / 10.0**exponent, f" (x 1e{exponent})"
     if X.shape[1] == 1:
         return (
             np.column_stack([X[:, 0], np.zeros(len(X))]),
             np.column_stack([centers[:, 0], np.zeros(len(centers))]),
-            ("feature 0", ""),
+            ("feature 0" + unit, ""),
         )
     if X.shape[1] == 2:
-        return X, centers, ("feature 0", "feature 1")
+        return X, centers, ("feature 0" + unit, "feature 1" + unit)
     mean = X.mean(axis=0)
     _, _, components = np.linalg.svd(X - mean, full_matrices=False)
-    axes = components[:2].T
+    axes = np.zeros((X.shape[1], 2))
+    axes[:, : min(2, len(components))] = components[:2].T
     return (
         (X - mean) @ axes,
         (centers - mean) @ axes,
-        ("principal component 1", "principal component 2"),
+        ("principal component 1" + unit, "principal component 2" + unit),
     )
 
 

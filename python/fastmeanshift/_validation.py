@@ -58,21 +58,31 @@ def _joint_class(ours: type[_Error], theirs: type[Exception]) -> type[_Error]:
     return type(ours.__name__, (ours, theirs), {**namespace, "__reduce__": reduce})
 
 
-def check_array(X: Any, owner: str, *, min_samples: int = 1) -> np.ndarray:
-    """``X`` as a C-contiguous float32 or float64 matrix of finite values.
+def check_array(X: Any, owner: str, *, min_samples: int = 1, dates: bool = False) -> np.ndarray:
+    """``X`` as a C-contiguous, aligned float32 or float64 matrix of finite values.
 
     float32 stays float32; every other numeric type becomes float64. The
-    caller's array is never modified: a conversion always copies.
+    caller's array is never modified: a conversion always copies. Dates
+    (datetime64) are refused with scikit-learn's TypeError unless ``dates``:
+    they cannot be averaged or binned, but scikit-learn measures distances
+    between them (``estimate_bandwidth``, ``predict``) as counts of their unit.
     """
     if is_sparse(X):
         raise TypeError(
             "Sparse data was passed for X, but dense data is required. "
             "Use '.toarray()' to convert to a dense numpy array."
         )
-    array = np.asarray(X)
+    array = _as_numpy(X)
     kind = array.dtype.kind
     if kind == "c":
         raise ValueError(f"Complex data not supported\n{array}\n")
+    if kind == "M" and not dates:
+        # scikit-learn fails on them in NumPy ("ufunc 'add' cannot use operands").
+        raise TypeError(
+            f"Dates (dtype {array.dtype}) cannot be averaged or binned, as mean shift must: "
+            "convert them to numbers first, for example with .astype('int64'), the count of "
+            "their time unit since 1970-01-01."
+        )
     if kind in "USV":
         raise ValueError(
             "dtype='numeric' is not compatible with arrays of bytes/strings."
@@ -104,7 +114,7 @@ def check_array(X: Any, owner: str, *, min_samples: int = 1) -> np.ndarray:
     single = kind == "f" and array.dtype.itemsize == 4
     # NumPy's own error for a value that is no number (TypeError for a dict,
     # ValueError for a string) is the one scikit-learn lets through.
-    converted = np.ascontiguousarray(array, dtype=np.float32 if single else np.float64)
+    converted = core_layout(array, np.float32 if single else np.float64)
     with np.errstate(over="ignore"):
         # A finite sum proves every value finite without a temporary array.
         finite = bool(np.isfinite(converted.sum())) or bool(np.isfinite(converted).all())
@@ -114,6 +124,43 @@ def check_array(X: Any, owner: str, *, min_samples: int = 1) -> np.ndarray:
         reported = array.dtype if kind == "f" else converted.dtype
         raise ValueError(f"Input X contains infinity or a value too large for {reported!r}.")
     return converted
+
+
+def _as_numpy(X: Any) -> np.ndarray:
+    """``X`` as a NumPy array. A DataFrame with pandas' nullable numeric or
+    boolean columns (``Int64``, ``Float32``, ``boolean``, pyarrow numbers)
+    becomes float64 with its missing values as NaN, as scikit-learn converts
+    it (so that they are reported as NaN, with a ValueError); NumPy alone
+    would make an object array of ``pd.NA``, which no number can be made of."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None and hasattr(X, "to_numpy") and len(getattr(X, "shape", ())) == 2:
+        nullable = [dtype for dtype in dtypes if not isinstance(dtype, np.dtype)]
+        if nullable and all(getattr(dtype, "kind", "O") in "biuf" for dtype in nullable):
+            return np.asarray(X.to_numpy(dtype=np.float64, na_value=np.nan))
+    return np.asarray(X)
+
+
+def own_float_type(X: Any) -> np.dtype[Any] | None:
+    """The float type of ``X`` when it is one the core lacks (float16,
+    longdouble), else None. scikit-learn computes in it: its centres keep it
+    and its grid binning divides in it."""
+    dtype = getattr(X, "dtype", None)
+    dtypes = getattr(X, "dtypes", None)
+    if dtype is None and dtypes is not None and len(dtypes) > 0:
+        if all(isinstance(column, np.dtype) for column in dtypes):
+            dtype = np.result_type(*dtypes)  # a DataFrame's columns, as NumPy joins them
+    if isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize not in (4, 8):
+        return dtype
+    return None
+
+
+def core_layout(array: Any, dtype: type[np.floating[Any]]) -> np.ndarray:
+    """``array`` as the Rust core reads it: a C-contiguous, aligned matrix of
+    native ``dtype``. Any layout NumPy can view is accepted; it is copied only
+    when it is not already so (an unaligned buffer, as ``np.frombuffer`` at an
+    offset or Dask under ``distributed`` returns, is C-contiguous but cannot
+    be read in place)."""
+    return np.require(array, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
 
 
 def is_sparse(X: Any) -> bool:
@@ -161,7 +208,11 @@ class Interval:
         if not isinstance(value, self.kind):
             return False
         # Integers compare exactly, however large; a float must have a float value.
-        number = int(value) if self.kind is Integral else _as_float(value)
+        number: float | int | None = (
+            int(value)
+            if self.kind is Integral and isinstance(value, Integral)
+            else _as_float(value)
+        )
         if number is None or math.isnan(number):
             return False
         low = -math.inf if self.left is None else self.left

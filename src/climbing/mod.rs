@@ -184,7 +184,11 @@ impl Kernel {
                 shift2 += step * step;
             }
             std::mem::swap(&mut s.position, &mut s.next);
-            if shift2.sqrt() <= self.stop_threshold || iterations == self.max_iter {
+            // A mean that overflowed ends the climb (the fit then fails, as
+            // scikit-learn's next query does): at an infinite bandwidth its
+            // ball would hold every point again and it would never settle.
+            let overflowed = s.position.iter().any(|p| !p.is_finite());
+            if overflowed || shift2.sqrt() <= self.stop_threshold || iterations == self.max_iter {
                 break count;
             }
             iterations += 1;

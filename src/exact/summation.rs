@@ -187,13 +187,26 @@ impl CoordinateSums {
     /// The mean of coordinate `j` over the points added, in the data's type
     /// (NaN when empty). Copies of one point average as NumPy averages them,
     /// bit for bit; any other set to its correctly rounded mean.
+    ///
+    /// NumPy sums in the data's type, so a sum beyond that type's range makes
+    /// its mean infinite even where the mean itself would fit (scikit-learn
+    /// then fails on it); here too. The rule is that the sum, correctly
+    /// rounded, is beyond the range: float32 sums are carried in f64, where
+    /// they cannot overflow, and a float64 one overflows when its running sum
+    /// does. (NumPy's partial sums, in its summation order, can overflow where
+    /// the whole sum does not, with huge coordinates of both signs: README,
+    /// "Known limits".)
     #[inline]
     pub fn mean<T: Coord>(&self, j: usize) -> T {
         if self.copies {
-            numpy_mean_of_copies(T::from_f64(self.first[j]), self.count, self.first.len())
-        } else {
-            T::from_f64((self.sums[j] + self.errors[j]) / self.count as f64)
+            return numpy_mean_of_copies(T::from_f64(self.first[j]), self.count, self.first.len());
         }
+        let sum = self.sums[j] + self.errors[j];
+        let sum_in_type = T::from_f64(sum);
+        if !sum_in_type.to_f64().is_finite() {
+            return sum_in_type;
+        }
+        T::from_f64(sum / self.count as f64)
     }
 }
 
