@@ -18,8 +18,7 @@ import numpy as np
 import pytest
 
 import fastmeanshift as fms
-from fastmeanshift import _progress_bar
-from fastmeanshift._cli import main
+from fastmeanshift.cli import main, progress_bar
 
 POINTS = np.random.default_rng(7).normal(size=(300, 2)) + np.repeat(
     [[0.0, 0.0], [6.0, 6.0], [0.0, 6.0]], 100, axis=0
@@ -517,7 +516,7 @@ class Terminal(io.StringIO):
 
 
 def test_progress_bar_on_a_terminal_only(csv_file, capsys, monkeypatch):
-    monkeypatch.setattr(_progress_bar, "_DELAY", 0.0)
+    monkeypatch.setattr(progress_bar, "_DELAY", 0.0)
     status, _, err = run(["cluster", csv_file, "--bandwidth", "2"], capsys)
     assert status == 0
     assert "seeds climbed" not in err
@@ -532,7 +531,7 @@ def test_progress_bar_on_a_terminal_only(csv_file, capsys, monkeypatch):
 
 def test_progress_bar_waits_before_drawing():
     terminal = Terminal()
-    bar = _progress_bar.ProgressBar(terminal)
+    bar = progress_bar.ProgressBar(terminal)
     bar(10, 100)
     bar.clear()
     assert terminal.getvalue() == ""
@@ -627,7 +626,7 @@ def test_bad_file_in_a_real_process_has_no_traceback(tmp_path):
 # slow on a loaded machine, does not run the command's code yet).
 COMMAND_WHEN_READY = (
     "import sys\n"
-    "from fastmeanshift._cli import main\n"
+    "from fastmeanshift.cli import main\n"
     "print('ready', flush=True)\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )

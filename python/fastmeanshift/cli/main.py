@@ -19,7 +19,9 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from ._data_files import (
+from .._mean_shift import MeanShift, estimate_bandwidth
+from .._progress import reporting_progress
+from .data_files import (
     FORMATS,
     MissingDependency,
     format_of,
@@ -27,11 +29,9 @@ from ._data_files import (
     write_json_document,
     write_table,
 )
-from ._demo import QUANTILE, blobs, compare_with_sklearn
-from ._mean_shift import MeanShift, estimate_bandwidth
-from ._plot import PLOT_EXTRA_HINT, plot_clusters, plot_formats, require_matplotlib
-from ._progress import reporting_progress
-from ._progress_bar import ProgressBar
+from .demo import QUANTILE, blobs, compare_with_sklearn
+from .plot import PLOT_EXTRA_HINT, plot_clusters, plot_formats, require_matplotlib
+from .progress_bar import ProgressBar
 
 PROG = "fastmeanshift"
 EXIT_ERROR = 1

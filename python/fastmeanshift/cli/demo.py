@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._mean_shift import MeanShift
+from .._mean_shift import MeanShift
 
 # scikit-learn climbs every seed in Python, a few seconds for 1000 of these
 # points on one thread: the comparison runs on a subset this large, one thread
