@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = "docs/algorithm.md"
 IN_CHECKOUT = (ROOT / "Cargo.toml").is_file() and (ROOT / "src").is_dir()
 
