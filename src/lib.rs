@@ -151,7 +151,8 @@ pub fn fit<T: Coord>(
                     weights,
                     &workers,
                 )?;
-                // As many bins as points: as many as the total weight (§7.5).
+                // As many bins as points; with weights, as many as the total
+                // weight (docs/algorithm.md §10.5).
                 let every_point_its_own_bin = match options.weights {
                     None => bins.len == points.len(),
                     Some(w) => bins.len as f64 == w.total(),

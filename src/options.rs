@@ -142,7 +142,7 @@ pub enum Seeding<'a> {
 
 /// The kernel profile `k(u)` a climb weighs its neighbours with, `u` being a
 /// neighbour's squared distance over the squared bandwidth
-/// (docs/algorithm.md §7.1).
+/// (docs/algorithm.md §10.1).
 ///
 /// ```
 /// use fastmeanshift::Kernel;
@@ -195,7 +195,7 @@ impl Kernel {
 }
 
 /// One weight per point: finite, `>= 0`, not all zero, with a finite sum
-/// (docs/algorithm.md §7.2). Their number is checked against the points by
+/// (docs/algorithm.md §10.2). Their number is checked against the points by
 /// [`crate::fit`].
 ///
 /// ```

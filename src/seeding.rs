@@ -89,7 +89,7 @@ pub fn bin_seeds<T: Coord>(
 
 /// [`bin_seeds`] where a bin's frequency is the sum of its rows' `weights`
 /// (compensated, so it does not depend on how rows are split into parts;
-/// docs/algorithm.md §7.5); `None`: every row weighs 1.
+/// docs/algorithm.md §10.5); `None`: every row weighs 1.
 pub fn bin_seeds_weighted<T: Coord>(
     points: Points<T>,
     bin_size: f64,

@@ -1,5 +1,5 @@
 """A small, readable pure-NumPy mean shift (docs/algorithm.md §2 to §4, kernels and
-weights §7), no tree, no speed.
+weights docs/algorithm.md §10), no tree, no speed.
 
 Membership tests use the same squared-distance formula as the Rust core (a
 float64 sum over the coordinates, in order), and means are correctly rounded
@@ -61,7 +61,10 @@ PROFILES = {
 
 
 def weighted_climb(X, seed, bandwidth, max_iter, kernel, weights):
-    """One seed's climb with a kernel and weights (§7): (center, intensity, iterations)."""
+    """One climb with a kernel and weights (docs/algorithm.md §10.3).
+
+    Returns (center, intensity, iterations).
+    """
     r2 = bandwidth * bandwidth
     support, profile = PROFILES[kernel]
     stop = 1e-3 * bandwidth
@@ -101,7 +104,7 @@ def weighted_climb(X, seed, bandwidth, max_iter, kernel, weights):
 
 def get_bin_seeds(X: np.ndarray, bin_size, min_bin_freq: int = 1, weights=None) -> np.ndarray:
     """scikit-learn's grid binning: float32 grid points, first-appearance order; a
-    bin's frequency is the sum of its points' weights (§7.5)."""
+    bin's frequency is the sum of its points' weights (docs/algorithm.md §10.5)."""
     weights = np.ones(len(X)) if weights is None else weights
     frequencies: dict[tuple, list] = defaultdict(list)
     for point, weight in zip(X, weights):

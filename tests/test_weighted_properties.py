@@ -1,4 +1,4 @@
-"""Property tests of kernels and sample weights (docs/algorithm.md §7): against
+"""Property tests of kernels and sample weights (docs/algorithm.md §10): against
 the NumPy reference, and the identities the weights must keep."""
 
 from __future__ import annotations

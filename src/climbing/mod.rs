@@ -1,4 +1,4 @@
-//! Per-seed hill climbing (docs/algorithm.md §2.3; kernels and weights §7),
+//! Per-seed hill climbing (docs/algorithm.md §2.3; kernels and weights §10),
 //! parallel over seeds.
 
 use std::cmp::Ordering;
@@ -184,7 +184,7 @@ fn first_copies<C: Coord>(rows: Points<C>, climbs: impl Fn(usize) -> bool) -> Re
 /// One fit's climbing rule: the neighbourhood, its weighing, the stop.
 struct Climber<'w> {
     radius2: f64,
-    /// The kernel's support, `kernel.support() * radius2` (§7.1).
+    /// The kernel's support, `kernel.support() * radius2` (docs/algorithm.md §10.1).
     support2: f64,
     stop_threshold: f64,
     max_iter: u64,

@@ -1,5 +1,5 @@
 //! Weighted coordinate sums whose result does not depend on order
-//! (docs/algorithm.md §7.3).
+//! (docs/algorithm.md §10.3).
 //!
 //! A point enters a weighted mean with a term weight `c = w * k(u)` (its
 //! sample weight times the kernel's profile) and contributes `c` to the
@@ -54,7 +54,7 @@ pub fn compensated_sum(values: &[f64]) -> f64 {
 }
 
 /// Which points of positive term weight a group holds, for the flat kernel's
-/// rule on copies of one point (docs/algorithm.md §7.3).
+/// rule on copies of one point (docs/algorithm.md §10.3).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Members<'a, T> {
     /// None: the group adds nothing.

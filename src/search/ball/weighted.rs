@@ -1,4 +1,4 @@
-//! Weighted searches (docs/algorithm.md §7.4): the flat kernel's weighted
+//! Weighted searches (docs/algorithm.md §10.4): the flat kernel's weighted
 //! ball sums, which still add whole nodes through weighted node totals, and
 //! the visit of every point in a kernel's support, with its squared distance.
 
