@@ -267,7 +267,8 @@ def split_weights(
     if os.path.exists(weights):
         table = read_data(weights)
         if table.shape[1] != 1:
-            raise ValueError(f"{weights}: expected one weight per row, got {table.shape[1]} columns")
+            columns = table.shape[1]
+            raise ValueError(f"{weights}: expected one weight per row, got {columns} columns")
         return X, table[:, 0]
     names = column_names(data_path)
     try:
