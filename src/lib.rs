@@ -527,6 +527,22 @@ mod tests {
     }
 
     #[test]
+    fn scaling_the_weights_by_a_power_of_two_changes_nothing() {
+        // Weights near the float64 limit are weighed one by one, the others
+        // in batches: every term scales exactly, so both give the same bits.
+        let data = blobs(5, 400, &[&[0.0, 0.0], &[2.0, 1.0]], 0.6);
+        let weights: Vec<f64> = (0..400).map(|i| 0.5 + (i % 7) as f64 * 0.25).collect();
+        let huge: Vec<f64> = weights.iter().map(|w| w * 2f64.powi(966)).collect();
+        assert!(!exact::weighted::products_are_safe(huge[6], 4.0));
+        for kernel in [Kernel::Flat, Kernel::Epanechnikov, Kernel::Gaussian] {
+            let plain = fit_with(&data, 2, weighted(bw(0.8), kernel, &weights)).unwrap();
+            let scaled = fit_with(&data, 2, weighted(bw(0.8), kernel, &huge));
+            let scaled = scaled.unwrap();
+            assert_eq!(plain, scaled, "{kernel:?}");
+        }
+    }
+
+    #[test]
     fn weights_must_match_the_points() {
         let weights = [1.0, 2.0];
         let options = weighted(bw(1.0), Kernel::Flat, &weights);

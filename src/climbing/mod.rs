@@ -5,12 +5,12 @@ use std::cmp::Ordering;
 
 use rayon::prelude::*;
 
-use crate::search::ball::{BallSearch, WeightedTotals};
+use crate::search::ball::{BallSearch, OrderedRows, WeightedTotals};
 mod step_cache;
 
 use crate::error::{try_filled, Result};
 use crate::exact::summation::CoordinateSums;
-use crate::exact::weighted::{two_product, WeightedSums};
+use crate::exact::weighted::{two_product, LaneSums, WeightedSums};
 use crate::options::Kernel;
 use crate::parallel::{StopCheck, Workers};
 use crate::points::{Coord, Points};
@@ -114,7 +114,12 @@ pub fn climb_all_weighing<T: Coord>(
         } => Some(tree.weighted_totals(weights)?),
         _ => None,
     };
-    let kernel = Climber::new(bandwidth, max_iter, weighing, totals);
+    // Other kernels weigh every point, read in tree order.
+    let rows = match weighing.kernel {
+        Kernel::Flat => None,
+        _ => tree.ordered_rows(weighing.weights)?,
+    };
+    let kernel = Climber::new(bandwidth, max_iter, weighing, totals, rows);
     let cache = StepCache::new(dim, n_seeds);
 
     workers.in_chunks(n_seeds, 32, stop, |range| {
@@ -191,6 +196,9 @@ struct Climber<'w> {
     weighing: Weighing<'w>,
     /// The weighted node totals of the flat kernel with weights.
     totals: Option<WeightedTotals<'w>>,
+    /// The points in tree order for the other kernels (None: weigh them
+    /// one by one, for coordinates or weights near the float64 limit).
+    rows: Option<OrderedRows>,
 }
 
 /// Per-thread buffers, so that a climb allocates nothing.
@@ -200,6 +208,7 @@ struct Scratch {
     key: Vec<u64>,
     sums: CoordinateSums,
     weighted: WeightedSums,
+    lanes: LaneSums,
 }
 
 impl Scratch {
@@ -211,6 +220,7 @@ impl Scratch {
             key: vec![0; dim],
             sums: tree.new_sums(),
             weighted: WeightedSums::new(dim),
+            lanes: LaneSums::new(dim),
         }
     }
 
@@ -227,6 +237,7 @@ impl<'w> Climber<'w> {
         max_iter: u64,
         weighing: Weighing<'w>,
         totals: Option<WeightedTotals<'w>>,
+        rows: Option<OrderedRows>,
     ) -> Self {
         let radius2 = bandwidth * bandwidth;
         Climber {
@@ -236,6 +247,7 @@ impl<'w> Climber<'w> {
             max_iter,
             weighing,
             totals,
+            rows,
         }
     }
 
@@ -302,6 +314,16 @@ impl<'w> Climber<'w> {
             (_, Some(totals)) => {
                 s.weighted.clear();
                 tree.weighted_ball_sum(&s.position, self.radius2, totals, &mut s.weighted);
+                self.weighted_mean::<T>(s)
+            }
+            (Weighing { kernel, weights }, None) if self.rows.is_some() => {
+                let rows = self.rows.as_ref().unwrap_or_else(|| unreachable!());
+                s.lanes.clear();
+                let weighted = weights.is_some();
+                let (q, r2) = (&s.position, self.radius2);
+                tree.kernel_sum(q, self.support2, r2, kernel, weighted, rows, &mut s.lanes);
+                s.weighted.clear();
+                s.lanes.add_to(&mut s.weighted);
                 self.weighted_mean::<T>(s)
             }
             (Weighing { kernel, weights }, None) => {

@@ -206,6 +206,112 @@ impl WeightedSums {
     }
 }
 
+/// Points weighed side by side: each of this many lanes keeps sums of its
+/// own, so that the additions of a batch do not wait on each other (and
+/// vectorise); the lanes are added up at the end. Compensated sums do not
+/// depend on order, so neither does the result.
+pub const LANES: usize = 8;
+
+/// Lane-wise weighted sums of one neighbourhood, for kernels other than the
+/// flat one (no copies rule): coordinate `j` of lane `l` at `j * LANES + l`.
+pub struct LaneSums {
+    dim: usize,
+    sums: Vec<f64>,
+    errors: Vec<f64>,
+    weight: [f64; LANES],
+    weight_error: [f64; LANES],
+}
+
+impl LaneSums {
+    /// Empty sums over `dim` coordinates.
+    pub fn new(dim: usize) -> Self {
+        LaneSums {
+            dim,
+            sums: vec![0.0; dim * LANES],
+            errors: vec![0.0; dim * LANES],
+            weight: [0.0; LANES],
+            weight_error: [0.0; LANES],
+        }
+    }
+
+    /// Forgets every point added.
+    pub fn clear(&mut self) {
+        self.sums.fill(0.0);
+        self.errors.fill(0.0);
+        self.weight = [0.0; LANES];
+        self.weight_error = [0.0; LANES];
+    }
+
+    /// Adds up to [`LANES`] points, point `l` in lane `l`, with the term
+    /// weights `c_hi[l] + c_lo[l]` (0 for an unused lane): `coordinate(l, j)`
+    /// is coordinate `j` of point `l`. Every product must be free of
+    /// overflow, which [`two_product_unchecked`] assumes.
+    #[inline(always)]
+    pub fn add_batch(
+        &mut self,
+        c_hi: &[f64; LANES],
+        c_lo: &[f64; LANES],
+        coordinate: impl Fn(usize, usize) -> f64,
+    ) {
+        for j in 0..self.dim {
+            let sums = &mut self.sums[j * LANES..(j + 1) * LANES];
+            let errors = &mut self.errors[j * LANES..(j + 1) * LANES];
+            for l in 0..LANES {
+                let x = coordinate(l, j);
+                let (p, p_error) = two_product_unchecked(c_hi[l], x);
+                two_sum_into(&mut sums[l], &mut errors[l], p, p_error + c_lo[l] * x);
+            }
+        }
+        for l in 0..LANES {
+            two_sum_into(
+                &mut self.weight[l],
+                &mut self.weight_error[l],
+                c_hi[l],
+                c_lo[l],
+            );
+        }
+    }
+
+    /// Adds every lane to `total` (empty or not), in lane order.
+    pub fn add_to(&self, total: &mut WeightedSums) {
+        let mut sums = vec![0.0; self.dim];
+        let mut errors = vec![0.0; self.dim];
+        for l in 0..LANES {
+            for j in 0..self.dim {
+                sums[j] = self.sums[j * LANES + l];
+                errors[j] = self.errors[j * LANES + l];
+            }
+            total.add_subtotal(WeightedSubtotal::<f64> {
+                sums: &sums,
+                errors: &errors,
+                weight: self.weight[l],
+                weight_error: self.weight_error[l],
+                members: Members::Mixed,
+            });
+        }
+    }
+}
+
+/// [`two_product`] without its checks, branch-free: exact when neither
+/// factor reaches 2^995 and the product neither overflows nor underflows.
+#[inline(always)]
+pub fn two_product_unchecked(a: f64, b: f64) -> (f64, f64) {
+    let p = a * b;
+    let (a_hi, a_lo) = split(a);
+    let (b_hi, b_lo) = split(b);
+    (
+        p,
+        ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo,
+    )
+}
+
+/// Whether products of these weights and coordinates are safe for
+/// [`two_product_unchecked`] (with room for a kernel profile `<= 1`).
+pub fn products_are_safe(largest_weight: f64, largest_coordinate: f64) -> bool {
+    const SAFE: f64 = 1.0e290;
+    largest_weight < SAFE && largest_coordinate < SAFE && largest_weight * largest_coordinate < SAFE
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

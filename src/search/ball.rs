@@ -20,7 +20,7 @@
 mod build;
 mod weighted;
 
-pub use weighted::WeightedTotals;
+pub use weighted::{OrderedRows, WeightedTotals};
 
 use crate::error::Result;
 use crate::exact::distance::{squared_distance, sum_in_lanes, SquaredRadius};

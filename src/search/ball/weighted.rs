@@ -4,8 +4,12 @@
 
 use super::{BallSearch, Found};
 use crate::error::{try_filled, Result};
-use crate::exact::distance::squared_distance;
-use crate::exact::weighted::{Members, WeightedSubtotal, WeightedSums};
+use crate::exact::distance::{squared_distance, SquaredRadius};
+use crate::exact::weighted::{
+    products_are_safe, two_product_unchecked, LaneSums, Members, WeightedSubtotal, WeightedSums,
+    LANES,
+};
+use crate::options::Kernel;
 use crate::points::Coord;
 
 /// A node's members of positive weight, as stored: no point, or copies of
@@ -23,7 +27,82 @@ pub struct WeightedTotals<'w> {
     members: Vec<u32>,
 }
 
+/// The points in tree order, each row its `dim` coordinates (as float64)
+/// and its weight, so that a kernel's visit of a node reads one contiguous
+/// run of memory instead of gathering rows by index.
+pub struct OrderedRows {
+    rows: Vec<f64>,
+}
+
 impl<'a, T: Coord> BallSearch<'a, T> {
+    /// The points and `weights` (None: 1 each) in tree order, if the exact
+    /// products of a batched kernel sum are safe for them (no coordinate
+    /// or weight near the float64 limit); None otherwise.
+    pub fn ordered_rows(&self, weights: Option<&[f64]>) -> Result<Option<OrderedRows>> {
+        let dim = self.points.dim();
+        let largest =
+            |values: &mut dyn Iterator<Item = f64>| values.fold(0.0f64, |m, x| m.max(x.abs()));
+        let coordinate = largest(&mut self.points.as_slice().iter().map(|x| x.to_f64()));
+        let weight = weights.map_or(1.0, |w| largest(&mut w.iter().copied()));
+        if !products_are_safe(weight, coordinate) {
+            return Ok(None);
+        }
+        let mut rows = try_filled(self.order.len() * (dim + 1), 0.0)?;
+        for (row, &i) in rows.chunks_exact_mut(dim + 1).zip(&self.order) {
+            for (r, &x) in row.iter_mut().zip(self.points.row(i as usize)) {
+                *r = x.to_f64();
+            }
+            row[dim] = weights.map_or(1.0, |w| w[i as usize]);
+        }
+        Ok(Some(OrderedRows { rows }))
+    }
+
+    /// Adds every point within `squared_distance(q, p) <= support2` to
+    /// `sums`, with the term weight `w * kernel.profile(u)`,
+    /// `u = squared_distance / r2` (0 at `q` itself): docs/algorithm.md
+    /// §10.3. Nodes outside the support are pruned (§6.2); the points of
+    /// every other leaf, and of nodes wholly inside, are weighed in batches
+    /// of [`LANES`] from `rows` (made by [`BallSearch::ordered_rows`]).
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    pub fn kernel_sum(
+        &self,
+        q: &[f64],
+        support2: f64,
+        r2: f64,
+        kernel: Kernel,
+        weighted: bool,
+        rows: &OrderedRows,
+        sums: &mut LaneSums,
+    ) {
+        if self.nodes.is_empty() {
+            return;
+        }
+        let dim = q.len();
+        let support = SquaredRadius::new(support2, dim);
+        let mut pending = [0u32; 64];
+        let mut top = 1;
+        while top > 0 {
+            top -= 1;
+            let id = pending[top] as usize;
+            let (near, far) = self.node_bounds(id, q);
+            if support.surely_excludes(near) {
+                continue;
+            }
+            let node = self.nodes[id];
+            if node.right == 0 || support.surely_includes(far) {
+                let run =
+                    &rows.rows[node.start as usize * (dim + 1)..node.end as usize * (dim + 1)];
+                for batch in run.chunks(LANES * (dim + 1)) {
+                    weigh_batch(batch, q, support2, r2, kernel, weighted, sums);
+                }
+            } else {
+                pending[top] = node.right;
+                pending[top + 1] = (id + 1) as u32;
+                top += 2;
+            }
+        }
+    }
     /// The weighted totals of every node, for `weights` (one per point),
     /// computed bottom-up: nodes are in preorder, so children come after
     /// their parent and a reverse walk meets them first.
@@ -140,6 +219,45 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     }
 }
 
+/// Weighs up to [`LANES`] rows (`dim` coordinates and a weight each): the
+/// support test and `u` from the ordered squared distance of §6.1, the
+/// exact term weight `w * k(u)`, then the lanes' sums.
+#[inline(always)]
+fn weigh_batch(
+    batch: &[f64],
+    q: &[f64],
+    support2: f64,
+    r2: f64,
+    kernel: Kernel,
+    weighted: bool,
+    sums: &mut LaneSums,
+) {
+    let dim = q.len();
+    let stride = dim + 1;
+    let count = batch.len() / stride;
+    let mut c_hi = [0.0; LANES];
+    let mut c_lo = [0.0; LANES];
+    for (l, row) in batch.chunks_exact(stride).enumerate() {
+        let d2 = squared_distance(q, &row[..dim]);
+        if d2 <= support2 {
+            let u = if d2 == 0.0 { 0.0 } else { d2 / r2 };
+            let k = kernel.profile(u);
+            (c_hi[l], c_lo[l]) = if weighted {
+                two_product_unchecked(row[dim], k)
+            } else {
+                (k, 0.0)
+            };
+        }
+    }
+    sums.add_batch(&c_hi, &c_lo, |l, j| {
+        if l < count {
+            batch[l * stride + j]
+        } else {
+            0.0
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +323,54 @@ mod tests {
         t.weighted_ball_sum(&[4.0], 100.0, &totals, &mut sums);
         assert_eq!(sums.weight(), 3.0);
         assert_eq!(sums.mean::<f64>(0, true), 2.0);
+    }
+
+    #[test]
+    fn batched_kernel_sums_equal_weighing_one_by_one() {
+        let data: Vec<f64> = noise(6, 3 * 5000).iter().map(|x| x * 3.0).collect();
+        let p = Points::new(&data, 3).unwrap();
+        let t = BallSearch::new(p).unwrap();
+        let weights: Vec<f64> = noise(7, p.len()).iter().map(|w| w * 2.0).collect();
+        for kernel in [Kernel::Epanechnikov, Kernel::Gaussian] {
+            for w in [None, Some(weights.as_slice())] {
+                let rows = t.ordered_rows(w).unwrap().unwrap();
+                for (k, r2) in [0.05, 0.4, 2.0].into_iter().enumerate() {
+                    let q = p.row(k * 777).to_vec();
+                    let support2 = kernel.support() * r2;
+                    let mut lanes = LaneSums::new(3);
+                    t.kernel_sum(&q, support2, r2, kernel, w.is_some(), &rows, &mut lanes);
+                    let mut batched = WeightedSums::new(3);
+                    lanes.add_to(&mut batched);
+                    let mut one_by_one = WeightedSums::new(3);
+                    t.for_each_within_at(&q, support2, |i, d2| {
+                        let u = if d2 == 0.0 { 0.0 } else { d2 / r2 };
+                        let c = w.map_or(1.0, |w| w[i]) * kernel.profile(u);
+                        let (hi, lo) = match w {
+                            None => (kernel.profile(u), 0.0),
+                            Some(w) => crate::exact::weighted::two_product(w[i], kernel.profile(u)),
+                        };
+                        assert_eq!(hi, c);
+                        one_by_one.add(p.row(i), hi, lo);
+                    });
+                    assert_eq!(batched.weight(), one_by_one.weight(), "{kernel:?}");
+                    for j in 0..3 {
+                        let (a, b) = (
+                            batched.mean::<f64>(j, false),
+                            one_by_one.mean::<f64>(j, false),
+                        );
+                        assert_eq!(a.to_bits(), b.to_bits(), "{kernel:?} r2 {r2}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rows_near_the_float_limit_are_weighed_one_by_one() {
+        let data = [1e300, 0.0];
+        let t = BallSearch::new(Points::new(&data, 1).unwrap()).unwrap();
+        assert!(t.ordered_rows(None).unwrap().is_none());
+        assert!(t.ordered_rows(Some(&[1e295, 1.0])).unwrap().is_none());
     }
 
     #[test]
