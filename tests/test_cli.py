@@ -293,7 +293,7 @@ BAD_OPTIONS = {
     "min-bin-freq zero": (["--bin-seeding", "--min-bin-freq", "0"], 1, "'min_bin_freq'"),
     "jobs zero": (["--jobs", "0"], 1, "n_jobs == 0"),
     "jobs word": (["--jobs", "many"], 2, "invalid int value: 'many'"),
-    "unknown option": (["--kernel", "gauss"], 2, "unrecognized arguments: --kernel gauss"),
+    "unknown option": (["--colour", "red"], 2, "unrecognized arguments: --colour red"),
     "bad format": (["--format", "xml"], 2, "invalid choice: 'xml'"),
     "both to stdout": (["--labels", "-", "--centers", "-"], 2, "only one of --labels"),
     "csv without file": (["--format", "csv"], 2, "--format csv needs --labels or --centers"),

@@ -220,7 +220,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
 }
 
 /// Weighs up to [`LANES`] rows (`dim` coordinates and a weight each): the
-/// support test and `u` from the ordered squared distance of §6.1, the
+/// support test and `u` from the ordered squared distance (docs/algorithm.md §6.1), the
 /// exact term weight `w * k(u)`, then the lanes' sums.
 #[inline(always)]
 fn weigh_batch(
