@@ -119,7 +119,7 @@ pub fn climb_all_weighing<T: Coord>(
         Kernel::Flat => None,
         _ => tree.ordered_rows(weighing.weights)?,
     };
-    let kernel = Climber::new(bandwidth, max_iter, weighing, totals, rows);
+    let climber = Climber::new(bandwidth, max_iter, weighing, totals, rows);
     let cache = StepCache::new(dim, n_seeds);
 
     workers.in_chunks(n_seeds, 32, stop, |range| {
@@ -138,7 +138,7 @@ pub fn climb_all_weighing<T: Coord>(
                         Seeds::EveryPoint => scratch.start_at(points.row(s)),
                         Seeds::Given(given) => scratch.start_at(given.row(s)),
                     }
-                    *climb = kernel.climb(tree, &cache, scratch, center);
+                    *climb = climber.climb(tree, &cache, scratch, center);
                 },
             );
     })?;
@@ -254,7 +254,10 @@ impl<'w> Climber<'w> {
     /// scikit-learn's `_mean_shift_single_seed`, starting from `scratch.position`.
     /// (A flat-kernel climb ends in finitely many steps, Cheng 1995: each step
     /// that moves farther than the stop threshold raises the density it
-    /// climbs, so no position comes back and a huge `max_iter` cannot hang.)
+    /// climbs, so no position comes back and a huge `max_iter` cannot hang.
+    /// The other kernels' steps shrink below the threshold too, Comaniciu and
+    /// Meer 2002, though the Gaussian's truncation voids that proof: for them
+    /// `max_iter` and the stop check are the bounds.)
     fn climb<T: Coord>(
         &self,
         tree: &BallSearch<T>,
@@ -298,8 +301,9 @@ impl<'w> Climber<'w> {
         if let Some(count) = cache.get(&s.key, &mut s.next) {
             return count;
         }
-        let intensity = match (self.weighing, &self.totals) {
-            (Weighing::FLAT, _) => {
+        let Weighing { kernel, weights } = self.weighing;
+        let intensity = match (&self.totals, &self.rows) {
+            _ if self.weighing == Weighing::FLAT => {
                 s.sums.clear();
                 tree.ball_sum(&s.position, self.radius2, &mut s.sums);
                 let count = s.sums.count();
@@ -311,13 +315,12 @@ impl<'w> Climber<'w> {
                 }
                 count as f64
             }
-            (_, Some(totals)) => {
+            (Some(totals), _) => {
                 s.weighted.clear();
                 tree.weighted_ball_sum(&s.position, self.radius2, totals, &mut s.weighted);
                 self.weighted_mean::<T>(s)
             }
-            (Weighing { kernel, weights }, None) if self.rows.is_some() => {
-                let rows = self.rows.as_ref().unwrap_or_else(|| unreachable!());
+            (None, Some(rows)) => {
                 s.lanes.clear();
                 let weighted = weights.is_some();
                 let (q, r2) = (&s.position, self.radius2);
@@ -326,7 +329,7 @@ impl<'w> Climber<'w> {
                 s.lanes.add_to(&mut s.weighted);
                 self.weighted_mean::<T>(s)
             }
-            (Weighing { kernel, weights }, None) => {
+            (None, None) => {
                 s.weighted.clear();
                 let points = tree.points();
                 let weighted = &mut s.weighted;
