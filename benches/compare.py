@@ -22,6 +22,7 @@ say so and are skipped.
     python benches/compare.py --cases bin_seeding_2d estimate_bandwidth_2d
     python benches/compare.py --sweep --plot scaling.png   # also time against n and d
     python benches/compare.py --skip-sklearn       # time fastmeanshift (and mlpack) alone
+    python benches/compare.py --kernels --cases    # only the kernels with weights (kernel_cases.py)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from typing import Any
 import numpy as np
 import sklearn  # type: ignore[import-untyped]
 from bench_cases import BENCH_EXTRA, CASES, CASES_BY_NAME, Case, MissingDependency
+from kernel_cases import run_kernel_cases
 from numpy.typing import NDArray
 from peak_memory import PeakMemory
 from peak_memory import measure as measure_peak_memory
@@ -174,7 +176,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--cases",
-        nargs="+",
+        nargs="*",
         choices=list(CASES_BY_NAME),
         default=list(CASES_BY_NAME),
         metavar="CASE",
@@ -184,6 +186,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--skip-sklearn",
         action="store_true",
         help="do not run scikit-learn (no comparison, no check)",
+    )
+    parser.add_argument(
+        "--kernels",
+        action="store_true",
+        help="also time every kernel with sample weights against a scikit-learn-style "
+        "baseline (kernel_cases.py); alone with an empty --cases",
     )
     parser.add_argument(
         "--sweep",
@@ -258,6 +266,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         table = MarkdownTable(("case", "input MiB", "peak growth MiB", "growth / input", "target"))
         for case in large:
             table.print_row(peak_memory_cells(case, args.quick))
+
+    if args.kernels:
+        different += run_kernel_cases(args.quick, args.repeats)
 
     if args.sweep:
         different += run_sweeps(args.quick, args.repeats, args.skip_sklearn, args.plot)

@@ -1,7 +1,8 @@
 //! Exact arithmetic, kept in one place: the distance formula and the bounds
 //! that decide ball membership as it would, summation whose result does not
-//! depend on order, and interning of exact coordinate keys.
+//! depend on order (plain and weighted), and interning of exact coordinate keys.
 
 pub mod distance;
 pub(crate) mod interner;
 pub mod summation;
+pub mod weighted;

@@ -44,7 +44,7 @@ mod python;
 pub use climbing::Seeds;
 pub use error::{Error, Result};
 pub use labels::Orphans;
-pub use options::{Bandwidth, Options, Seeding};
+pub use options::{Bandwidth, Kernel, Options, Seeding, Weights};
 pub use parallel::{Progress, StopCheck, Workers};
 pub use points::{Coord, Points};
 pub use seeding::Precision;
@@ -100,6 +100,16 @@ pub fn fit<T: Coord>(
     if points.is_empty() {
         return Err(Error::InvalidInput("cannot cluster zero points".into()));
     }
+    let weights = options.weights.map(|w| w.as_slice());
+    if let Some(weights) = weights {
+        if weights.len() != points.len() {
+            return Err(Error::InvalidInput(format!(
+                "{} weights for {} points",
+                weights.len(),
+                points.len()
+            )));
+        }
+    }
     let workers = Workers::new(options.threads.get())?;
     // The tree and the climbs are dropped before labelling, so that the
     // largest buffers of the two phases are never alive together.
@@ -133,14 +143,21 @@ pub fn fit<T: Coord>(
                     Some(_) => bin_size_precision,
                     None => Precision::Double,
                 };
-                let bins = seeding::bin_seeds(
+                let bins = seeding::bin_seeds_weighted(
                     points,
                     bandwidth,
                     precision.of_division::<T>(),
                     usize::try_from(min_bin_freq).unwrap_or(usize::MAX),
+                    weights,
                     &workers,
                 )?;
-                if bins.len == points.len() {
+                // As many bins as points; with weights, as many as the total
+                // weight (docs/algorithm.md §10.5).
+                let every_point_its_own_bin = match options.weights {
+                    None => bins.len == points.len(),
+                    Some(w) => bins.len as f64 == w.total(),
+                };
+                if every_point_its_own_bin {
                     (Seeds::EveryPoint, SeedsUsed::EveryPointForLackOfBins)
                 } else {
                     seed_rows = bins.positions(bandwidth, precision)?;
@@ -152,8 +169,19 @@ pub fn fit<T: Coord>(
                 }
             }
         };
-        let climbed =
-            climbing::climb_all(&tree, seeds, bandwidth, options.max_iter, &workers, stop)?;
+        let weighing = climbing::Weighing {
+            kernel: options.kernel,
+            weights,
+        };
+        let climbed = climbing::climb_all_weighing(
+            &tree,
+            seeds,
+            bandwidth,
+            options.max_iter,
+            weighing,
+            &workers,
+            stop,
+        )?;
         (bandwidth, used, climbed)
     };
     reject_overflowed_means(&climbed, points.dim())?;
@@ -469,6 +497,136 @@ mod tests {
             fit_with(&[0.0, 1.0], 1, seeded(2.0, &[], 1)),
             Err(Error::NoSeeds)
         );
+    }
+
+    /// The points with row `i` repeated `weights[i]` times, in order, and the
+    /// row of the original each repeated row comes from.
+    fn repeated(data: &[f64], dim: usize, weights: &[f64]) -> (Vec<f64>, Vec<usize>) {
+        let mut rows = Vec::new();
+        let mut from = Vec::new();
+        for (i, row) in data.chunks_exact(dim).enumerate() {
+            for _ in 0..weights[i] as usize {
+                rows.extend_from_slice(row);
+                from.push(i);
+            }
+        }
+        (rows, from)
+    }
+
+    fn weighted<'a>(options: Options<'a>, kernel: Kernel, weights: &'a [f64]) -> Options<'a> {
+        Options {
+            kernel,
+            weights: Some(Weights::new(weights).unwrap()),
+            ..options
+        }
+    }
+
+    #[test]
+    fn integer_weights_cluster_as_repeated_rows() {
+        let mut data = blobs(8, 300, &[&[0.0, 0.0], &[3.0, 1.0]], 0.8);
+        data.extend_from_within(..40); // exact copies too
+        let weights: Vec<f64> = (0..data.len() / 2).map(|i| (i * 7 % 4) as f64).collect();
+        let (rows, from) = repeated(&data, 2, &weights);
+        let bins = |options: Options<'static>| Options {
+            seeding: Seeding::Bins {
+                min_bin_freq: 3,
+                bin_size_precision: Precision::Double,
+            },
+            ..options
+        };
+        for kernel in [Kernel::Flat, Kernel::Epanechnikov, Kernel::Gaussian] {
+            for options in [bw(0.9), bins(bw(0.9)), bw(0.0)] {
+                let base = Options { kernel, ..options };
+                let got = fit_with(&data, 2, weighted(base, kernel, &weights)).unwrap();
+                let expected = fit_with(&rows, 2, base).unwrap();
+                let labels: Vec<i64> = from.iter().map(|&i| got.labels[i]).collect();
+                assert_eq!(labels, expected.labels, "{kernel:?}");
+                assert_eq!(got.n_iter, expected.n_iter, "{kernel:?}");
+                if kernel == Kernel::Flat {
+                    assert_eq!(got.centers, expected.centers);
+                } else {
+                    for (a, b) in got.centers.iter().zip(&expected.centers) {
+                        assert!((a - b).abs() <= 1e-12 * a.abs().max(1.0), "{kernel:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unit_weights_change_nothing() {
+        let data = blobs(2, 500, &[&[0.0, 0.0, 0.0], &[2.0, 2.0, 0.0]], 0.7);
+        let ones = vec![1.0; data.len() / 3];
+        for kernel in [Kernel::Flat, Kernel::Epanechnikov, Kernel::Gaussian] {
+            let plain = Options { kernel, ..bw(1.2) };
+            let with_ones = weighted(bw(1.2), kernel, &ones);
+            assert_eq!(
+                fit_with(&data, 3, with_ones).unwrap(),
+                fit_with(&data, 3, plain).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn zero_weights_do_not_seed_but_get_labels() {
+        // The point at 10 weighs nothing: no climb starts there, no centre
+        // is there, and it is labelled with its nearest centre.
+        let data = [0.0, 0.5, 1.0, 10.0];
+        let weights = [1.0, 1.0, 1.0, 0.0];
+        let got = fit_with(&data, 1, weighted(bw(2.0), Kernel::Flat, &weights)).unwrap();
+        assert_eq!(got.centers, vec![0.5]);
+        assert_eq!(got.labels, vec![0, 0, 0, 0]);
+        let orphans = Options {
+            cluster_all: false,
+            ..weighted(bw(2.0), Kernel::Gaussian, &weights)
+        };
+        assert_eq!(
+            fit_with(&data, 1, orphans).unwrap().labels,
+            vec![0, 0, 0, -1]
+        );
+    }
+
+    #[test]
+    fn a_seed_whose_neighbourhood_weighs_nothing_is_dropped() {
+        // Seeds given at 10 (only a zero-weight point near) and at 0.
+        let data = [0.0, 1.0, 10.0];
+        let weights = [1.0, 1.0, 0.0];
+        let seeds = [10.0, 0.0];
+        let options = weighted(seeded(1.5, &seeds, 1), Kernel::Epanechnikov, &weights);
+        let got = fit_with(&data, 1, options).unwrap();
+        assert_eq!(got.centers.len(), 1);
+        let lonely = [10.0];
+        let options = weighted(seeded(1.5, &lonely, 1), Kernel::Flat, &weights);
+        assert_eq!(
+            fit_with(&data, 1, options),
+            Err(Error::NoPointWithinBandwidth { bandwidth: 1.5 })
+        );
+    }
+
+    #[test]
+    fn scaling_the_weights_by_a_power_of_two_changes_nothing() {
+        // Weights near the float64 limit are weighed one by one, the others
+        // in batches: every term scales exactly, so both give the same bits.
+        let data = blobs(5, 400, &[&[0.0, 0.0], &[2.0, 1.0]], 0.6);
+        let weights: Vec<f64> = (0..400).map(|i| 0.5 + (i % 7) as f64 * 0.25).collect();
+        let huge: Vec<f64> = weights.iter().map(|w| w * 2f64.powi(966)).collect();
+        assert!(!exact::weighted::products_are_safe(huge[6], 4.0));
+        for kernel in [Kernel::Flat, Kernel::Epanechnikov, Kernel::Gaussian] {
+            let plain = fit_with(&data, 2, weighted(bw(0.8), kernel, &weights)).unwrap();
+            let scaled = fit_with(&data, 2, weighted(bw(0.8), kernel, &huge));
+            let scaled = scaled.unwrap();
+            assert_eq!(plain, scaled, "{kernel:?}");
+        }
+    }
+
+    #[test]
+    fn weights_must_match_the_points() {
+        let weights = [1.0, 2.0];
+        let options = weighted(bw(1.0), Kernel::Flat, &weights);
+        assert!(matches!(
+            fit_with(&[0.0, 1.0, 2.0], 1, options),
+            Err(Error::InvalidInput(_))
+        ));
     }
 
     #[test]

@@ -9,10 +9,10 @@ use crate::search::ball::BallSearch;
 use std::cmp::Ordering;
 
 /// A distinct centre: where it is (a row of the climbed centres) and its intensity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Mode {
     row: usize,
-    intensity: usize,
+    intensity: f64,
 }
 
 /// The cluster centres, row-major, in scikit-learn's order.
@@ -37,7 +37,7 @@ fn collect<T: Coord>(climbed: &Climbs<T>, centers: Points<T>) -> Vec<Mode> {
     let mut modes: Vec<Mode> = Vec::new();
     let mut keys = ExactKeys::default();
     for (row, climb) in climbed.climbs.iter().enumerate() {
-        if climb.intensity == 0 {
+        if climb.intensity == 0.0 {
             continue;
         }
         match keys.number(centers.row(row).iter().map(|x| x.to_f64())) {
@@ -55,7 +55,7 @@ fn collect<T: Coord>(climbed: &Climbs<T>, centers: Points<T>) -> Vec<Mode> {
 /// `(center, intensity)` items with `reverse=True`.
 fn sort_by_intensity<T: Coord>(modes: &mut [Mode], centers: Points<T>) {
     modes.sort_by(|a, b| {
-        b.intensity.cmp(&a.intensity).then_with(|| {
+        b.intensity.total_cmp(&a.intensity).then_with(|| {
             let (ra, rb) = (centers.row(a.row), centers.row(b.row));
             for (x, y) in ra.iter().zip(rb) {
                 match y.to_f64().partial_cmp(&x.to_f64()) {
@@ -102,7 +102,7 @@ mod tests {
             climbs: intensities
                 .iter()
                 .map(|&intensity| Climb {
-                    intensity,
+                    intensity: intensity as f64,
                     iterations: 0,
                 })
                 .collect(),

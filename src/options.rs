@@ -142,6 +142,109 @@ pub enum Seeding<'a> {
     },
 }
 
+/// The kernel profile `k(u)` a climb weighs its neighbours with, `u` being a
+/// neighbour's squared distance over the squared bandwidth
+/// (docs/algorithm.md §10.1).
+///
+/// ```
+/// use fastmeanshift::Kernel;
+///
+/// assert_eq!(Kernel::from_name("gaussian").unwrap(), Kernel::Gaussian);
+/// assert_eq!(Kernel::Gaussian.support(), 9.0);
+/// assert!(Kernel::from_name("cosine").is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Kernel {
+    /// `k(u) = 1` for `u <= 1`: scikit-learn's kernel, and the default.
+    #[default]
+    Flat,
+    /// `k(u) = 1 - u` for `u <= 1`.
+    Epanechnikov,
+    /// `k(u) = exp(-u / 2)` for `u <= 9`: truncated at three bandwidths.
+    Gaussian,
+}
+
+impl Kernel {
+    /// The kernel called `name` (`"flat"`, `"epanechnikov"` or `"gaussian"`).
+    pub fn from_name(name: &str) -> Result<Self> {
+        match name {
+            "flat" => Ok(Kernel::Flat),
+            "epanechnikov" => Ok(Kernel::Epanechnikov),
+            "gaussian" => Ok(Kernel::Gaussian),
+            _ => Err(Error::InvalidInput(format!(
+                "unknown kernel {name:?}: expected \"flat\", \"epanechnikov\" or \"gaussian\""
+            ))),
+        }
+    }
+
+    /// The largest `u` in the kernel's support: 1, or 9 for the Gaussian.
+    pub fn support(self) -> f64 {
+        match self {
+            Kernel::Flat | Kernel::Epanechnikov => 1.0,
+            Kernel::Gaussian => 9.0,
+        }
+    }
+
+    /// The profile `k(u)` at a `u` within the support.
+    #[inline(always)]
+    pub fn profile(self, u: f64) -> f64 {
+        match self {
+            Kernel::Flat => 1.0,
+            Kernel::Epanechnikov => 1.0 - u,
+            Kernel::Gaussian => (-0.5 * u).exp(),
+        }
+    }
+}
+
+/// One weight per point: finite, `>= 0`, not all zero, with a finite sum
+/// (docs/algorithm.md §10.2). Their number is checked against the points by
+/// [`crate::fit`].
+///
+/// ```
+/// use fastmeanshift::Weights;
+///
+/// assert_eq!(Weights::new(&[1.0, 0.0, 2.5]).unwrap().total(), 3.5);
+/// assert!(Weights::new(&[1.0, -1.0]).is_err());
+/// assert!(Weights::new(&[0.0, 0.0]).is_err());
+/// assert!(Weights::new(&[f64::NAN]).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weights<'a> {
+    weights: &'a [f64],
+    total: f64,
+}
+
+impl<'a> Weights<'a> {
+    /// Checks `weights`.
+    pub fn new(weights: &'a [f64]) -> Result<Self> {
+        if let Some(bad) = weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
+            return Err(Error::InvalidInput(format!(
+                "the weights must be finite numbers >= 0, got {bad}"
+            )));
+        }
+        let total = crate::exact::weighted::compensated_sum(weights);
+        if total == 0.0 {
+            return Err(Error::InvalidInput("the weights are all zero".into()));
+        }
+        if !total.is_finite() {
+            return Err(Error::InvalidInput(
+                "the sum of the weights overflows float64".into(),
+            ));
+        }
+        Ok(Weights { weights, total })
+    }
+
+    /// The weights, one per point.
+    pub fn as_slice(&self) -> &'a [f64] {
+        self.weights
+    }
+
+    /// Their sum, compensated (correctly rounded but for near-ties).
+    pub fn total(&self) -> f64 {
+        self.total
+    }
+}
+
 /// Everything a fit needs besides the points.
 ///
 /// ```
@@ -167,11 +270,15 @@ pub struct Options<'a> {
     pub cluster_all: bool,
     /// Worker threads for the fit. The result does not depend on them.
     pub threads: NonZeroUsize,
+    /// The kernel the climbs weigh their neighbours with.
+    pub kernel: Kernel,
+    /// One weight per point; `None`: every point weighs 1.
+    pub weights: Option<Weights<'a>>,
 }
 
 impl<'a> Options<'a> {
     /// scikit-learn's defaults around `bandwidth`: every point a seed,
-    /// `max_iter` 300, `cluster_all`, one thread.
+    /// `max_iter` 300, `cluster_all`, one thread, the flat kernel, no weights.
     pub fn new(bandwidth: Bandwidth<'a>) -> Self {
         Options {
             bandwidth,
@@ -179,6 +286,8 @@ impl<'a> Options<'a> {
             max_iter: 300,
             cluster_all: true,
             threads: NonZeroUsize::MIN,
+            kernel: Kernel::Flat,
+            weights: None,
         }
     }
 }

@@ -6,7 +6,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use numpy::{
-    Element, IntoPyArray, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods,
+    Element, IntoPyArray, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
+    PyUntypedArrayMethods,
 };
 use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -14,8 +15,8 @@ use pyo3::prelude::*;
 use crate::options::Quantile;
 use crate::parallel::thread_count;
 use crate::{
-    Bandwidth, Coord, Error, Options, Orphans, Points, Precision, Progress, Seeding, SeedsUsed,
-    StopCheck, Workers,
+    Bandwidth, Coord, Error, Kernel, Options, Orphans, Points, Precision, Progress, Seeding,
+    SeedsUsed, StopCheck, Weights, Workers,
 };
 
 /// The shortest time between two progress reports: often enough for a smooth
@@ -200,6 +201,10 @@ struct FitOptions<'py> {
     max_iter: u64,
     cluster_all: bool,
     n_jobs: Option<NonZeroI64>,
+    /// `"flat"`, `"epanechnikov"` or `"gaussian"`.
+    kernel: String,
+    /// One float64 weight per row of X (C-contiguous); None: every row weighs 1.
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
 }
 
 /// What `fit` returns to Python: centres, labels, `n_iter`, the bandwidth
@@ -256,11 +261,23 @@ fn fit<'py>(
         },
         None => Seeding::EveryPoint,
     };
+    let kernel = Kernel::from_name(&options.kernel).map_err(to_py)?;
+    let weights = match &options.sample_weight {
+        None => None,
+        Some(w) => {
+            let w = w
+                .as_slice()
+                .map_err(|_| PyValueError::new_err("expected a C-contiguous sample_weight"))?;
+            Some(Weights::new(w).map_err(to_py)?)
+        }
+    };
     let options = Options {
         seeding,
         max_iter: options.max_iter,
         cluster_all: options.cluster_all,
         threads: thread_count(options.n_jobs),
+        kernel,
+        weights,
         ..Options::new(bandwidth)
     };
     with_points!(x, |p| fit_points(py, p, &options, progress))

@@ -6,6 +6,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::exact::interner::ExactKeys;
+use crate::exact::summation::two_sum_into;
 use crate::parallel::Workers;
 use crate::points::{Coord, Points};
 
@@ -83,6 +84,20 @@ pub fn bin_seeds<T: Coord>(
     min_bin_freq: usize,
     workers: &Workers,
 ) -> Result<Bins> {
+    bin_seeds_weighted(points, bin_size, precision, min_bin_freq, None, workers)
+}
+
+/// [`bin_seeds`] where a bin's frequency is the sum of its rows' `weights`
+/// (compensated, so it does not depend on how rows are split into parts;
+/// docs/algorithm.md §10.5); `None`: every row weighs 1.
+pub fn bin_seeds_weighted<T: Coord>(
+    points: Points<T>,
+    bin_size: f64,
+    precision: Precision,
+    min_bin_freq: usize,
+    weights: Option<&[f64]>,
+    workers: &Workers,
+) -> Result<Bins> {
     if precision == Precision::Single && std::mem::size_of::<T>() != 4 {
         return Err(Error::InvalidInput(
             "single-precision binning needs float32 data".into(),
@@ -95,7 +110,7 @@ pub fn bin_seeds<T: Coord>(
             .into_par_iter()
             .map(|k| {
                 let rows = k * PART..((k + 1) * PART).min(points.len());
-                Occupied::of_rows(points, rows, bin_size, precision)
+                Occupied::of_rows(points, rows, bin_size, precision, weights)
             })
             .collect()
     });
@@ -103,15 +118,18 @@ pub fn bin_seeds<T: Coord>(
     // merged so, every bin keeps the place of its first row overall.
     let mut all = Occupied::default();
     for part in &binned {
-        for (coords, &count) in part.coords.chunks_exact(dim).zip(&part.counts) {
-            all.count(coords.iter().copied(), count);
+        let frequencies = part.counts.iter().zip(&part.errors);
+        for (coords, (&count, &error)) in part.coords.chunks_exact(dim).zip(frequencies) {
+            all.count(coords.iter().copied(), count, error);
         }
     }
 
     let mut coords = Vec::new();
     let mut len = 0;
-    for (grid, &count) in all.coords.chunks_exact(dim).zip(&all.counts) {
-        if count >= min_bin_freq {
+    let frequencies = all.counts.iter().zip(&all.errors);
+    for (grid, (&count, &error)) in all.coords.chunks_exact(dim).zip(frequencies) {
+        // Exact for counts; the rounded compensated sum for weights.
+        if count + error >= min_bin_freq as f64 {
             coords.extend(grid.iter().map(|&g| g as f32));
             len += 1;
         }
@@ -119,12 +137,14 @@ pub fn bin_seeds<T: Coord>(
     Ok(Bins { coords, len })
 }
 
-/// Occupied bins in order of first appearance: grid coordinates and counts.
+/// Occupied bins in order of first appearance: grid coordinates and counts
+/// (or weight sums, with their error terms).
 #[derive(Default)]
 struct Occupied {
     keys: ExactKeys,
     coords: Vec<f64>,
-    counts: Vec<usize>,
+    counts: Vec<f64>,
+    errors: Vec<f64>,
 }
 
 impl Occupied {
@@ -133,6 +153,7 @@ impl Occupied {
         rows: Range<usize>,
         bin_size: f64,
         precision: Precision,
+        weights: Option<&[f64]>,
     ) -> Self {
         let single_bin = bin_size as f32;
         let grid = |x: T| -> f64 {
@@ -143,17 +164,19 @@ impl Occupied {
         };
         let mut occupied = Occupied::default();
         for i in rows {
-            occupied.count(points.row(i).iter().map(|&x| grid(x)), 1);
+            let weight = weights.map_or(1.0, |w| w[i]);
+            occupied.count(points.row(i).iter().map(|&x| grid(x)), weight, 0.0);
         }
         occupied
     }
 
-    fn count(&mut self, grid: impl Iterator<Item = f64> + Clone, count: usize) {
+    fn count(&mut self, grid: impl Iterator<Item = f64> + Clone, count: f64, error: f64) {
         match self.keys.number(grid.clone()) {
-            (b, false) => self.counts[b] += count,
+            (b, false) => two_sum_into(&mut self.counts[b], &mut self.errors[b], count, error),
             (_, true) => {
                 self.coords.extend(grid);
                 self.counts.push(count);
+                self.errors.push(error);
             }
         }
     }
@@ -171,12 +194,12 @@ mod tests {
             .flat_map(|i| [((i * 7919) % 1000) as f64 * 0.37, (i % 17) as f64 - 8.0])
             .collect();
         let p = Points::new(&data, 2).unwrap();
-        let expected = Occupied::of_rows(p, 0..n, 3.0, Precision::Double);
+        let expected = Occupied::of_rows(p, 0..n, 3.0, Precision::Double, None);
         let kept: Vec<f32> = expected
             .coords
             .chunks_exact(2)
             .zip(&expected.counts)
-            .filter(|(_, &count)| count >= 40)
+            .filter(|(_, &count)| count >= 40.0)
             .flat_map(|(g, _)| g.iter().map(|&x| x as f32))
             .collect();
         for threads in [1, 2, 3] {
@@ -248,6 +271,29 @@ mod tests {
             .coords;
         assert_eq!(single, vec![4.0]);
         assert_eq!(double, vec![3.0]);
+    }
+
+    #[test]
+    fn weights_add_up_to_a_bins_frequency() {
+        // Bins 0 (weights 0.5 + 0.25 + 1.25) and 10 (weight 1.5) and 5 (0).
+        let data = [0.1, 10.0, 0.2, 5.0, -0.1];
+        let weights = [0.5, 1.5, 0.25, 0.0, 1.25];
+        let p = Points::new(&data, 1).unwrap();
+        let bins = |min| {
+            bin_seeds_weighted(
+                p,
+                1.0,
+                Precision::Double,
+                min,
+                Some(&weights),
+                &Workers::new(1).unwrap(),
+            )
+            .unwrap()
+            .coords
+        };
+        assert_eq!(bins(2), vec![0.0]);
+        assert_eq!(bins(1), vec![0.0, 10.0]);
+        assert_eq!(bins(0), vec![0.0, 10.0, 5.0]);
     }
 
     #[test]

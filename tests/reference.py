@@ -1,16 +1,21 @@
-"""A small, readable pure-NumPy mean shift (docs/algorithm.md §2 to §4), no tree, no speed.
+"""A small, readable pure-NumPy mean shift (docs/algorithm.md §2 to §4, kernels and
+weights docs/algorithm.md §10), no tree, no speed.
 
 Membership tests use the same squared-distance formula as the Rust core (a
 float64 sum over the coordinates, in order), and means are correctly rounded
 (`math.fsum`), as the core's compensated sums are (copies of one point
 average as NumPy averages them, in both): the two agree on every
-boundary, even on decimal-grid data where exact ties are common.
+boundary, even on decimal-grid data where exact ties are common. Weighted
+means are exact rational sums (`fractions.Fraction`) of each point's term
+weight w * k(u) and of w * k(u) * x, rounded once, as the core's exact
+products and compensated sums give them.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from fractions import Fraction
 
 import numpy as np
 
@@ -48,12 +53,63 @@ def climb(X: np.ndarray, seed: np.ndarray, bandwidth: float, max_iter: int):
         iterations += 1
 
 
-def get_bin_seeds(X: np.ndarray, bin_size, min_bin_freq: int = 1) -> np.ndarray:
-    """scikit-learn's grid binning: float32 grid points, first-appearance order."""
-    counts: dict[tuple, int] = defaultdict(int)
-    for point in X:
-        counts[tuple(np.round(point / bin_size))] += 1
-    bins = [point for point, count in counts.items() if count >= min_bin_freq]
+PROFILES = {
+    "flat": (1.0, lambda u: 1.0),
+    "epanechnikov": (1.0, lambda u: 1.0 - u),
+    "gaussian": (9.0, lambda u: math.exp(-0.5 * u)),
+}
+
+
+def weighted_climb(X, seed, bandwidth, max_iter, kernel, weights):
+    """One climb with a kernel and weights (docs/algorithm.md §10.3).
+
+    Returns (center, intensity, iterations).
+    """
+    r2 = bandwidth * bandwidth
+    support, profile = PROFILES[kernel]
+    stop = 1e-3 * bandwidth
+    mean = np.asarray(seed, dtype=np.float64)
+    iterations = 0
+    while True:
+        d2 = squared_distances(X, mean)
+        terms = []  # (row, exact term weight w * k(u))
+        for i in np.flatnonzero(d2 <= support * r2):
+            u = 0.0 if d2[i] == 0 else float(d2[i]) / r2
+            c = Fraction(float(weights[i])) * Fraction(profile(u))
+            if c != 0:
+                terms.append((i, c))
+        total = sum(c for _, c in terms)
+        if total == 0:
+            return mean, 0.0, iterations
+        old = mean
+        rows = X[[i for i, _ in terms]]
+        if kernel == "flat" and (rows == rows[0]).all():
+            # The flat kernel's copies of one point: NumPy's mean of that many rows.
+            copies = float(total)
+            if copies.is_integer() and copies <= 2**20:
+                mean = np.full((int(copies), X.shape[1]), rows[0]).mean(axis=0)
+            else:
+                mean = rows[0]
+        else:
+            sums = [
+                float(sum(c * Fraction(float(X[i, j])) for i, c in terms))
+                for j in range(X.shape[1])
+            ]
+            mean = np.array(sums) / float(total)
+        mean = mean.astype(X.dtype).astype(np.float64)
+        if np.sqrt(np.sum((mean - old) ** 2)) <= stop or iterations == max_iter:
+            return mean, float(total), iterations
+        iterations += 1
+
+
+def get_bin_seeds(X: np.ndarray, bin_size, min_bin_freq: int = 1, weights=None) -> np.ndarray:
+    """scikit-learn's grid binning: float32 grid points, first-appearance order; a
+    bin's frequency is the sum of its points' weights (docs/algorithm.md §10.5)."""
+    weights = np.ones(len(X)) if weights is None else weights
+    frequencies: dict[tuple, list] = defaultdict(list)
+    for point, weight in zip(X, weights):
+        frequencies[tuple(np.round(point / bin_size))].append(float(weight))
+    bins = [point for point, ws in frequencies.items() if math.fsum(ws) >= min_bin_freq]
     return np.array(bins, dtype=np.float32).reshape(-1, X.shape[1]) * bin_size
 
 
@@ -63,12 +119,20 @@ def mean_shift(
     seeds: np.ndarray | None = None,
     cluster_all: bool = True,
     max_iter: int = 300,
+    kernel: str = "flat",
+    weights: np.ndarray | None = None,
 ):
-    """(cluster_centers, labels, n_iter) of a flat-kernel mean shift from `seeds`."""
-    seeds = X if seeds is None else seeds
-    results = [climb(X, seed, bandwidth, max_iter) for seed in seeds]
+    """(cluster_centers, labels, n_iter) of a mean shift from `seeds` (None: every
+    point of positive weight)."""
+    if seeds is None:
+        seeds = X if weights is None else X[weights > 0]
+    if kernel == "flat" and weights is None:
+        results = [climb(X, seed, bandwidth, max_iter) for seed in seeds]
+    else:
+        weights = np.ones(len(X)) if weights is None else weights
+        results = [weighted_climb(X, s, bandwidth, max_iter, kernel, weights) for s in seeds]
     n_iter = max(iterations for _, _, iterations in results)
-    intensity: dict[tuple, int] = {}
+    intensity: dict[tuple, float] = {}
     for center, count, _ in results:
         if count:
             intensity[tuple(center.tolist())] = count

@@ -17,6 +17,8 @@ class FitOptions(TypedDict):
     max_iter: int
     cluster_all: bool
     n_jobs: int | None
+    kernel: str
+    sample_weight: npt.NDArray[np.float64] | None
 
 def fit(
     x: npt.NDArray[np.float32] | npt.NDArray[np.float64],

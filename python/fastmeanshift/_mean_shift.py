@@ -19,6 +19,7 @@ from ._validation import (
     MEAN_SHIFT_CONSTRAINTS,
     NotFittedError,
     check_array,
+    check_sample_weight,
     clamped,
     core_layout,
     is_sparse,
@@ -54,7 +55,8 @@ def estimate_bandwidth(
 
     The mean, over the samples, of the distance from each sample to its k-th
     nearest sample, ``k = max(1, int(n_samples * quantile))``, each sample
-    counting as its own nearest. The same value as
+    counting as its own nearest; sample weights play no part in it (a
+    weighted fit estimates its bandwidth so too). The same value as
     ``sklearn.cluster.estimate_bandwidth``, found by exact selection instead of
     a neighbour heap, so much faster.
 
@@ -222,11 +224,15 @@ def mean_shift(
     cluster_all: bool = True,
     max_iter: int = 300,
     n_jobs: int | None = None,
+    kernel: str = "flat",
+    sample_weight: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Perform mean shift clustering of data using a flat kernel.
+    """Perform mean shift clustering of data.
 
-    The same clustering as ``sklearn.cluster.mean_shift``; equivalent to
-    ``MeanShift(...).fit(X)``, see :class:`MeanShift`.
+    With the default flat kernel and no weights, the same clustering as
+    ``sklearn.cluster.mean_shift``; equivalent to
+    ``MeanShift(...).fit(X, sample_weight=sample_weight)``, see
+    :class:`MeanShift`.
 
     Parameters
     ----------
@@ -251,6 +257,11 @@ def mean_shift(
     n_jobs : int, default=None
         Threads for the computation: None means 1, -1 all cores. The result
         does not depend on it.
+    kernel : {"flat", "epanechnikov", "gaussian"}, default="flat"
+        How each climb weighs the samples around it, see :class:`MeanShift`.
+    sample_weight : array-like of shape (n_samples,), float or None, default=None
+        Weight of each sample (finite, >= 0, not all 0); None weighs every
+        sample 1.
 
     Returns
     -------
@@ -270,6 +281,15 @@ def mean_shift(
            [1.33333333, 0.66666667]])
     >>> labels
     array([1, 1, 1, 0, 0, 0])
+
+    A weight of 3 counts a sample as three copies of it:
+
+    >>> centers, labels = mean_shift(X, bandwidth=2, sample_weight=[3, 1, 1, 1, 1, 1])
+    >>> centers
+    array([[1.2       , 0.8       ],
+           [3.33333333, 6.        ]])
+    >>> labels
+    array([0, 0, 0, 1, 1, 1])
     """
     params: dict[str, Any] = {
         "bandwidth": bandwidth,
@@ -278,14 +298,15 @@ def mean_shift(
         "cluster_all": cluster_all,
         "max_iter": max_iter,
         "n_jobs": n_jobs,
+        "kernel": kernel,
     }
     validate_params(MEAN_SHIFT_CONSTRAINTS, "mean_shift", params)
-    model = MeanShift(seeds=seeds, **params).fit(X)
+    model = MeanShift(seeds=seeds, **params).fit(X, sample_weight=sample_weight)
     return model.cluster_centers_, model.labels_
 
 
 class MeanShift(ClusterEstimator):
-    """Mean shift clustering using a flat kernel.
+    """Mean shift clustering using a flat, Epanechnikov or Gaussian kernel.
 
     A drop-in replacement for ``sklearn.cluster.MeanShift``: the same
     parameters, fitted attributes and clustering (the same labels in the same
@@ -294,6 +315,15 @@ class MeanShift(ClusterEstimator):
     within ``bandwidth`` of it until it stops moving; climbs that end within
     ``bandwidth`` of a more populous one are dropped; each sample is labelled
     with its nearest remaining center.
+
+    Beyond scikit-learn, the mean can weigh the samples by a kernel and by
+    sample weights: from ``y``, the next position is
+    ``sum(w_i k(u_i) x_i) / sum(w_i k(u_i))`` over the samples in the
+    kernel's support, with ``u_i = ||x_i - y||**2 / bandwidth**2`` and
+    ``w_i`` the sample weight. A climb's intensity (which orders the centers)
+    is ``sum(w_i k(u_i))`` over its last neighbourhood. Samples of weight 0
+    never seed a climb but are labelled like any other; integer weights give
+    the clustering of the data with each sample repeated that many times.
 
     Parameters
     ----------
@@ -317,6 +347,19 @@ class MeanShift(ClusterEstimator):
         on their number.
     max_iter : int, default=300
         Maximum number of iterations per seed.
+    kernel : {"flat", "epanechnikov", "gaussian"}, default="flat"
+        The profile ``k(u)`` each sample is weighed with:
+
+        - ``"flat"``: 1 for ``u <= 1`` (scikit-learn's kernel, exactly its
+          results);
+        - ``"epanechnikov"``: ``1 - u`` for ``u <= 1``;
+        - ``"gaussian"``: ``exp(-u / 2)`` for ``u <= 9``: truncated at three
+          bandwidths (samples farther away weigh nothing), so ``bandwidth``
+          is the Gaussian's standard deviation.
+
+        Centers closer than ``bandwidth`` are merged, and ``cluster_all=False``
+        orphans samples farther than ``bandwidth`` from every center, for
+        every kernel.
 
     Attributes
     ----------
@@ -350,6 +393,15 @@ class MeanShift(ClusterEstimator):
     array([1, 0])
     >>> clustering
     MeanShift(bandwidth=2)
+
+    A Gaussian kernel, and sample weights:
+
+    >>> model = MeanShift(bandwidth=1, kernel="gaussian").fit(X, sample_weight=[1, 1, 1, 1, 0, 4])
+    >>> model.labels_
+    array([1, 1, 1, 0, 0, 0])
+    >>> model.cluster_centers_.round(3)
+    array([[3.101, 6.101],
+           [1.312, 0.688]])
     """
 
     def __init__(
@@ -362,6 +414,7 @@ class MeanShift(ClusterEstimator):
         cluster_all: bool = True,
         n_jobs: int | None = None,
         max_iter: int = 300,
+        kernel: str = "flat",
     ) -> None:
         self.bandwidth = bandwidth
         self.seeds = seeds
@@ -370,8 +423,9 @@ class MeanShift(ClusterEstimator):
         self.cluster_all = cluster_all
         self.n_jobs = n_jobs
         self.max_iter = max_iter
+        self.kernel = kernel
 
-    def fit(self, X: Any, y: Any = None) -> MeanShift:
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> MeanShift:
         """Perform clustering.
 
         Parameters
@@ -380,6 +434,11 @@ class MeanShift(ClusterEstimator):
             Samples to cluster.
         y : Ignored
             Not used, present for API consistency.
+        sample_weight : array-like of shape (n_samples,), float or None, default=None
+            Weight of each sample: finite, >= 0, not all 0 (a number weighs
+            every sample so). None weighs every sample 1. Samples of weight 0
+            seed no climb; with ``bin_seeding``, a cell's frequency is the sum
+            of its samples' weights. The estimated bandwidth ignores them.
 
         Returns
         -------
@@ -398,10 +457,13 @@ class MeanShift(ClusterEstimator):
                [1.33333333, 0.66666667]])
         >>> model.n_iter_
         2
+        >>> MeanShift(bandwidth=2).fit(X, sample_weight=[0, 1, 1, 1, 1, 1]).cluster_centers_
+        array([[3.33333333, 6.        ],
+               [1.5       , 0.5       ]])
         """
-        return self._fit(X)
+        return self._fit(X, sample_weight)
 
-    def _fit(self, X: Any, estimate: float | None = None) -> MeanShift:
+    def _fit(self, X: Any, sample_weight: Any = None, estimate: float | None = None) -> MeanShift:
         """``fit``; with ``bandwidth=None``, ``estimate`` (if not None) stands for
         the bandwidth estimate (the command line estimates at its own quantile
         first). An estimate, unlike a bandwidth given, may be infinite
@@ -415,6 +477,7 @@ class MeanShift(ClusterEstimator):
         names = feature_names(X)
         array = check_array(X, "MeanShift")
         original = _in_own_float_type(X)
+        weights = None if sample_weight is None else check_sample_weight(sample_weight, len(array))
         seeds = None  # every sample, or the bins of bin_seeding
         if self.seeds is not None:
             # No seeds at all is the core's error, clearer than a minimum of samples.
@@ -426,9 +489,10 @@ class MeanShift(ClusterEstimator):
                     f"{array.shape[1]} features as input."
                 )
         bin_seeding = bool(self.bin_seeding)
-        if original is not None and bin_seeding and self.bandwidth is not None:
+        if original is not None and bin_seeding and self.bandwidth is not None and weights is None:
             # float16 and longdouble samples are binned in their own type, by
             # NumPy, as scikit-learn bins them; the core then climbs from them.
+            # (Weighted bins are the core's, which divides in float64.)
             binned = _bin_seeds(array, self.bandwidth, self.min_bin_freq, None, original)
             if binned is not None and not np.isfinite(binned).all():
                 # The core's BinSeedOverflow, for seeds binned here.
@@ -456,6 +520,8 @@ class MeanShift(ClusterEstimator):
             "max_iter": clamped(self.max_iter, 0, _U64_MAX),
             "cluster_all": bool(self.cluster_all),
             "n_jobs": _threads(self.n_jobs),
+            "kernel": str(self.kernel),
+            "sample_weight": weights,
         }
         centers, labels, n_iter, bandwidth, binning_failed = _core.fit(
             array, options, progress=progress_callback()
@@ -518,7 +584,7 @@ class MeanShift(ClusterEstimator):
         centers = core_layout(self.cluster_centers_, np.float64)
         return _core.predict(array, centers, _threads(self.n_jobs))
 
-    def fit_predict(self, X: Any, y: Any = None) -> np.ndarray:
+    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
         """Perform clustering on X and return cluster labels.
 
         Parameters
@@ -527,11 +593,13 @@ class MeanShift(ClusterEstimator):
             Samples to cluster.
         y : Ignored
             Not used, present for API consistency.
+        sample_weight : array-like of shape (n_samples,), float or None, default=None
+            Weight of each sample, see :meth:`fit`.
 
         Returns
         -------
         labels : ndarray of shape (n_samples,)
-            Cluster labels, as ``fit(X).labels_``.
+            Cluster labels, as ``fit(X, sample_weight=sample_weight).labels_``.
 
         Examples
         --------
@@ -541,4 +609,4 @@ class MeanShift(ClusterEstimator):
         >>> MeanShift(bandwidth=2).fit_predict(X)
         array([1, 1, 1, 0, 0, 0])
         """
-        return self.fit(X).labels_
+        return self.fit(X, sample_weight=sample_weight).labels_

@@ -163,6 +163,48 @@ def core_layout(array: Any, dtype: type[np.floating[Any]]) -> np.ndarray:
     return np.require(array, dtype=dtype, requirements=["C_CONTIGUOUS", "ALIGNED"])
 
 
+def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
+    """``sample_weight`` as a C-contiguous float64 vector of ``n_samples``
+    finite weights ``>= 0``, not all zero, as scikit-learn's
+    ``_check_sample_weight(..., ensure_non_negative=True)`` checks it (a
+    number is every sample's weight). The caller's array is never modified."""
+    if is_sparse(sample_weight):
+        raise TypeError(
+            "Sparse data was passed for sample_weight, but dense data is required. "
+            "Use '.toarray()' to convert to a dense numpy array."
+        )
+    if isinstance(sample_weight, Real) and not _is_bool(sample_weight):
+        weights = np.full(n_samples, float(sample_weight))
+    else:
+        array = np.asarray(sample_weight)
+        if array.dtype.kind not in "biuf":
+            raise ValueError(
+                f"sample_weight must hold real numbers, got an array of dtype {array.dtype}."
+            )
+        if array.ndim != 1:
+            raise ValueError(
+                f"Sample weights must be 1D array or scalar, got {array.ndim}D array. "
+                f"Expected either a scalar value or a 1D array of length {n_samples}."
+            )
+        if array.shape != (n_samples,):
+            raise ValueError(f"sample_weight.shape == {array.shape}, expected {(n_samples,)}!")
+        weights = np.ascontiguousarray(array, dtype=np.float64)
+    if np.isnan(weights).any():
+        raise ValueError("Input sample_weight contains NaN.")
+    if np.isinf(weights).any():
+        raise ValueError(
+            "Input sample_weight contains infinity or a value too large for dtype('float64')."
+        )
+    if (weights < 0).any():
+        raise ValueError("Negative values in data passed to `sample_weight`")
+    if not weights.any():
+        raise ValueError("Sample weights must contain at least one non-zero number.")
+    with np.errstate(over="ignore"):
+        if not np.isfinite(weights.sum()):
+            raise ValueError("The sum of sample_weight overflows float64; rescale the weights.")
+    return weights
+
+
 def is_sparse(X: Any) -> bool:
     """A SciPy sparse matrix or array, without importing SciPy."""
     return hasattr(X, "toarray") and hasattr(X, "format") and hasattr(X, "nnz")
@@ -251,7 +293,21 @@ class Satisfies:
         return self.description
 
 
-Constraint = Union[Interval, Satisfies, None]
+@dataclass(frozen=True)
+class StrOptions:
+    """One of a few strings (scikit-learn's ``StrOptions``)."""
+
+    options: tuple[str, ...]
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        """Whether ``value`` is one of the strings."""
+        return isinstance(value, str) and value in self.options
+
+    def __str__(self) -> str:
+        return f"a str among {{{', '.join(repr(option) for option in self.options)}}}"
+
+
+Constraint = Union[Interval, Satisfies, StrOptions, None]
 
 BOOLEAN = Satisfies(_is_bool, "an instance of 'bool' or an instance of 'numpy.bool'")
 INTEGER = Satisfies(lambda value: isinstance(value, Integral), "an instance of 'int'")
@@ -274,6 +330,7 @@ MEAN_SHIFT_CONSTRAINTS: dict[str, list[Constraint]] = {
     "cluster_all": [BOOLEAN],
     "n_jobs": [INTEGER, None],
     "max_iter": [Interval(Integral, 0, None, "left")],
+    "kernel": [StrOptions(("flat", "epanechnikov", "gaussian"))],
 }
 ESTIMATE_BANDWIDTH_CONSTRAINTS: dict[str, list[Constraint]] = {
     "quantile": [Interval(Real, 0, 1, "both")],

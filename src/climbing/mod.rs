@@ -1,24 +1,29 @@
-//! Per-seed flat-kernel hill climbing (docs/algorithm.md §2.3), parallel over seeds.
+//! Per-seed hill climbing (docs/algorithm.md §2.3; kernels and weights §10),
+//! parallel over seeds.
 
 use std::cmp::Ordering;
 
 use rayon::prelude::*;
 
-use crate::search::ball::BallSearch;
+use crate::search::ball::{BallSearch, OrderedRows, WeightedTotals};
 mod step_cache;
 
 use crate::error::{try_filled, Result};
 use crate::exact::summation::CoordinateSums;
+use crate::exact::weighted::{two_product, LaneSums, WeightedSums};
+use crate::options::Kernel;
 use crate::parallel::{StopCheck, Workers};
 use crate::points::{Coord, Points};
 use step_cache::StepCache;
 
 /// How one seed's climb ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Climb {
-    /// Points in the last ball, the one the final mean was taken over; 0 when
-    /// the seed's first ball was empty (the seed is then dropped).
-    pub intensity: usize,
+    /// The sum of the term weights `w k(u)` (for the flat kernel without
+    /// weights: the points) of the last neighbourhood, the one the final mean
+    /// was taken over; 0 when the seed's first neighbourhood weighed nothing
+    /// (the seed is then dropped).
+    pub intensity: f64,
     /// Completed iterations (one less than the number of mean updates).
     pub iterations: u64,
 }
@@ -30,19 +35,61 @@ pub enum Seeds<'a> {
     Given(Points<'a, f64>),
 }
 
+/// How the climbs weigh the points around them: the kernel, and one weight
+/// per point (`None`: every point weighs 1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weighing<'a> {
+    /// The kernel profile.
+    pub kernel: Kernel,
+    /// One weight per point.
+    pub weights: Option<&'a [f64]>,
+}
+
+impl Weighing<'_> {
+    /// scikit-learn's climb: the flat kernel, no weights.
+    pub const FLAT: Weighing<'static> = Weighing {
+        kernel: Kernel::Flat,
+        weights: None,
+    };
+}
+
 /// Every seed's final mean (row-major, in the data's type) and how it got there.
 pub struct Climbs<T> {
     pub centers: Vec<T>,
     pub climbs: Vec<Climb>,
 }
 
-/// Climbs every seed; seeds are independent, so the result does not depend on
-/// the number of threads. Seeds at exactly the same position climb once.
+/// Climbs every seed with the flat kernel and no weights; seeds are
+/// independent, so the result does not depend on the number of threads.
+/// Seeds at exactly the same position climb once.
 pub fn climb_all<T: Coord>(
     tree: &BallSearch<T>,
     seeds: Seeds,
     bandwidth: f64,
     max_iter: u64,
+    workers: &Workers,
+    stop: StopCheck<'_>,
+) -> Result<Climbs<T>> {
+    climb_all_weighing(
+        tree,
+        seeds,
+        bandwidth,
+        max_iter,
+        Weighing::FLAT,
+        workers,
+        stop,
+    )
+}
+
+/// [`climb_all`] with any kernel and weights. With weights, every point of
+/// positive weight is a seed of [`Seeds::EveryPoint`] (a point of weight 0
+/// does not climb, and counts as a dropped seed of 0 iterations).
+pub fn climb_all_weighing<T: Coord>(
+    tree: &BallSearch<T>,
+    seeds: Seeds,
+    bandwidth: f64,
+    max_iter: u64,
+    weighing: Weighing,
     workers: &Workers,
     stop: StopCheck<'_>,
 ) -> Result<Climbs<T>> {
@@ -52,13 +99,27 @@ pub fn climb_all<T: Coord>(
         Seeds::EveryPoint => points.len(),
         Seeds::Given(s) => s.len(),
     };
-    let firsts = match seeds {
-        Seeds::EveryPoint => first_copies(points)?,
-        Seeds::Given(given) => first_copies(given)?,
+    let firsts = match (seeds, weighing.weights) {
+        (Seeds::EveryPoint, Some(weights)) => first_copies(points, |i| weights[i] > 0.0)?,
+        (Seeds::EveryPoint, None) => first_copies(points, |_| true)?,
+        (Seeds::Given(given), _) => first_copies(given, |_| true)?,
     };
     let mut centers = try_filled(n_seeds * dim, T::from_f64(0.0))?;
     let mut climbs = try_filled(n_seeds, Climb::default())?;
-    let kernel = Kernel::new(bandwidth, max_iter);
+    // The flat kernel adds whole nodes: with weights, through weighted totals.
+    let totals = match weighing {
+        Weighing {
+            kernel: Kernel::Flat,
+            weights: Some(weights),
+        } => Some(tree.weighted_totals(weights)?),
+        _ => None,
+    };
+    // Other kernels weigh every point, read in tree order.
+    let rows = match weighing.kernel {
+        Kernel::Flat => None,
+        _ => tree.ordered_rows(weighing.weights)?,
+    };
+    let climber = Climber::new(bandwidth, max_iter, weighing, totals, rows);
     let cache = StepCache::new(dim, n_seeds);
 
     workers.in_chunks(n_seeds, 32, stop, |range| {
@@ -77,13 +138,13 @@ pub fn climb_all<T: Coord>(
                         Seeds::EveryPoint => scratch.start_at(points.row(s)),
                         Seeds::Given(given) => scratch.start_at(given.row(s)),
                     }
-                    *climb = kernel.climb(tree, &cache, scratch, center);
+                    *climb = climber.climb(tree, &cache, scratch, center);
                 },
             );
     })?;
     for (s, &first) in firsts.iter().enumerate() {
         let first = first as usize;
-        if first != s {
+        if first != s && first != NOT_A_SEED as usize {
             climbs[s] = climbs[first];
             centers.copy_within(first * dim..(first + 1) * dim, s * dim);
         }
@@ -91,10 +152,14 @@ pub fn climb_all<T: Coord>(
     Ok(Climbs { centers, climbs })
 }
 
-/// For every row, the first row with the same coordinates (equal values, so
-/// -0.0 and 0.0 meet: they climb alike). Found by sorting row indices, which
-/// takes 8 bytes a row where a hash map of rows would take far more.
-fn first_copies<C: Coord>(rows: Points<C>) -> Result<Vec<u32>> {
+/// The mark of a row that does not climb (a point of weight 0).
+const NOT_A_SEED: u32 = u32::MAX;
+
+/// For every row that `climbs`, the first such row with the same coordinates
+/// (equal values, so -0.0 and 0.0 meet: they climb alike); [`NOT_A_SEED`]
+/// for the others. Found by sorting row indices, which takes 8 bytes a row
+/// where a hash map of rows would take far more.
+fn first_copies<C: Coord>(rows: Points<C>, climbs: impl Fn(usize) -> bool) -> Result<Vec<u32>> {
     let value = |i: u32, j: usize| rows.row(i as usize)[j].to_f64() + 0.0;
     let compare = |&a: &u32, &b: &u32| {
         (0..rows.dim())
@@ -107,9 +172,10 @@ fn first_copies<C: Coord>(rows: Points<C>) -> Result<Vec<u32>> {
         .iter_mut()
         .enumerate()
         .for_each(|(i, s)| *s = i as u32);
+    sorted.retain(|&i| climbs(i as usize));
     // Equal rows end up together, lowest index first.
     sorted.sort_unstable_by(|a, b| compare(a, b).then(a.cmp(b)));
-    let mut firsts = try_filled(rows.len(), 0u32)?;
+    let mut firsts = try_filled(rows.len(), NOT_A_SEED)?;
     let mut first = 0;
     for (k, &i) in sorted.iter().enumerate() {
         if k == 0 || compare(&sorted[k - 1], &i).is_ne() {
@@ -120,10 +186,19 @@ fn first_copies<C: Coord>(rows: Points<C>) -> Result<Vec<u32>> {
     Ok(firsts)
 }
 
-struct Kernel {
+/// One fit's climbing rule: the neighbourhood, its weighing, the stop.
+struct Climber<'w> {
     radius2: f64,
+    /// The kernel's support, `kernel.support() * radius2` (docs/algorithm.md §10.1).
+    support2: f64,
     stop_threshold: f64,
     max_iter: u64,
+    weighing: Weighing<'w>,
+    /// The weighted node totals of the flat kernel with weights.
+    totals: Option<WeightedTotals<'w>>,
+    /// The points in tree order for the other kernels (None: weigh them
+    /// one by one, for coordinates or weights near the float64 limit).
+    rows: Option<OrderedRows>,
 }
 
 /// Per-thread buffers, so that a climb allocates nothing.
@@ -132,6 +207,8 @@ struct Scratch {
     next: Vec<f64>,
     key: Vec<u64>,
     sums: CoordinateSums,
+    weighted: WeightedSums,
+    lanes: LaneSums,
 }
 
 impl Scratch {
@@ -142,6 +219,8 @@ impl Scratch {
             next: vec![0.0; dim],
             key: vec![0; dim],
             sums: tree.new_sums(),
+            weighted: WeightedSums::new(dim),
+            lanes: LaneSums::new(dim),
         }
     }
 
@@ -152,19 +231,33 @@ impl Scratch {
     }
 }
 
-impl Kernel {
-    fn new(bandwidth: f64, max_iter: u64) -> Self {
-        Kernel {
-            radius2: bandwidth * bandwidth,
+impl<'w> Climber<'w> {
+    fn new(
+        bandwidth: f64,
+        max_iter: u64,
+        weighing: Weighing<'w>,
+        totals: Option<WeightedTotals<'w>>,
+        rows: Option<OrderedRows>,
+    ) -> Self {
+        let radius2 = bandwidth * bandwidth;
+        Climber {
+            radius2,
+            support2: weighing.kernel.support() * radius2,
             stop_threshold: 1e-3 * bandwidth,
             max_iter,
+            weighing,
+            totals,
+            rows,
         }
     }
 
     /// scikit-learn's `_mean_shift_single_seed`, starting from `scratch.position`.
     /// (A flat-kernel climb ends in finitely many steps, Cheng 1995: each step
     /// that moves farther than the stop threshold raises the density it
-    /// climbs, so no position comes back and a huge `max_iter` cannot hang.)
+    /// climbs, so no position comes back and a huge `max_iter` cannot hang.
+    /// The other kernels' steps shrink below the threshold too, Comaniciu and
+    /// Meer 2002, though the Gaussian's truncation voids that proof: for them
+    /// `max_iter` and the stop check are the bounds.)
     fn climb<T: Coord>(
         &self,
         tree: &BallSearch<T>,
@@ -175,8 +268,8 @@ impl Kernel {
         let mut iterations = 0u64;
         let intensity = loop {
             let count = self.step(tree, cache, s);
-            if count == 0 {
-                break 0;
+            if count == 0.0 {
+                break 0.0;
             }
             let mut shift2 = 0.0;
             for (&p, &next) in s.position.iter().zip(&s.next) {
@@ -202,26 +295,77 @@ impl Kernel {
         }
     }
 
-    /// The mean of the ball around `s.position`, into `s.next`; returns the
-    /// ball's size (0 for an empty ball, leaving `s.next` as it was).
-    fn step<T: Coord>(&self, tree: &BallSearch<T>, cache: &StepCache, s: &mut Scratch) -> usize {
+    /// The (weighted) mean of the neighbourhood of `s.position`, into
+    /// `s.next`; returns its intensity (0 for a neighbourhood that weighs
+    /// nothing, leaving `s.next` as it was).
+    fn step<T: Coord>(&self, tree: &BallSearch<T>, cache: &StepCache, s: &mut Scratch) -> f64 {
         for (k, &p) in s.key.iter_mut().zip(&s.position) {
             *k = p.to_bits();
         }
         if let Some(count) = cache.get(&s.key, &mut s.next) {
             return count;
         }
-        s.sums.clear();
-        tree.ball_sum(&s.position, self.radius2, &mut s.sums);
-        let count = s.sums.count();
-        if count > 0 {
-            for (j, next) in s.next.iter_mut().enumerate() {
-                // The mean is rounded to the data's type, as NumPy's mean keeps it.
-                *next = s.sums.mean::<T>(j).to_f64();
+        let Weighing { kernel, weights } = self.weighing;
+        let intensity = match (&self.totals, &self.rows) {
+            _ if self.weighing == Weighing::FLAT => {
+                s.sums.clear();
+                tree.ball_sum(&s.position, self.radius2, &mut s.sums);
+                let count = s.sums.count();
+                if count > 0 {
+                    for (j, next) in s.next.iter_mut().enumerate() {
+                        // The mean is rounded to the data's type, as NumPy's mean keeps it.
+                        *next = s.sums.mean::<T>(j).to_f64();
+                    }
+                }
+                count as f64
             }
-            cache.insert(&s.key, &s.next, count);
+            (Some(totals), _) => {
+                s.weighted.clear();
+                tree.weighted_ball_sum(&s.position, self.radius2, totals, &mut s.weighted);
+                self.weighted_mean::<T>(s)
+            }
+            (None, Some(rows)) => {
+                s.lanes.clear();
+                let weighted = weights.is_some();
+                let (q, r2) = (&s.position, self.radius2);
+                tree.kernel_sum(q, self.support2, r2, kernel, weighted, rows, &mut s.lanes);
+                s.weighted.clear();
+                s.lanes.add_to(&mut s.weighted);
+                self.weighted_mean::<T>(s)
+            }
+            (None, None) => {
+                s.weighted.clear();
+                let points = tree.points();
+                let weighted = &mut s.weighted;
+                tree.for_each_within_at(&s.position, self.support2, |i, d2| {
+                    // u = 0 at the position itself, also when the bandwidth is 0.
+                    let u = if d2 == 0.0 { 0.0 } else { d2 / self.radius2 };
+                    let k = kernel.profile(u);
+                    let (c_hi, c_lo) = match weights {
+                        None => (k, 0.0),
+                        Some(w) => two_product(w[i], k),
+                    };
+                    weighted.add(points.row(i), c_hi, c_lo);
+                });
+                self.weighted_mean::<T>(s)
+            }
+        };
+        if intensity > 0.0 {
+            cache.insert(&s.key, &s.next, intensity);
         }
-        count
+        intensity
+    }
+
+    /// The mean of `s.weighted` into `s.next`, if it weighs anything; its weight.
+    fn weighted_mean<T: Coord>(&self, s: &mut Scratch) -> f64 {
+        let weight = s.weighted.weight();
+        if weight > 0.0 {
+            let flat = self.weighing.kernel == Kernel::Flat;
+            for (j, next) in s.next.iter_mut().enumerate() {
+                *next = s.weighted.mean::<T>(j, flat).to_f64();
+            }
+        }
+        weight
     }
 }
 
@@ -268,7 +412,7 @@ mod tests {
         assert_eq!(
             got.climbs[0],
             Climb {
-                intensity: 2,
+                intensity: 2.0,
                 iterations: 0
             }
         );
@@ -292,7 +436,7 @@ mod tests {
         assert_eq!(
             got.climbs[0],
             Climb {
-                intensity: 2,
+                intensity: 2.0,
                 iterations: 1
             }
         );
@@ -312,7 +456,7 @@ mod tests {
         assert_eq!(
             got.climbs[0],
             Climb {
-                intensity: 0,
+                intensity: 0.0,
                 iterations: 0
             }
         );
@@ -330,7 +474,7 @@ mod tests {
         assert_eq!(
             got.climbs[0],
             Climb {
-                intensity: 0,
+                intensity: 0.0,
                 iterations: 1
             }
         );
@@ -338,7 +482,7 @@ mod tests {
         assert_eq!(
             got.climbs[3],
             Climb {
-                intensity: 10,
+                intensity: 10.0,
                 iterations: 0
             }
         );

@@ -17,15 +17,16 @@ use std::sync::Mutex;
 const SHARDS: usize = 64;
 
 /// One step in one allocation: the bits of the position it starts from
-/// (`dim` words, its key), the bits of where it lands (`dim` words), and how
-/// many points its ball held.
+/// (`dim` words, its key), the bits of where it lands (`dim` words), and the
+/// bits of its intensity (how many points its ball held, or what its
+/// neighbourhood weighed).
 struct Step(Box<[u64]>);
 
 impl Step {
-    fn new(key: &[u64], next: &[f64], count: usize) -> Self {
+    fn new(key: &[u64], next: &[f64], intensity: f64) -> Self {
         let words = key.iter().copied();
         let words = words.chain(next.iter().map(|x| x.to_bits()));
-        Step(words.chain([count as u64]).collect())
+        Step(words.chain([intensity.to_bits()]).collect())
     }
 
     fn key(&self) -> &[u64] {
@@ -39,8 +40,8 @@ impl Step {
             .map(|&bits| f64::from_bits(bits))
     }
 
-    fn count(&self) -> usize {
-        self.0[self.0.len() - 1] as usize
+    fn intensity(&self) -> f64 {
+        f64::from_bits(self.0[self.0.len() - 1])
     }
 }
 
@@ -96,17 +97,17 @@ impl StepCache {
     }
 
     /// The step from the position whose bits are `key`, written to `next`,
-    /// with its ball's size, if some climb has taken it.
-    pub fn get(&self, key: &[u64], next: &mut [f64]) -> Option<usize> {
+    /// with its intensity, if some climb has taken it.
+    pub fn get(&self, key: &[u64], next: &mut [f64]) -> Option<f64> {
         let shard = self.shard(key).lock().unwrap_or_else(|e| e.into_inner());
         let step = shard.get(key)?;
         next.iter_mut().zip(step.next()).for_each(|(n, x)| *n = x);
-        Some(step.count())
+        Some(step.intensity())
     }
 
-    /// Records the step from `key` to `next` over a ball of `count` points,
-    /// unless the cache is full.
-    pub fn insert(&self, key: &[u64], next: &[f64], count: usize) {
+    /// Records the step from `key` to `next` over a neighbourhood of this
+    /// intensity, unless the cache is full.
+    pub fn insert(&self, key: &[u64], next: &[f64], intensity: f64) {
         let claimed = self
             .room
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |room| {
@@ -115,7 +116,7 @@ impl StepCache {
         if claimed.is_err() {
             return;
         }
-        let step = Step::new(key, next, count);
+        let step = Step::new(key, next, intensity);
         let mut shard = self.shard(key).lock().unwrap_or_else(|e| e.into_inner());
         shard.insert(step);
     }
@@ -131,8 +132,8 @@ mod tests {
         let mut next = [0.0; 2];
         let key = [1.5f64.to_bits(), (-2.0f64).to_bits()];
         assert_eq!(cache.get(&key, &mut next), None);
-        cache.insert(&key, &[1.25, -2.0], 7);
-        assert_eq!(cache.get(&key, &mut next), Some(7));
+        cache.insert(&key, &[1.25, -2.0], 7.0);
+        assert_eq!(cache.get(&key, &mut next), Some(7.0));
         assert_eq!(next, [1.25, -2.0]);
         let other = [1.5f64.to_bits(), (-2.0f64).to_bits() + 1];
         assert_eq!(cache.get(&other, &mut next), None);
@@ -143,7 +144,7 @@ mod tests {
         let cache = StepCache::new(1, 0);
         let budget = cache.room.load(Ordering::Relaxed);
         for i in 0..budget as u64 + 10 {
-            cache.insert(&[i], &[i as f64], 1);
+            cache.insert(&[i], &[i as f64], 1.0);
         }
         let stored: usize = cache.shards.iter().map(|s| s.lock().unwrap().len()).sum();
         assert_eq!(stored, budget);

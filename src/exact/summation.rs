@@ -213,7 +213,7 @@ impl CoordinateSums {
 /// Adds `x` (with its own error term `x_error`) to the running sum `s`,
 /// collecting the rounding error of the addition (Knuth's TwoSum) in `e`.
 #[inline(always)]
-fn two_sum_into(s: &mut f64, e: &mut f64, x: f64, x_error: f64) {
+pub(crate) fn two_sum_into(s: &mut f64, e: &mut f64, x: f64, x_error: f64) {
     let t = *s + x;
     let z = t - *s;
     *e += ((*s - (t - z)) + (x - z)) + x_error;

@@ -18,6 +18,9 @@
 //! type, `f32` for float32 data.)
 
 mod build;
+mod weighted;
+
+pub use weighted::{OrderedRows, WeightedTotals};
 
 use crate::error::Result;
 use crate::exact::distance::{squared_distance, sum_in_lanes, SquaredRadius};

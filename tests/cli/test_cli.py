@@ -426,7 +426,7 @@ BAD_OPTIONS = {
     "min-bin-freq zero": (["--bin-seeding", "--min-bin-freq", "0"], 1, "'min_bin_freq'"),
     "jobs zero": (["--jobs", "0"], 1, "n_jobs == 0"),
     "jobs word": (["--jobs", "many"], 2, "invalid int value: 'many'"),
-    "unknown option": (["--kernel", "gauss"], 2, "unrecognized arguments: --kernel gauss"),
+    "unknown option": (["--colour", "red"], 2, "unrecognized arguments: --colour red"),
     "bad format": (["--format", "xml"], 2, "invalid choice: 'xml'"),
     "both to stdout": (["--labels", "-", "--centers", "-"], 2, "only one of --labels"),
     "csv without file": (["--format", "csv"], 2, "--format csv needs --labels or --centers"),
@@ -660,3 +660,49 @@ def test_console_script_is_installed():
     done = subprocess.run([str(script), "--help"], capture_output=True, text=True)
     assert done.returncode == 0
     assert "cluster" in done.stdout and "demo" in done.stdout
+
+
+WEIGHTS = np.random.default_rng(8).integers(0, 4, len(POINTS)).astype(float)
+
+
+@pytest.mark.parametrize("kernel", ["flat", "epanechnikov", "gaussian"])
+def test_kernel_and_weights_from_a_file_equal_the_library(tmp_path, capsys, kernel):
+    data = write_csv(tmp_path / "points.csv", POINTS)
+    weights = write_csv(tmp_path / "weights.csv", WEIGHTS.reshape(-1, 1))
+    argv = ["cluster", data, "--bandwidth", "1.5", "--kernel", kernel, "--weights", weights]
+    status, out, err = run(argv, capsys)
+    assert status == 0, err
+    model = fms.MeanShift(bandwidth=1.5, kernel=kernel).fit(POINTS, sample_weight=WEIGHTS)
+    same_clustering(json.loads(out), model)
+
+
+@pytest.mark.parametrize("column", ["w", "2", "-1"])
+def test_weights_from_a_column_of_the_data(tmp_path, capsys, column):
+    table = np.column_stack([POINTS, WEIGHTS])
+    data = write_csv(tmp_path / "points.csv", table, header="x,y,w")
+    status, out, err = run(["cluster", data, "--bandwidth", "1.5", "--weights", column], capsys)
+    assert status == 0, err
+    model = fms.MeanShift(bandwidth=1.5).fit(POINTS, sample_weight=WEIGHTS)
+    same_clustering(json.loads(out), model)
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ("z", "neither a file nor a column"),
+        ("3", "has 3 columns"),
+        ("neg", "Negative values in data passed to `sample_weight`"),
+    ],
+)
+def test_bad_weights_are_one_line_errors(tmp_path, capsys, weights, message):
+    table = np.column_stack([POINTS, -WEIGHTS - 1])
+    data = write_csv(tmp_path / "points.csv", table, header="x,y,neg")
+    status, _, err = run(["cluster", data, "--bandwidth", "1.5", "--weights", weights], capsys)
+    assert status == 1
+    assert message in err and err.count("\n") == 1
+
+
+def test_unknown_kernel_is_a_usage_error(csv_file, capsys):
+    status, _, err = run(["cluster", csv_file, "--kernel", "rbf"], capsys)
+    assert status == 2
+    assert "--kernel" in err

@@ -77,6 +77,7 @@ def test_params_round_trip_and_clone():
         "bandwidth": 3,
         "bin_seeding": True,
         "cluster_all": True,
+        "kernel": "flat",
         "max_iter": 300,
         "min_bin_freq": 1,
         "n_jobs": None,

@@ -122,6 +122,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="threads; -1 (default) for all cores; results do not depend on it",
     )
+    group.add_argument(
+        "--kernel",
+        choices=("flat", "epanechnikov", "gaussian"),
+        default="flat",
+        help="how each climb weighs the samples (default flat, scikit-learn's)",
+    )
+    group.add_argument(
+        "--weights",
+        metavar="FILE|COLUMN",
+        help="sample weights: a file of one weight per sample, or a column of DATA "
+        "(its name, or its index from 0; negative counts from the end), "
+        "which is then not a feature",
+    )
     output = cluster.add_argument_group("output")
     output.add_argument("--labels", metavar="FILE", help="write the labels here (- for stdout)")
     output.add_argument("--centers", metavar="FILE", help="write the centers here (- for stdout)")
@@ -218,6 +231,7 @@ def run_cluster(args: argparse.Namespace) -> None:
         require_matplotlib()
         check_plot_path(args.plot)
     X = read_data(args.data)
+    X, sample_weight = split_weights(X, args.weights, args.data)
     seeds = read_data(args.seeds) if args.seeds else None
     start = time.perf_counter()
     bandwidth = args.bandwidth
@@ -233,8 +247,9 @@ def run_cluster(args: argparse.Namespace) -> None:
         cluster_all=args.cluster_all,
         max_iter=args.max_iter,
         n_jobs=args.jobs,
+        kernel=args.kernel,
     )
-    fit_with_progress(model, X, bandwidth, show=not args.quiet)
+    fit_with_progress(model, X, bandwidth, show=not args.quiet, sample_weight=sample_weight)
     seconds = time.perf_counter() - start
     if not args.quiet:
         how = "estimated" if args.bandwidth is None else "given"
@@ -272,6 +287,53 @@ def zero_estimate(n_samples: int, quantile: float) -> str:
         f"{what} (k = {k} of {n_samples} at --quantile {quantile:g}), and every sample has at "
         f"least {k - 1} exact duplicates: give --bandwidth, or a larger --quantile"
     )
+
+
+def split_weights(
+    X: np.ndarray, weights: str | None, data_path: str
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The features and the sample weights of ``--weights``: an existing file
+    holds one weight per sample; anything else names a column of the data,
+    which is taken out of the features."""
+    if weights is None:
+        return X, None
+    if os.path.exists(weights):
+        table = read_data(weights)
+        if table.shape[1] != 1:
+            columns = table.shape[1]
+            raise ValueError(f"{weights}: expected one weight per row, got {columns} columns")
+        return X, table[:, 0]
+    names = column_names(data_path)
+    try:
+        column = int(weights)
+    except ValueError:
+        if weights not in names:
+            raise ValueError(
+                f"--weights {weights}: neither a file nor a column of {data_path}"
+            ) from None
+        column = names.index(weights)
+    if not -X.shape[1] <= column < X.shape[1]:
+        raise ValueError(f"--weights {weights}: {data_path} has {X.shape[1]} columns")
+    if X.shape[1] == 1:
+        raise ValueError(f"--weights {weights}: no feature column would be left")
+    return np.delete(X, column, axis=1), X[:, column]
+
+
+def column_names(path: str) -> list[str]:
+    """The column names of a Parquet file or of a delimited text file's header
+    line; none for other files."""
+    if path.lower().endswith((".parquet", ".pq")):
+        import pyarrow.parquet as pq  # read_data has read the file, so pyarrow is there
+
+        return list(pq.read_schema(path).names)
+    if path.lower().endswith(".npy"):
+        return []
+    with open(path, encoding="utf-8-sig") as file:
+        first = next((line for line in file if line.strip()), "")
+    for delimiter in (",", "\t", ";", None):
+        if delimiter is None or delimiter in first:
+            return [cell.strip().strip('"') for cell in first.split(delimiter)]
+    return []
 
 
 def planned_outputs(args: argparse.Namespace) -> list[tuple[str, str, str]]:
@@ -348,17 +410,19 @@ def write_outputs(outputs: list[tuple[str, str, str]], model: MeanShift, bandwid
         write_table(path, tables[name], fmt, name)
 
 
-def fit_with_progress(model: MeanShift, X: Any, bandwidth: float, show: bool) -> None:
+def fit_with_progress(
+    model: MeanShift, X: Any, bandwidth: float, show: bool, sample_weight: Any = None
+) -> None:
     """Fits ``model`` at ``bandwidth`` (its own, or the one estimated here,
     which can be infinite as a bandwidth given cannot), with a progress bar
     when stderr is a terminal."""
     if not (show and sys.stderr.isatty()):
-        model._fit(X, estimate=bandwidth)
+        model._fit(X, sample_weight, estimate=bandwidth)
         return
     bar = ProgressBar(sys.stderr)
     try:
         with reporting_progress(bar):
-            model._fit(X, estimate=bandwidth)
+            model._fit(X, sample_weight, estimate=bandwidth)
     finally:
         bar.clear()
 

@@ -1,0 +1,395 @@
+//! Weighted coordinate sums whose result does not depend on order
+//! (docs/algorithm.md §10.3).
+//!
+//! A point enters a weighted mean with a term weight `c = w * k(u)` (its
+//! sample weight times the kernel's profile) and contributes `c` to the
+//! weight sum and `c * x` to each coordinate sum. Both products are formed
+//! exactly, as a rounded product and its error (Dekker's TwoProduct), and
+//! every sum collects the rounding errors of its additions (TwoSum), as
+//! [`crate::exact::summation`] does for plain sums. So each sum is, but for
+//! astronomically rare near-ties, the correctly rounded value of the exact
+//! sum of exact terms: it depends on the set of points, not on the order a
+//! search visits them in, and a point of integer weight `m` adds exactly
+//! what `m` copies of it would.
+
+use crate::exact::summation::{numpy_mean_of_copies, two_sum_into};
+use crate::points::Coord;
+
+/// `(p, e)` with `p = fl(a * b)` and `p + e == a * b` exactly (Dekker's
+/// TwoProduct, with Veltkamp's splitting), unless the product underflows.
+/// Factors too large to split exactly go through a fused multiply-add.
+#[inline(always)]
+pub fn two_product(a: f64, b: f64) -> (f64, f64) {
+    // Splitting multiplies by 2^27 + 1: safe below 2^995.
+    const SPLITTABLE: f64 = 1.0e299;
+    let p = a * b;
+    if !p.is_finite() {
+        return (p, 0.0);
+    }
+    if a.abs() >= SPLITTABLE || b.abs() >= SPLITTABLE {
+        return (p, a.mul_add(b, -p));
+    }
+    let (a_hi, a_lo) = split(a);
+    let (b_hi, b_lo) = split(b);
+    let e = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo;
+    (p, e)
+}
+
+/// `a` as the sum of two halves of at most 26 significant bits each.
+#[inline(always)]
+fn split(a: f64) -> (f64, f64) {
+    let c = 134_217_729.0 * a; // 2^27 + 1
+    let hi = c - (c - a);
+    (hi, a - hi)
+}
+
+/// The compensated sum of `values`: their correctly rounded sum but for
+/// astronomically rare near-ties, whatever their order.
+pub fn compensated_sum(values: &[f64]) -> f64 {
+    let (mut s, mut e) = (0.0, 0.0);
+    for &x in values {
+        two_sum_into(&mut s, &mut e, x, 0.0);
+    }
+    s + e
+}
+
+/// Which points of positive term weight a group holds, for the flat kernel's
+/// rule on copies of one point (docs/algorithm.md §10.3).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Members<'a, T> {
+    /// None: the group adds nothing.
+    Nothing,
+    /// Copies of this one point, and nothing else.
+    CopiesOf(&'a [T]),
+    /// Points at two or more positions.
+    Mixed,
+}
+
+/// A group's weighted sums, precomputed (a tree node's).
+#[derive(Debug, Clone, Copy)]
+pub struct WeightedSubtotal<'a, T> {
+    /// Per coordinate: the sum of `c * x` and its error term.
+    pub sums: &'a [f64],
+    pub errors: &'a [f64],
+    /// The sum of the term weights `c` and its error term.
+    pub weight: f64,
+    pub weight_error: f64,
+    pub members: Members<'a, T>,
+}
+
+/// The running weighted sums of one neighbourhood.
+pub struct WeightedSums {
+    sums: Vec<f64>,
+    errors: Vec<f64>,
+    weight: f64,
+    weight_error: f64,
+    /// The first point of positive term weight, if any, and whether every
+    /// such point since was a copy of it.
+    first: Vec<f64>,
+    any: bool,
+    copies: bool,
+}
+
+impl WeightedSums {
+    /// Empty sums over `dim` coordinates.
+    pub fn new(dim: usize) -> Self {
+        WeightedSums {
+            sums: vec![0.0; dim],
+            errors: vec![0.0; dim],
+            weight: 0.0,
+            weight_error: 0.0,
+            first: vec![0.0; dim],
+            any: false,
+            copies: true,
+        }
+    }
+
+    /// Forgets every point added.
+    pub fn clear(&mut self) {
+        self.sums.fill(0.0);
+        self.errors.fill(0.0);
+        self.weight = 0.0;
+        self.weight_error = 0.0;
+        self.any = false;
+        self.copies = true;
+    }
+
+    #[inline(always)]
+    fn note_member<T: Coord>(&mut self, point: &[T]) {
+        if !self.any {
+            self.any = true;
+            for (f, &x) in self.first.iter_mut().zip(point) {
+                *f = x.to_f64();
+            }
+        } else if self.copies {
+            self.copies = self.first.iter().zip(point).all(|(&f, &x)| f == x.to_f64());
+        }
+    }
+
+    /// Adds `point` with the term weight `c_hi + c_lo` (an exact product,
+    /// as [`two_product`] gives it). A term weight of 0 adds nothing.
+    #[inline(always)]
+    pub fn add<T: Coord>(&mut self, point: &[T], c_hi: f64, c_lo: f64) {
+        if c_hi == 0.0 && c_lo == 0.0 {
+            return;
+        }
+        self.note_member(point);
+        for ((s, e), &x) in self.sums.iter_mut().zip(self.errors.iter_mut()).zip(point) {
+            let x = x.to_f64();
+            let (p, p_error) = two_product(c_hi, x);
+            // `c_lo * x` is below an ulp of `p`: its own rounding is second order.
+            two_sum_into(s, e, p, p_error + c_lo * x);
+        }
+        two_sum_into(&mut self.weight, &mut self.weight_error, c_hi, c_lo);
+    }
+
+    /// Adds a group of points at once: O(dim), whatever its size.
+    #[inline]
+    pub fn add_subtotal<T: Coord>(&mut self, group: WeightedSubtotal<'_, T>) {
+        match group.members {
+            Members::Nothing => return,
+            Members::CopiesOf(point) => self.note_member(point),
+            Members::Mixed => {
+                self.any = true;
+                self.copies = false;
+            }
+        }
+        let terms = group.sums.iter().zip(group.errors);
+        for ((s, e), (&x, &x_error)) in self.sums.iter_mut().zip(self.errors.iter_mut()).zip(terms)
+        {
+            two_sum_into(s, e, x, x_error);
+        }
+        two_sum_into(
+            &mut self.weight,
+            &mut self.weight_error,
+            group.weight,
+            group.weight_error,
+        );
+    }
+
+    /// The sums so far, as a subtotal another accumulator can add (for
+    /// groups whose members are tracked by the caller).
+    pub fn subtotal<'s, T>(&'s self, members: Members<'s, T>) -> WeightedSubtotal<'s, T> {
+        WeightedSubtotal {
+            sums: &self.sums,
+            errors: &self.errors,
+            weight: self.weight,
+            weight_error: self.weight_error,
+            members,
+        }
+    }
+
+    /// The sum of the term weights: the neighbourhood's intensity.
+    pub fn weight(&self) -> f64 {
+        self.weight + self.weight_error
+    }
+
+    /// The weighted mean of coordinate `j`, in the data's type: the rounded
+    /// coordinate sum over the rounded weight sum. With `numpy_copies` (the
+    /// flat kernel), copies of one point whose weights add up to an integer
+    /// `m <= 2^20` average as NumPy averages `m` copies, as `m` repeated rows
+    /// would; copies of any other total weight give the point itself.
+    #[inline]
+    pub fn mean<T: Coord>(&self, j: usize, numpy_copies: bool) -> T {
+        const MOST_COPIES: f64 = (1u64 << 20) as f64;
+        let weight = self.weight();
+        if numpy_copies && self.any && self.copies {
+            let x = T::from_f64(self.first[j]);
+            if weight.fract() == 0.0 && weight <= MOST_COPIES {
+                numpy_mean_of_copies(x, weight as usize, self.first.len())
+            } else {
+                x
+            }
+        } else {
+            T::from_f64((self.sums[j] + self.errors[j]) / weight)
+        }
+    }
+}
+
+/// Points weighed side by side: each of this many lanes keeps sums of its
+/// own, so that the additions of a batch do not wait on each other (and
+/// vectorise); the lanes are added up at the end. Compensated sums do not
+/// depend on order, so neither does the result.
+pub const LANES: usize = 8;
+
+/// Lane-wise weighted sums of one neighbourhood, for kernels other than the
+/// flat one (no copies rule): coordinate `j` of lane `l` at `j * LANES + l`.
+pub struct LaneSums {
+    dim: usize,
+    sums: Vec<f64>,
+    errors: Vec<f64>,
+    weight: [f64; LANES],
+    weight_error: [f64; LANES],
+}
+
+impl LaneSums {
+    /// Empty sums over `dim` coordinates.
+    pub fn new(dim: usize) -> Self {
+        LaneSums {
+            dim,
+            sums: vec![0.0; dim * LANES],
+            errors: vec![0.0; dim * LANES],
+            weight: [0.0; LANES],
+            weight_error: [0.0; LANES],
+        }
+    }
+
+    /// Forgets every point added.
+    pub fn clear(&mut self) {
+        self.sums.fill(0.0);
+        self.errors.fill(0.0);
+        self.weight = [0.0; LANES];
+        self.weight_error = [0.0; LANES];
+    }
+
+    /// Adds up to [`LANES`] points, point `l` in lane `l`, with the term
+    /// weights `c_hi[l] + c_lo[l]` (0 for an unused lane): `coordinate(l, j)`
+    /// is coordinate `j` of point `l`. Every product must be free of
+    /// overflow, which [`two_product_unchecked`] assumes.
+    #[inline(always)]
+    pub fn add_batch(
+        &mut self,
+        c_hi: &[f64; LANES],
+        c_lo: &[f64; LANES],
+        coordinate: impl Fn(usize, usize) -> f64,
+    ) {
+        for j in 0..self.dim {
+            let sums = &mut self.sums[j * LANES..(j + 1) * LANES];
+            let errors = &mut self.errors[j * LANES..(j + 1) * LANES];
+            for l in 0..LANES {
+                let x = coordinate(l, j);
+                let (p, p_error) = two_product_unchecked(c_hi[l], x);
+                two_sum_into(&mut sums[l], &mut errors[l], p, p_error + c_lo[l] * x);
+            }
+        }
+        for l in 0..LANES {
+            two_sum_into(
+                &mut self.weight[l],
+                &mut self.weight_error[l],
+                c_hi[l],
+                c_lo[l],
+            );
+        }
+    }
+
+    /// Adds every lane to `total` (empty or not), in lane order.
+    pub fn add_to(&self, total: &mut WeightedSums) {
+        let mut sums = vec![0.0; self.dim];
+        let mut errors = vec![0.0; self.dim];
+        for l in 0..LANES {
+            for j in 0..self.dim {
+                sums[j] = self.sums[j * LANES + l];
+                errors[j] = self.errors[j * LANES + l];
+            }
+            total.add_subtotal(WeightedSubtotal::<f64> {
+                sums: &sums,
+                errors: &errors,
+                weight: self.weight[l],
+                weight_error: self.weight_error[l],
+                members: Members::Mixed,
+            });
+        }
+    }
+}
+
+/// [`two_product`] without its checks, branch-free: exact when neither
+/// factor reaches 2^995 and the product neither overflows nor underflows.
+#[inline(always)]
+pub fn two_product_unchecked(a: f64, b: f64) -> (f64, f64) {
+    let p = a * b;
+    let (a_hi, a_lo) = split(a);
+    let (b_hi, b_lo) = split(b);
+    (
+        p,
+        ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo,
+    )
+}
+
+/// Whether products of these weights and coordinates are safe for
+/// [`two_product_unchecked`] (with room for a kernel profile `<= 1`).
+pub fn products_are_safe(largest_weight: f64, largest_coordinate: f64) -> bool {
+    const SAFE: f64 = 1.0e290;
+    largest_weight < SAFE && largest_coordinate < SAFE && largest_weight * largest_coordinate < SAFE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exact::summation::{CoordinateSums, Summation};
+
+    #[test]
+    fn two_product_is_exact() {
+        for (a, b) in [
+            (0.1, 3.0),
+            (1.0 / 3.0, 0.7),
+            (1e300, 1e-5),
+            (12345.678, 1e-3),
+        ] {
+            let (p, e) = two_product(a, b);
+            assert_eq!(p, a * b);
+            assert_eq!(e, a.mul_add(b, -p), "{a} * {b}");
+        }
+        assert_eq!(two_product(2.0, 0.5), (1.0, 0.0));
+    }
+
+    #[test]
+    fn integer_weights_add_like_repeated_points() {
+        let points = [[0.1, 3.3], [0.7, -1.1], [1e-3, 2.5]];
+        let weights = [3.0, 1.0, 5.0];
+        let mut weighted = WeightedSums::new(2);
+        let mut repeated = CoordinateSums::new(2, Summation::Compensated);
+        for (p, &w) in points.iter().zip(&weights) {
+            weighted.add(p, w, 0.0);
+            (0..w as usize).for_each(|_| repeated.add(p));
+        }
+        assert_eq!(weighted.weight(), 9.0);
+        for j in 0..2 {
+            let (a, b): (f64, f64) = (weighted.mean(j, true), repeated.mean(j));
+            assert_eq!(a.to_bits(), b.to_bits());
+        }
+    }
+
+    #[test]
+    fn copies_of_one_point_follow_numpy_for_the_flat_kernel() {
+        let mut sums = WeightedSums::new(1);
+        sums.add(&[0.1], 2.0, 0.0);
+        sums.add(&[0.2], 0.0, 0.0);
+        sums.add(&[0.1], 1.0, 0.0);
+        assert_eq!(sums.mean::<f64>(0, true), 0.10000000000000002);
+        sums.clear();
+        sums.add(&[0.1], 2.5, 0.0);
+        assert_eq!(sums.mean::<f64>(0, true), 0.1);
+    }
+
+    #[test]
+    fn order_and_grouping_do_not_change_the_mean() {
+        let points = [[0.1], [0.7], [1e-3], [0.3], [5.5], [1.1]];
+        let c = [0.37, 1.9, 0.01, 2.2, 0.5, 0.75];
+        let mut forward = WeightedSums::new(1);
+        let mut backward = WeightedSums::new(1);
+        points
+            .iter()
+            .zip(&c)
+            .for_each(|(p, &c)| forward.add(p, c, 0.0));
+        points
+            .iter()
+            .zip(&c)
+            .rev()
+            .for_each(|(p, &c)| backward.add(p, c, 0.0));
+        let mut half = WeightedSums::new(1);
+        points[3..]
+            .iter()
+            .zip(&c[3..])
+            .for_each(|(p, &c)| half.add(p, c, 0.0));
+        let mut grouped = WeightedSums::new(1);
+        grouped.add_subtotal(half.subtotal::<f64>(Members::Mixed));
+        points[..3]
+            .iter()
+            .zip(&c)
+            .for_each(|(p, &c)| grouped.add(p, c, 0.0));
+        let bits = |s: &WeightedSums| s.mean::<f64>(0, true).to_bits();
+        assert_eq!(bits(&forward), bits(&backward));
+        assert_eq!(bits(&forward), bits(&grouped));
+        assert_eq!(forward.weight(), compensated_sum(&c));
+    }
+}
