@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any
 
@@ -12,7 +13,6 @@ import numpy as np
 from . import _core
 from ._estimator_protocol import ClusterEstimator
 from ._feature_names import check_feature_names, feature_names
-from ._progress import progress_callback
 from ._validation import (
     ESTIMATE_BANDWIDTH_CONSTRAINTS,
     GET_BIN_SEEDS_CONSTRAINTS,
@@ -463,12 +463,20 @@ class MeanShift(ClusterEstimator):
         """
         return self._fit(X, sample_weight)
 
-    def _fit(self, X: Any, sample_weight: Any = None, estimate: float | None = None) -> MeanShift:
-        """``fit``; with ``bandwidth=None``, ``estimate`` (if not None) stands for
-        the bandwidth estimate (the command line estimates at its own quantile
-        first). An estimate, unlike a bandwidth given, may be infinite
-        (distances beyond the float64 range): every point is then within it,
-        as in scikit-learn."""
+    def _fit(
+        self,
+        X: Any,
+        sample_weight: Any = None,
+        estimate: float | None = None,
+        progress: Callable[[int, int], object] | None = None,
+    ) -> MeanShift:
+        """``fit``, for the command line. With ``bandwidth=None``, ``estimate``
+        (if not None) stands for the bandwidth estimate (the command line
+        estimates at its own quantile first); an estimate, unlike a bandwidth
+        given, may be infinite (distances beyond the float64 range): every
+        point is then within it, as in scikit-learn. ``progress``, if given,
+        is called on this thread with ``(seeds climbed, seeds)`` at most
+        every 0.1 s and once at the end."""
         validate_params(
             MEAN_SHIFT_CONSTRAINTS,
             type(self).__name__,
@@ -524,7 +532,7 @@ class MeanShift(ClusterEstimator):
             "sample_weight": weights,
         }
         centers, labels, n_iter, bandwidth, binning_failed = _core.fit(
-            array, options, progress=progress_callback()
+            array, options, progress=progress
         )
         if binning_failed:
             warnings.warn(

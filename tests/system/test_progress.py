@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import fastmeanshift as fms
-from fastmeanshift._progress import reporting_progress
 
 
 def blobs(n: int) -> np.ndarray:
@@ -17,8 +16,7 @@ def blobs(n: int) -> np.ndarray:
 def fit_reporting(X: np.ndarray, **params) -> tuple[fms.MeanShift, list[tuple[int, int]]]:
     """A fit of ``MeanShift(**params)`` and the progress it reported."""
     reports: list[tuple[int, int]] = []
-    with reporting_progress(lambda done, total: reports.append((done, total))):
-        model = fms.MeanShift(**params).fit(X)
+    model = fms.MeanShift(**params)._fit(X, progress=lambda d, t: reports.append((d, t)))
     return model, reports
 
 
@@ -47,18 +45,12 @@ def test_exception_in_callback_stops_the_fit():
     def fail(done: int, total: int) -> None:
         raise RuntimeError(f"stopped at {done} of {total}")
 
-    with pytest.raises(RuntimeError, match="stopped at"), reporting_progress(fail):
-        fms.MeanShift(bandwidth=1.0, n_jobs=2).fit(blobs(2000))
+    with pytest.raises(RuntimeError, match="stopped at"):
+        fms.MeanShift(bandwidth=1.0, n_jobs=2)._fit(blobs(2000), progress=fail)
 
 
-def test_fit_reports_to_the_callable_of_the_block():
+def test_bin_seeding_reports_the_bins_climbed():
     X = blobs(1000)
-    reports: list[tuple[int, int]] = []
-    with reporting_progress(lambda d, t: reports.append((d, t))):
-        fms.MeanShift(bandwidth=1.0, bin_seeding=True).fit(X)
+    _, reports = fit_reporting(X, bandwidth=1.0, bin_seeding=True)
     n_seeds = len(fms.get_bin_seeds(X, 1.0))
     assert reports[-1] == (n_seeds, n_seeds)
-    # Outside the block nothing is reported.
-    count = len(reports)
-    fms.MeanShift(bandwidth=1.0).fit(X)
-    assert len(reports) == count

@@ -20,7 +20,6 @@ from typing import Any, NoReturn
 import numpy as np
 
 from .._mean_shift import MeanShift, estimate_bandwidth
-from .._progress import reporting_progress
 from .data_files import (
     FORMATS,
     MissingDependency,
@@ -421,8 +420,7 @@ def fit_with_progress(
         return
     bar = ProgressBar(sys.stderr)
     try:
-        with reporting_progress(bar):
-            model._fit(X, sample_weight, estimate=bandwidth)
+        model._fit(X, sample_weight, estimate=bandwidth, progress=bar)
     finally:
         bar.clear()
 
