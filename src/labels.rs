@@ -11,7 +11,10 @@ pub enum Orphans {
     /// Every point takes its nearest centre (`cluster_all=True`, and `predict`).
     Cluster,
     /// Points farther than this bandwidth from every centre get -1.
-    Drop { bandwidth: f64 },
+    Drop {
+        /// The largest distance at which a point still takes a centre.
+        bandwidth: f64,
+    },
 }
 
 /// The index of every point's nearest centre (lowest index on ties), or -1

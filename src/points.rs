@@ -17,6 +17,7 @@ pub trait Coord:
 {
     /// The type's NumPy name, for messages.
     const NAME: &'static str;
+    /// The value as an `f64`, exactly.
     fn to_f64(self) -> f64;
     /// Round an `f64` to this type (a no-op for `f64`).
     fn from_f64(value: f64) -> Self;
@@ -47,6 +48,16 @@ impl Coord for f64 {
 }
 
 /// `n` points of dimension `dim`, stored row after row in `data`.
+///
+/// ```
+/// use fastmeanshift::Points;
+///
+/// let data = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
+/// let points = Points::new(&data, 3).unwrap();
+/// assert_eq!((points.len(), points.dim()), (2, 3));
+/// assert_eq!(points.row(1), [4.0, 5.0, 6.0]);
+/// assert!(Points::new(&data, 4).is_err());
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Points<'a, T> {
     data: &'a [T],
@@ -54,6 +65,8 @@ pub struct Points<'a, T> {
 }
 
 impl<'a, T: Coord> Points<'a, T> {
+    /// The rows of `dim` values in `data`: `dim` at least 1, whole rows, and
+    /// no more than `u32::MAX` of them (the search tree indexes them in 32 bits).
     pub fn new(data: &'a [T], dim: usize) -> Result<Self> {
         if dim == 0 {
             return Err(Error::InvalidInput(
@@ -75,26 +88,31 @@ impl<'a, T: Coord> Points<'a, T> {
         Ok(Points { data, dim })
     }
 
+    /// The number of points.
     #[inline(always)]
     pub fn len(&self) -> usize {
         self.data.len() / self.dim
     }
 
+    /// Whether there are no points.
     #[inline(always)]
     pub fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
 
+    /// The number of coordinates of each point.
     #[inline(always)]
     pub fn dim(&self) -> usize {
         self.dim
     }
 
+    /// The coordinates of point `i`.
     #[inline(always)]
     pub fn row(&self, i: usize) -> &'a [T] {
         &self.data[i * self.dim..(i + 1) * self.dim]
     }
 
+    /// Every coordinate, row after row.
     pub fn as_slice(&self) -> &'a [T] {
         self.data
     }

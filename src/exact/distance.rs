@@ -65,6 +65,15 @@ pub struct SquaredRadius {
 }
 
 impl SquaredRadius {
+    /// The closed ball of squared radius `r2` in `dim` dimensions.
+    ///
+    /// ```
+    /// use fastmeanshift::exact::distance::SquaredRadius;
+    ///
+    /// let unit = SquaredRadius::new(1.0, 2);
+    /// assert!(unit.contains(&[0.0, 0.0], &[0.6f64, 0.8])); // on the boundary
+    /// assert!(!unit.contains(&[0.0, 0.0], &[0.6f64, 0.81]));
+    /// ```
     pub fn new(r2: f64, dim: usize) -> Self {
         // The ordered sum's error bound plus the lane sum's (at most
         // `dim / 8 + 4` additions deep), doubled, with room for rounding the
@@ -77,6 +86,7 @@ impl SquaredRadius {
         }
     }
 
+    /// The squared radius itself.
     pub fn r2(&self) -> f64 {
         self.r2
     }

@@ -73,13 +73,29 @@ fn bit_exponents(x: f64) -> (i32, i32) {
 /// The coordinate sums of a group of points, precomputed (a tree node's).
 #[derive(Debug, Clone, Copy)]
 pub struct Subtotal<'a, T> {
+    /// How many points.
     pub count: usize,
+    /// The running sum of each coordinate.
     pub sums: &'a [f64],
+    /// The rounding error each running sum carries (zero for exact sums).
     pub errors: &'a [f64],
     /// The point every member is a copy of, if they all coincide.
     pub copies_of: Option<&'a [T]>,
 }
 
+/// The running coordinate sums of the points of one ball, order-free: see
+/// the module's documentation.
+///
+/// ```
+/// use fastmeanshift::exact::summation::{CoordinateSums, Summation};
+///
+/// let mut sums = CoordinateSums::new(1, Summation::Compensated);
+/// for x in [1e16, 1.0, -1e16, 1.0] {
+///     sums.add(&[x]);
+/// }
+/// assert_eq!(sums.count(), 4);
+/// assert_eq!(sums.mean::<f64>(0), 0.5); // a plain sum in this order gives 0.25
+/// ```
 pub struct CoordinateSums {
     summation: Summation,
     sums: Vec<f64>,
@@ -91,6 +107,7 @@ pub struct CoordinateSums {
 }
 
 impl CoordinateSums {
+    /// No points yet, in `dim` coordinates.
     pub fn new(dim: usize, summation: Summation) -> Self {
         CoordinateSums {
             summation,
@@ -102,6 +119,7 @@ impl CoordinateSums {
         }
     }
 
+    /// Back to no points.
     pub fn clear(&mut self) {
         self.sums.fill(0.0);
         self.errors.fill(0.0);
@@ -109,6 +127,7 @@ impl CoordinateSums {
         self.copies = true;
     }
 
+    /// How many points were added.
     pub fn count(&self) -> usize {
         self.count
     }
@@ -123,6 +142,7 @@ impl CoordinateSums {
         }
     }
 
+    /// Adds one point.
     #[inline(always)]
     pub fn add<T: Coord>(&mut self, point: &[T]) {
         if self.count == 0 {
