@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use crate::ball_search::BallSearch;
 use crate::error::{try_filled, Error, Result};
-use crate::parallel::{StopCheck, Workers};
+use crate::parallel::{StopCheck, Task, Workers};
 use crate::points::{squared_distance, Coord, Points};
 use crate::summation::numpy_pairwise_sum;
 
@@ -30,7 +30,7 @@ pub fn estimate_bandwidth<T: Coord>(
         )));
     }
     let k = ((n as f64 * quantile) as usize).clamp(1, n);
-    let kth = kth_neighbour_distances(points, k, workers, stop)?;
+    let kth = workers.run(n, stop, |task| kth_neighbour_distances(points, k, task))?;
     let total = kth
         .chunks(BATCH)
         .fold(0.0, |acc, b| acc + numpy_pairwise_sum(b.len(), &|i| b[i]));
@@ -46,27 +46,22 @@ pub fn estimate_bandwidth<T: Coord>(
 /// counted, by whole tree nodes where possible. The bound is only a guess as
 /// far as exactness goes: the k-th distance is taken from the shell only when
 /// the counts prove it lies there, and from all distances otherwise.
-fn kth_neighbour_distances<T: Coord>(
-    points: Points<T>,
-    k: usize,
-    workers: &Workers,
-    stop: StopCheck<'_>,
-) -> Result<Vec<f64>> {
+///
+/// Runs in the pool `task` runs in, and gives up between two queries once it
+/// is cancelled.
+fn kth_neighbour_distances<T: Coord>(points: Points<T>, k: usize, task: &Task) -> Result<Vec<f64>> {
     let n = points.len();
-    let tree = BallSearch::new_parallel(points, workers)?;
+    let tree = BallSearch::new_parallel(points, task)?;
     let mut by_position = try_filled(n, 0.0f64)?;
-    workers.in_chunks(n, 64, stop, |range| {
-        by_position[range.clone()]
-            .par_iter_mut()
-            .enumerate()
-            .for_each_init(
-                || KthSearch::new(points.dim()),
-                |search, (offset, slot)| {
-                    let i = tree.order()[range.start + offset] as usize;
-                    *slot = search.kth_distance(&tree, points.row(i), k);
-                },
-            );
-    })?;
+    by_position.par_iter_mut().enumerate().try_for_each_init(
+        || KthSearch::new(points.dim()),
+        |search, (position, slot)| {
+            task.check()?;
+            let i = tree.order()[position] as usize;
+            *slot = search.kth_distance(&tree, points.row(i), k);
+            Ok(())
+        },
+    )?;
     let mut kth = try_filled(n, 0.0f64)?;
     for (&i, &d) in tree.order().iter().zip(&by_position) {
         kth[i as usize] = d;
@@ -154,8 +149,10 @@ mod tests {
         let p = Points::new(&data, 2).unwrap();
         let n = p.len();
         for k in [1, 2, 450, n - 1, n] {
-            let got =
-                kth_neighbour_distances(p, k, &Workers::new(2).unwrap(), &never_stop).unwrap();
+            let got = Workers::new(2)
+                .unwrap()
+                .run(n, &never_stop, |task| kth_neighbour_distances(p, k, task))
+                .unwrap();
             for (i, &d) in got.iter().enumerate() {
                 let mut all: Vec<f64> = (0..n)
                     .map(|j| squared_distance(p.row(i), p.row(j)))

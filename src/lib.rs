@@ -7,7 +7,9 @@
 //! - [`climbing`]: per-seed convergence, parallel with rayon;
 //! - [`modes`]: intensity ordering and near-duplicate suppression;
 //! - [`labels`]: label assignment;
-//! - [`bandwidth`]: the bandwidth estimate.
+//! - [`bandwidth`]: the bandwidth estimate;
+//! - [`parallel`]: one call's workers, which abandon their work within one
+//!   unit of it when the caller's stop check (Ctrl-C) says stop.
 //!
 //! The Python binding lives in `python.rs`, behind the `python` feature.
 
@@ -17,6 +19,7 @@ pub mod climbing;
 pub mod error;
 mod exact_keys;
 pub mod labels;
+mod merge_sort;
 pub mod modes;
 pub mod nearest;
 pub mod parallel;
@@ -33,7 +36,7 @@ mod python;
 pub use climbing::Seeds;
 pub use error::{Error, Result};
 pub use labels::Orphans;
-pub use parallel::{Progress, StopCheck, Workers};
+pub use parallel::{Progress, StopCheck, Task, Workers};
 pub use points::{Coord, Points};
 
 /// The parameters of one fit, as scikit-learn names them.
@@ -88,38 +91,45 @@ pub fn mean_shift<T: Coord>(
             return Err(Error::NoSeeds);
         }
     }
+    // Progress counts climbed seeds: before the climbs none, after them all.
+    let n_seeds = match seeds {
+        Seeds::EveryPoint => points.len(),
+        Seeds::Given(given) => given.len(),
+    };
+    let seeds_climbed = |done| Progress {
+        done,
+        total: n_seeds,
+    };
     // The tree and the climbs are dropped before labelling, so that the
     // largest buffers of the two phases are never alive together.
     let climbed = {
-        let tree = ball_search::BallSearch::new_parallel(points, workers)?;
+        let tree = workers.run(0, &|_| stop(seeds_climbed(0)), |task| {
+            ball_search::BallSearch::new_parallel(points, task)
+        })?;
         climbing::climb_all(&tree, seeds, bandwidth, max_iter, workers, stop)?
     };
-    reject_overflowed_means(&climbed, points.dim())?;
     let n_iter = climbed
         .climbs
         .iter()
         .map(|c| c.iterations)
         .max()
         .unwrap_or(0);
-    let seeds_climbed = Progress {
-        done: climbed.climbs.len(),
-        total: climbed.climbs.len(),
-    };
-    let centers = modes::find_modes(&climbed, points.dim(), bandwidth)?;
+    let centers = workers.run(0, &|_| stop(seeds_climbed(n_seeds)), |task| {
+        reject_overflowed_means(&climbed, points.dim())?;
+        modes::find_modes(&climbed, points.dim(), bandwidth, task)
+    })?;
     drop(climbed);
     let orphans = if cluster_all {
         Orphans::Cluster
     } else {
         Orphans::Drop { bandwidth }
     };
-    // Progress counts climbed seeds: labelling, short and counted in points,
-    // keeps reporting every seed climbed.
     let labels = labels::assign_labels(
         points,
         Points::new(&centers, points.dim())?,
         orphans,
         workers,
-        &|_| stop(seeds_climbed),
+        &|_| stop(seeds_climbed(n_seeds)),
     )?;
     Ok(Clustering {
         centers,

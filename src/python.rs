@@ -19,7 +19,8 @@ const REPORT_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Checks for pending signals (Ctrl-C) on the calling thread, reports
 /// progress to an optional Python callable, and keeps the exception a Python
-/// signal handler or the callable raised, to be re-raised as it is.
+/// signal handler or the callable raised, to be re-raised as it is. The core
+/// asks it every [`crate::parallel::POLL_INTERVAL`] while its workers run.
 #[derive(Default)]
 struct SignalCheck {
     raised: Mutex<Option<PyErr>>,
@@ -228,8 +229,8 @@ fn bin_seeds<'py>(
         Precision::Double
     };
     let (bins, dim) = with_points!(x, |p| {
-        let bins = SignalCheck::default().run(py, n_jobs, |w, _| {
-            crate::seeding::bin_seeds(p, bin_size, precision, min_bin_freq, w)
+        let bins = SignalCheck::default().run(py, n_jobs, |w, stop| {
+            crate::seeding::bin_seeds(p, bin_size, precision, min_bin_freq, w, stop)
         });
         (bins, p.dim())
     });
