@@ -13,8 +13,8 @@ use pyo3::prelude::*;
 use crate::seeding::Precision;
 use crate::{Coord, Error, Orphans, Params, Points, Progress, Seeds, Workers};
 
-/// The shortest time between two progress reports: often enough for a smooth
-/// progress bar, rarely enough that Python never slows the computation.
+/// The time between two progress reports: often enough for a smooth progress
+/// bar, rarely enough that Python never slows the computation.
 const REPORT_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Checks for pending signals (Ctrl-C) on the calling thread, reports
@@ -34,15 +34,15 @@ struct ProgressReport {
 }
 
 impl ProgressReport {
-    /// Calls back at most every [`REPORT_INTERVAL`], except that the end of
-    /// the work is always reported, once.
+    /// Calls back every [`REPORT_INTERVAL`] until the work is done, whether
+    /// it has moved or not (one seed's climb can take seconds, and a caller
+    /// should see the fit alive), and when it is done, once.
     fn report(&self, py: Python<'_>, at: Progress) -> PyResult<()> {
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
         let due = match *last {
             None => true,
-            Some((when, seen)) => {
-                seen != at && (at.done == at.total || when.elapsed() >= REPORT_INTERVAL)
-            }
+            Some((_, seen)) if at.done == at.total => seen != at,
+            Some((when, _)) => when.elapsed() >= REPORT_INTERVAL,
         };
         if due {
             *last = Some((Instant::now(), at));

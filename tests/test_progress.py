@@ -24,13 +24,28 @@ def test_reports_seeds_climbed_up_to_the_total():
     assert reports, "no progress reported"
     assert reports[-1] == (3000, 3000)
     assert [total for _, total in reports] == [3000] * len(reports)
+    # Never backwards (a report repeats the count while climbs take long),
+    # and the end is reported once.
     done = [d for d, _ in reports]
-    assert done == sorted(set(done))
+    assert done == sorted(done)
+    assert reports.count((3000, 3000)) == 1
     # Reporting changes nothing in the result.
     again = _core.mean_shift(X, None, 1.0, 300, True, 2)
     np.testing.assert_array_equal(centers, again[0])
     np.testing.assert_array_equal(labels, again[1])
     assert n_iter == again[2]
+
+
+def test_reports_while_the_first_climbs_run():
+    # Every ball holds about 8,000 of the points, so each of the 8 climbs
+    # takes a while; they used to make one chunk, reported only at its end.
+    X = np.random.default_rng(0).random((100_000, 6))
+    seeds = np.ascontiguousarray(X[:8])
+    reports: list[tuple[int, int]] = []
+    _core.mean_shift(X, seeds, 0.5, 300, True, 2, progress=lambda d, t: reports.append((d, t)))
+    assert reports[-1] == (8, 8)
+    assert reports.count((8, 8)) == 1
+    assert len(reports) > 1
 
 
 def test_counts_given_seeds():

@@ -2,8 +2,9 @@
 
 The command line draws a progress bar without any public signature changing:
 it sets a callable here, and ``MeanShift.fit`` hands it to the Rust core,
-which calls it on the calling thread with ``(seeds climbed, seeds)`` at most
-every 0.1 s and once at the end.
+which calls it on the calling thread with ``(seeds climbed, seeds)`` every
+0.1 s while the fit runs (the same count again while climbs take long) and
+once at the end.
 """
 
 from __future__ import annotations
