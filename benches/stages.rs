@@ -156,6 +156,7 @@ fn bin_seed_rows(case: &Case) -> Vec<f64> {
         Precision::Double,
         1,
         &workers(1),
+        &never_stop,
     )
     .unwrap();
     bins.positions(case.bandwidth, Precision::Single).unwrap()
@@ -187,6 +188,7 @@ fn binning(c: &mut Criterion) {
                     Precision::Double,
                     1,
                     &workers,
+                    &never_stop,
                 )
                 .unwrap()
             })
@@ -247,8 +249,14 @@ fn modes(c: &mut Criterion) {
     let mut group = c.benchmark_group("modes");
     for case in [case_2d(5_000, "2d_5000"), case_10d("10d_4000")] {
         let climbed = case.climbed();
+        let pool = workers(1);
         group.bench_function(BenchmarkId::new("find_modes", case.name), |b| {
-            b.iter(|| find_modes(black_box(&climbed), case.dim, case.bandwidth).unwrap())
+            b.iter(|| {
+                pool.run(0, &never_stop, |task| {
+                    find_modes(black_box(&climbed), case.dim, case.bandwidth, task)
+                })
+                .unwrap()
+            })
         });
         // One climbed centre per seed: the worst case for suppression, every
         // seed's centre compared against its neighbours.
@@ -256,10 +264,13 @@ fn modes(c: &mut Criterion) {
             BenchmarkId::new("suppress_near_duplicates", case.name),
             |b| {
                 b.iter(|| {
-                    suppress_near_duplicates(
-                        points(black_box(&climbed.centers), case.dim),
-                        case.bandwidth,
-                    )
+                    pool.run(0, &never_stop, |task| {
+                        suppress_near_duplicates(
+                            points(black_box(&climbed.centers), case.dim),
+                            case.bandwidth,
+                            task,
+                        )
+                    })
                     .unwrap()
                 })
             },

@@ -7,7 +7,7 @@ use crate::error::{try_filled, Error, Result};
 use crate::exact::distance::squared_distance;
 use crate::exact::summation::numpy_pairwise_sum;
 use crate::options::Quantile;
-use crate::parallel::{StopCheck, Workers};
+use crate::parallel::{StopCheck, Task, Workers};
 use crate::points::{Coord, Points};
 use crate::search::ball::BallSearch;
 
@@ -38,7 +38,7 @@ pub fn estimate_bandwidth<T: Coord>(
             "cannot estimate a bandwidth from no points".into(),
         ));
     }
-    let tree = BallSearch::new_parallel(points, workers)?;
+    let tree = workers.run(0, stop, |task| BallSearch::new_parallel(points, task))?;
     estimate_with_tree(&tree, quantile, workers, stop)
 }
 
@@ -51,7 +51,7 @@ pub fn estimate_with_tree<T: Coord>(
 ) -> Result<f64> {
     let n = tree.points().len();
     let k = ((n as f64 * quantile.get()) as usize).clamp(1, n);
-    let kth = kth_neighbour_distances(tree, k, workers, stop)?;
+    let kth = workers.run(n, stop, |task| kth_neighbour_distances(tree, k, task))?;
     let total = kth
         .chunks(BATCH)
         .fold(0.0, |acc, b| acc + numpy_pairwise_sum(b.len(), &|i| b[i]));
@@ -67,27 +67,27 @@ pub fn estimate_with_tree<T: Coord>(
 /// counted, by whole tree nodes where possible. The bound is only a guess as
 /// far as exactness goes: the k-th distance is taken from the shell only when
 /// the counts prove it lies there, and from all distances otherwise.
+///
+/// Runs in the pool `task` runs in, and gives up between two queries once it
+/// is cancelled.
 fn kth_neighbour_distances<T: Coord>(
     tree: &BallSearch<T>,
     k: usize,
-    workers: &Workers,
-    stop: StopCheck<'_>,
+    task: &Task,
 ) -> Result<Vec<f64>> {
     let points = tree.points();
     let n = points.len();
     let mut by_position = try_filled(n, 0.0f64)?;
-    workers.in_chunks(n, 64, stop, |range| {
-        by_position[range.clone()]
-            .par_iter_mut()
-            .enumerate()
-            .for_each_init(
-                || KthSearch::new(points.dim()),
-                |search, (offset, slot)| {
-                    let i = tree.order()[range.start + offset] as usize;
-                    *slot = search.kth_distance(tree, points.row(i), k);
-                },
-            );
-    })?;
+    by_position.par_iter_mut().enumerate().try_for_each_init(
+        || KthSearch::new(points.dim()),
+        |search, (position, slot)| {
+            task.check()?;
+            let i = tree.order()[position] as usize;
+            *slot = search.kth_distance(tree, points.row(i), k);
+            task.advance(1);
+            Ok(())
+        },
+    )?;
     let mut kth = try_filled(n, 0.0f64)?;
     for (&i, &d) in tree.order().iter().zip(&by_position) {
         kth[i as usize] = d;
@@ -177,8 +177,12 @@ mod tests {
         let n = p.len();
         for k in [1, 2, 450, n - 1, n] {
             let tree = BallSearch::new(p).unwrap();
-            let got =
-                kth_neighbour_distances(&tree, k, &Workers::new(2).unwrap(), &never_stop).unwrap();
+            let got = Workers::new(2)
+                .unwrap()
+                .run(n, &never_stop, |task| {
+                    kth_neighbour_distances(&tree, k, task)
+                })
+                .unwrap();
             for (i, &d) in got.iter().enumerate() {
                 let mut all: Vec<f64> = (0..n)
                     .map(|j| squared_distance(p.row(i), p.row(j)))

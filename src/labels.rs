@@ -1,9 +1,9 @@
 //! Label assignment (docs/algorithm.md §2.8).
 
-use crate::error::Result;
+use crate::error::{try_filled, Result};
 use crate::parallel::{StopCheck, Workers};
 use crate::points::{Coord, Points};
-use crate::search::nearest::{index_centres, nearest_centres};
+use crate::search::nearest::{index_centres, nearest_centres, Nearest};
 
 /// Which points get a label.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -18,7 +18,7 @@ pub enum Orphans {
 }
 
 /// The index of every point's nearest centre (lowest index on ties), or -1
-/// for an orphan.
+/// for an orphan. Progress counts points.
 pub fn assign_labels<T: Coord, C: Coord>(
     points: Points<T>,
     centres: Points<C>,
@@ -26,12 +26,19 @@ pub fn assign_labels<T: Coord, C: Coord>(
     workers: &Workers,
     stop: StopCheck<'_>,
 ) -> Result<Vec<i64>> {
-    let index = index_centres(centres);
-    nearest_centres(index.as_ref(), points, workers, stop, |n| match orphans {
-        // scikit-learn compares the (square-rooted) distance itself.
-        Orphans::Drop { bandwidth } if n.distance2.sqrt() > bandwidth => -1,
-        _ => i64::from(n.centre),
-    })
+    // Allocated on the calling thread, as the caller's other buffers are (a
+    // worker's allocator arena would take fresh memory).
+    let mut labels = try_filled(points.len(), 0i64)?;
+    workers.run(points.len(), stop, |task| {
+        let index = index_centres(centres, task)?;
+        let label = |n: Nearest| match orphans {
+            // scikit-learn compares the (square-rooted) distance itself.
+            Orphans::Drop { bandwidth } if n.distance2.sqrt() > bandwidth => -1,
+            _ => i64::from(n.centre),
+        };
+        nearest_centres(index.as_ref(), points, task, label, &mut labels)
+    })?;
+    Ok(labels)
 }
 
 #[cfg(test)]

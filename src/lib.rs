@@ -29,6 +29,7 @@ pub mod climbing;
 pub mod error;
 pub mod exact;
 pub mod labels;
+mod merge_sort;
 pub mod modes;
 pub mod options;
 pub mod parallel;
@@ -45,7 +46,7 @@ pub use climbing::Seeds;
 pub use error::{Error, Result};
 pub use labels::Orphans;
 pub use options::{Bandwidth, Kernel, Options, Seeding, Weights};
-pub use parallel::{Progress, StopCheck, Workers};
+pub use parallel::{Progress, StopCheck, Task, Workers};
 pub use points::{Coord, Points};
 pub use seeding::Precision;
 
@@ -111,19 +112,29 @@ pub fn fit<T: Coord>(
         }
     }
     let workers = Workers::new(options.threads.get())?;
+    // Progress counts climbed seeds: none before the climbs, of as many as
+    // there are points until the seeds are known; all of them after.
+    let before_climbing = &|_| {
+        stop(Progress {
+            done: 0,
+            total: points.len(),
+        })
+    };
     // The tree and the climbs are dropped before labelling, so that the
     // largest buffers of the two phases are never alive together.
     let (bandwidth, seeds, climbed) = {
-        let tree = search::ball::BallSearch::new_parallel(points, &workers)?;
+        let tree = workers.run(0, before_climbing, |task| {
+            search::ball::BallSearch::new_parallel(points, task)
+        })?;
         let bandwidth = match options.bandwidth.estimate() {
             None => options.bandwidth.value().unwrap_or_default(),
             Some((quantile, None)) => {
-                bandwidth::estimate_with_tree(&tree, quantile, &workers, stop)?
+                bandwidth::estimate_with_tree(&tree, quantile, &workers, before_climbing)?
             }
             Some((quantile, Some(sample))) => {
                 let sampled = sample_rows(points, sample)?;
                 let sampled = Points::new(&sampled, points.dim())?;
-                bandwidth::estimate_bandwidth(sampled, quantile, &workers, stop)?
+                bandwidth::estimate_bandwidth(sampled, quantile, &workers, before_climbing)?
             }
         };
         let seed_rows;
@@ -150,6 +161,7 @@ pub fn fit<T: Coord>(
                     usize::try_from(min_bin_freq).unwrap_or(usize::MAX),
                     weights,
                     &workers,
+                    before_climbing,
                 )?;
                 // As many bins as points; with weights, as many as the total
                 // weight (docs/algorithm.md §10.5).
@@ -184,7 +196,6 @@ pub fn fit<T: Coord>(
         )?;
         (bandwidth, used, climbed)
     };
-    reject_overflowed_means(&climbed, points.dim())?;
     let n_iter = climbed
         .climbs
         .iter()
@@ -195,15 +206,16 @@ pub fn fit<T: Coord>(
         done: climbed.climbs.len(),
         total: climbed.climbs.len(),
     };
-    let centers = modes::find_modes(&climbed, points.dim(), bandwidth)?;
+    let centers = workers.run(0, &|_| stop(seeds_climbed), |task| {
+        reject_overflowed_means(&climbed, points.dim())?;
+        modes::find_modes(&climbed, points.dim(), bandwidth, task)
+    })?;
     drop(climbed);
     let orphans = if options.cluster_all {
         Orphans::Cluster
     } else {
         Orphans::Drop { bandwidth }
     };
-    // Progress counts climbed seeds: labelling, short and counted in points,
-    // keeps reporting every seed climbed.
     let labels = labels::assign_labels(
         points,
         Points::new(&centers, points.dim())?,

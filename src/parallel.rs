@@ -1,28 +1,97 @@
-//! A thread pool sized from scikit-learn's `n_jobs` for one call, and the
-//! chunked loop that lets the caller follow and stop long work between chunks.
+//! A thread pool sized from scikit-learn's `n_jobs` for one call, and the way
+//! long work runs in it so that the caller can follow and stop it at any time:
+//! the workers check a shared [`Task`] once per unit of work (a ball query, a
+//! tree node, a part of the rows) and count what they finish, while the
+//! calling thread, which does none of the work, polls the caller's
+//! [`StopCheck`] every [`POLL_INTERVAL`].
 
 use std::num::{NonZeroI64, NonZeroUsize};
-use std::ops::Range;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Mutex;
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 
-/// How far a chunked loop has got: `done` of its `total` items are finished.
+/// How far a job has got: `done` of its `total` items are finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
     pub done: usize,
     pub total: usize,
 }
 
-/// Polled on the calling thread between chunks of parallel work, with the
-/// progress so far, so the caller can report it without the workers ever
-/// touching shared state; returning `true` abandons the computation with
-/// [`Error::Interrupted`].
+/// Polled on the calling thread while parallel work runs, with the progress
+/// so far, so the caller can report it (and check for Ctrl-C) without the
+/// workers ever touching the caller's state; returning `true` abandons the
+/// computation with [`Error::Interrupted`].
 pub type StopCheck<'a> = &'a (dyn Fn(Progress) -> bool + 'a);
 
 /// Never asks to stop.
 pub fn never_stop(_: Progress) -> bool {
     false
+}
+
+/// How often the calling thread asks its [`StopCheck`] while workers run:
+/// well inside the half second within which Ctrl-C must take effect, and
+/// rarely enough to cost nothing.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(50);
+
+/// One job as its workers share it with the calling thread: whether the
+/// caller has asked it to stop, and how many of its items are done.
+///
+/// Work checks [`Task::is_cancelled`] once per unit whose cost is bounded
+/// whatever the data (one ball query, one tree node, one part of the rows, a
+/// few thousand iterations of a serial loop), never once per chunk of units,
+/// so that a stop takes effect within one unit. Cancelling only ever
+/// abandons work: a job that is not cancelled computes what it always does.
+#[derive(Debug)]
+pub struct Task {
+    cancelled: AtomicBool,
+    done: AtomicUsize,
+}
+
+impl Task {
+    /// A task nobody will cancel, for work run outside [`Workers::run`].
+    pub(crate) fn uncancelled() -> Self {
+        Task {
+            cancelled: AtomicBool::new(false),
+            done: AtomicUsize::new(0),
+        }
+    }
+
+    /// Whether the caller asked to stop. A relaxed load of a flag written
+    /// once: cheap enough for every ball query.
+    #[inline]
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+
+    /// `Err(Error::Interrupted)` once the caller asked to stop.
+    #[inline]
+    pub fn check(&self) -> Result<()> {
+        if self.is_cancelled() {
+            Err(Error::Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Counts `items` more as done, for the caller's progress reports.
+    #[inline]
+    pub fn advance(&self, items: usize) {
+        self.done.fetch_add(items, Ordering::Relaxed);
+    }
+
+    fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    fn progress(&self, total: usize) -> Progress {
+        Progress {
+            done: self.done.load(Ordering::Relaxed).min(total),
+            total,
+        }
+    }
 }
 
 /// No call starts more threads than this, whatever `n_jobs` asks: results do
@@ -56,6 +125,7 @@ pub struct Workers {
 }
 
 impl Workers {
+    /// A pool of `threads` workers (at least one).
     pub fn new(threads: usize) -> Result<Self> {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
@@ -65,68 +135,93 @@ impl Workers {
         Ok(Workers { pool })
     }
 
-    /// Runs `job` inside the pool, so that rayon's parallel calls in it use
-    /// these workers.
-    pub fn install<R: Send>(&self, job: impl FnOnce() -> R + Send) -> R {
-        self.pool.install(job)
-    }
-
-    pub fn threads(&self) -> usize {
-        self.pool.current_num_threads()
-    }
-
-    /// Runs `job` on consecutive ranges of `0..len`, each range inside the
-    /// pool (the job parallelises within it), checking `stop` on the calling
-    /// thread after each with the items done so far.
+    /// Runs `job` on the workers while the calling thread polls `stop` every
+    /// [`POLL_INTERVAL`] with the job's progress out of `total` items, and
+    /// once more, with every item done, when the job has finished. When
+    /// `stop` returns `true` the task is cancelled: the job gives up at its
+    /// next check, is waited for, and the result is [`Error::Interrupted`].
     ///
-    /// A range starts at `per_thread` items for every thread and adapts: it
-    /// doubles while ranges take under [`QUICK_CHUNK`] (every range ends in a
-    /// barrier, where threads wait for the slowest item) and halves when one
-    /// takes over [`SLOW_CHUNK`], so that `stop` is still asked often.
-    /// Chunking never changes what `job` computes.
-    pub fn in_chunks(
+    /// The job starts on one worker and parallelises from there with rayon,
+    /// in this pool; the calling thread does none of it, so that it is free
+    /// to poll however long one unit of work takes. A job must not call
+    /// `run` (it would wait on its own pool): what it calls takes its
+    /// [`Task`] instead.
+    pub fn run<R: Send>(
         &self,
-        len: usize,
-        per_thread: usize,
+        total: usize,
         stop: StopCheck<'_>,
-        mut job: impl FnMut(Range<usize>) + Send,
-    ) -> Result<()> {
-        let threads = self.threads();
-        let mut per_thread = per_thread.max(1);
-        let mut start = 0;
-        while start < len {
-            let end = start
-                .saturating_add(per_thread.saturating_mul(threads))
-                .min(len);
-            let began = Instant::now();
-            self.pool.install(|| job(start..end));
-            let took = began.elapsed();
-            if stop(Progress {
-                done: end,
-                total: len,
-            }) {
-                return Err(Error::Interrupted);
+        job: impl FnOnce(&Task) -> Result<R> + Send,
+    ) -> Result<R> {
+        let task = Task::uncancelled();
+        let outcome = self.pool.in_place_scope(|scope| {
+            let (finished, outcome) = mpsc::sync_channel(1);
+            let task = &task;
+            // Every job starts on the first worker: the buffers a call's
+            // stages allocate and free then come from one allocator arena,
+            // which reuses them, where jobs started on any worker could take
+            // fresh memory from another thread's arena each time.
+            let first = Mutex::new(Some((job, finished)));
+            scope.spawn_broadcast(move |_, worker| {
+                if worker.index() != 0 {
+                    return;
+                }
+                let taken = first.lock().unwrap_or_else(|p| p.into_inner()).take();
+                if let Some((job, finished)) = taken {
+                    // The receiver waits for this unless the stop check
+                    // panicked, and then nobody wants the result.
+                    finished.send(job(task)).ok();
+                }
+            });
+            loop {
+                match outcome.recv_timeout(POLL_INTERVAL) {
+                    Ok(outcome) => return outcome,
+                    // The job panicked (dropping the sender), and the scope
+                    // re-raises its panic before this value is seen.
+                    Err(RecvTimeoutError::Disconnected) => return Err(Error::Interrupted),
+                    Err(RecvTimeoutError::Timeout) => {
+                        if !task.is_cancelled() && stop(task.progress(total)) {
+                            task.cancel();
+                        }
+                    }
+                }
             }
-            if took < QUICK_CHUNK {
-                per_thread = per_thread.saturating_mul(2);
-            } else if took > SLOW_CHUNK {
-                per_thread = (per_thread / 2).max(1);
-            }
-            start = end;
+        });
+        if task.is_cancelled() {
+            return Err(Error::Interrupted);
         }
-        Ok(())
+        let result = outcome?;
+        if stop(Progress { done: total, total }) {
+            return Err(Error::Interrupted);
+        }
+        Ok(result)
     }
 }
 
-/// A range of work this quick is grown for the next one.
-const QUICK_CHUNK: Duration = Duration::from_millis(20);
-/// A range of work this slow is shrunk for the next one.
-const SLOW_CHUNK: Duration = Duration::from_millis(100);
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Instant;
+
+    /// Runs `job` once its task has been cancelled, as it is when the stop
+    /// check says stop while the job runs.
+    pub(crate) fn run_cancelled<R: Send>(job: impl FnOnce(&Task) -> Result<R> + Send) -> Result<R> {
+        Workers::new(2).unwrap().run(0, &|_| true, |task| {
+            wait_until("the first poll", || task.is_cancelled());
+            job(task)
+        })
+    }
+
+    /// Waits for `condition`; panics after a minute, which only a hang takes.
+    fn wait_until(what: &str, condition: impl Fn() -> bool) {
+        let began = Instant::now();
+        while !condition() {
+            assert!(
+                began.elapsed() < Duration::from_secs(60),
+                "waited for {what}"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
 
     #[test]
     fn n_jobs_follows_joblib() {
@@ -142,61 +237,106 @@ mod tests {
     }
 
     #[test]
-    fn chunks_cover_the_range_once() {
-        let workers = Workers::new(2).unwrap();
-        let seen = AtomicUsize::new(0);
-        workers
-            .in_chunks(1001, 7, &never_stop, |r| {
-                seen.fetch_add(r.len(), Ordering::Relaxed);
-            })
-            .unwrap();
-        assert_eq!(seen.into_inner(), 1001);
+    fn a_finished_job_returns_its_result_and_reports_the_end() {
+        let seen = Mutex::new(Vec::new());
+        let got = Workers::new(2).unwrap().run(
+            7,
+            &|p| {
+                seen.lock().unwrap().push(p);
+                false
+            },
+            |task| {
+                task.advance(7);
+                Ok(42)
+            },
+        );
+        assert_eq!(got, Ok(42));
+        let seen = seen.into_inner().unwrap();
+        assert_eq!(seen.last(), Some(&Progress { done: 7, total: 7 }));
     }
 
     #[test]
-    fn stop_check_interrupts() {
-        let workers = Workers::new(1).unwrap();
-        let chunks = AtomicUsize::new(0);
-        let result = workers.in_chunks(100, 10, &|_| true, |_| {
-            chunks.fetch_add(1, Ordering::Relaxed);
+    fn a_unit_in_progress_is_abandoned_when_stop_says_so() {
+        // One unit that never ends unless cancelled: stopping cannot wait
+        // for a chunk of units to finish.
+        let abandoned = AtomicBool::new(false);
+        let got = Workers::new(1).unwrap().run(1, &|_| true, |task| {
+            wait_until("cancellation", || task.is_cancelled());
+            abandoned.store(true, Ordering::Relaxed);
+            task.check()
         });
-        assert_eq!(result, Err(Error::Interrupted));
-        assert_eq!(chunks.into_inner(), 1);
+        assert_eq!(got, Err(Error::Interrupted));
+        assert!(abandoned.into_inner());
     }
 
     #[test]
-    fn stop_check_sees_progress_after_each_chunk() {
-        let workers = Workers::new(2).unwrap();
-        let seen = std::sync::Mutex::new(Vec::new());
-        workers
-            .in_chunks(
-                25,
-                5,
-                &|p| {
-                    seen.lock().unwrap().push((p.done, p.total));
-                    false
-                },
-                |_| {},
-            )
-            .unwrap();
-        // A quick first range of 10 doubles the next one to 20 (cut at 25).
-        assert_eq!(seen.into_inner().unwrap(), vec![(10, 25), (25, 25)]);
+    fn progress_is_polled_while_a_unit_runs() {
+        // The job waits, inside its second item, until the stop check has
+        // seen the first one done: progress does not wait for the job.
+        let seen = Mutex::new(Vec::new());
+        let got = Workers::new(2).unwrap().run(
+            2,
+            &|p| {
+                seen.lock().unwrap().push(p);
+                false
+            },
+            |task| {
+                task.advance(1);
+                wait_until("a poll", || {
+                    seen.lock()
+                        .unwrap()
+                        .contains(&Progress { done: 1, total: 2 })
+                });
+                task.advance(1);
+                Ok(())
+            },
+        );
+        assert_eq!(got, Ok(()));
+        assert_eq!(
+            seen.into_inner().unwrap().last(),
+            Some(&Progress { done: 2, total: 2 })
+        );
     }
 
     #[test]
-    fn a_slow_range_halves_the_next() {
-        let workers = Workers::new(1).unwrap();
-        let ranges = std::sync::Mutex::new(Vec::new());
-        workers
-            .in_chunks(100, 8, &never_stop, |r| {
-                if r.start == 0 {
-                    std::thread::sleep(SLOW_CHUNK + Duration::from_millis(20));
-                }
-                ranges.lock().unwrap().push(r);
-            })
-            .unwrap();
-        let ranges = ranges.into_inner().unwrap();
-        assert_eq!(ranges[..2], [0..8, 8..12]);
-        assert_eq!(ranges.last().unwrap().end, 100);
+    fn a_stop_at_the_end_still_interrupts() {
+        let got = Workers::new(1)
+            .unwrap()
+            .run(3, &|p| p.done == p.total, |_| Ok(()));
+        assert_eq!(got, Err(Error::Interrupted));
+    }
+
+    #[test]
+    fn errors_of_the_job_pass_through() {
+        let got: Result<()> = Workers::new(2)
+            .unwrap()
+            .run(0, &never_stop, |_| Err(Error::NoSeeds));
+        assert_eq!(got, Err(Error::NoSeeds));
+    }
+
+    #[test]
+    fn how_workers_split_the_items_never_changes_the_result() {
+        use rayon::prelude::*;
+        let expected: Vec<u64> = (0..10_001u64).map(|i| i * i % 977).collect();
+        for threads in [1, 2, 3, 8] {
+            let got = Workers::new(threads)
+                .unwrap()
+                .run(10_001, &never_stop, |task| {
+                    Ok((0..10_001u64)
+                        .into_par_iter()
+                        .map(|i| {
+                            task.advance(1);
+                            i * i % 977
+                        })
+                        .collect::<Vec<_>>())
+                });
+            assert_eq!(got.as_ref(), Ok(&expected), "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn run_cancelled_gives_the_job_a_cancelled_task() {
+        assert_eq!(run_cancelled(|task| task.check()), Err(Error::Interrupted));
+        assert_eq!(run_cancelled(|_| Ok(1)), Err(Error::Interrupted));
     }
 }

@@ -19,13 +19,14 @@ use crate::{
     SeedsUsed, StopCheck, Weights, Workers,
 };
 
-/// The shortest time between two progress reports: often enough for a smooth
-/// progress bar, rarely enough that Python never slows the computation.
+/// The time between two progress reports: often enough for a smooth progress
+/// bar, rarely enough that Python never slows the computation.
 const REPORT_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Checks for pending signals (Ctrl-C) on the calling thread, reports
 /// progress to an optional Python callable, and keeps the exception a Python
-/// signal handler or the callable raised, to be re-raised as it is.
+/// signal handler or the callable raised, to be re-raised as it is. The core
+/// asks it every [`crate::parallel::POLL_INTERVAL`] while its workers run.
 #[derive(Default)]
 struct SignalCheck {
     raised: Mutex<Option<PyErr>>,
@@ -39,15 +40,15 @@ struct ProgressReport {
 }
 
 impl ProgressReport {
-    /// Calls back at most every [`REPORT_INTERVAL`], except that the end of
-    /// the work is always reported, once.
+    /// Calls back every [`REPORT_INTERVAL`] until the work is done, whether
+    /// it has moved or not (one seed's climb can take seconds, and a caller
+    /// should see the fit alive), and when it is done, once.
     fn report(&self, py: Python<'_>, at: Progress) -> PyResult<()> {
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
         let due = match *last {
             None => true,
-            Some((when, seen)) => {
-                seen != at && (at.done == at.total || when.elapsed() >= REPORT_INTERVAL)
-            }
+            Some((_, seen)) if at.done == at.total => seen != at,
+            Some((when, _)) => when.elapsed() >= REPORT_INTERVAL,
         };
         if due {
             *last = Some((Instant::now(), at));
@@ -301,8 +302,8 @@ fn bin_seeds<'py>(
         Precision::Double
     };
     let (bins, dim) = with_points!(x, |p| {
-        let bins = SignalCheck::default().run_on(py, n_jobs, |w, _| {
-            crate::seeding::bin_seeds(p, bin_size, precision, min_bin_freq, w)
+        let bins = SignalCheck::default().run_on(py, n_jobs, |w, stop| {
+            crate::seeding::bin_seeds(p, bin_size, precision, min_bin_freq, w, stop)
         });
         (bins, p.dim())
     });

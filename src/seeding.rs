@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::exact::interner::ExactKeys;
 use crate::exact::summation::two_sum_into;
-use crate::parallel::Workers;
+use crate::parallel::{StopCheck, Task, Workers};
 use crate::points::{Coord, Points};
 
 /// The precision in which `row / bin_size` is computed: NumPy's type promotion
@@ -76,15 +76,25 @@ const PART: usize = 1 << 16;
 /// holding at least `min_bin_freq` rows, in order of first appearance.
 /// Bins are told apart in the division's precision (-0.0 and 0.0 are one bin),
 /// and only then stored as float32, so two bins may store the same seed, as
-/// in scikit-learn.
+/// in scikit-learn. Abandoned, between two parts of the rows, once `stop`
+/// says stop.
 pub fn bin_seeds<T: Coord>(
     points: Points<T>,
     bin_size: f64,
     precision: Precision,
     min_bin_freq: usize,
     workers: &Workers,
+    stop: StopCheck<'_>,
 ) -> Result<Bins> {
-    bin_seeds_weighted(points, bin_size, precision, min_bin_freq, None, workers)
+    bin_seeds_weighted(
+        points,
+        bin_size,
+        precision,
+        min_bin_freq,
+        None,
+        workers,
+        stop,
+    )
 }
 
 /// [`bin_seeds`] where a bin's frequency is the sum of its rows' `weights`
@@ -97,27 +107,44 @@ pub fn bin_seeds_weighted<T: Coord>(
     min_bin_freq: usize,
     weights: Option<&[f64]>,
     workers: &Workers,
+    stop: StopCheck<'_>,
 ) -> Result<Bins> {
     if precision == Precision::Single && std::mem::size_of::<T>() != 4 {
         return Err(Error::InvalidInput(
             "single-precision binning needs float32 data".into(),
         ));
     }
+    workers.run(0, stop, |task| {
+        bin_rows(points, bin_size, precision, min_bin_freq, weights, task)
+    })
+}
+
+/// [`bin_seeds_weighted`]' work, in the pool `task` runs in.
+fn bin_rows<T: Coord>(
+    points: Points<T>,
+    bin_size: f64,
+    precision: Precision,
+    min_bin_freq: usize,
+    weights: Option<&[f64]>,
+    task: &Task,
+) -> Result<Bins> {
     let dim = points.dim();
     let parts = points.len().div_ceil(PART);
-    let binned: Vec<Occupied> = workers.install(|| {
-        (0..parts)
-            .into_par_iter()
-            .map(|k| {
-                let rows = k * PART..((k + 1) * PART).min(points.len());
-                Occupied::of_rows(points, rows, bin_size, precision, weights)
-            })
-            .collect()
-    });
+    let binned: Vec<Occupied> = (0..parts)
+        .into_par_iter()
+        .map(|k| {
+            task.check()?;
+            let rows = k * PART..((k + 1) * PART).min(points.len());
+            Ok(Occupied::of_rows(
+                points, rows, bin_size, precision, weights,
+            ))
+        })
+        .collect::<Result<_>>()?;
     // Parts in row order, each part's bins in order of first appearance:
     // merged so, every bin keeps the place of its first row overall.
     let mut all = Occupied::default();
     for part in &binned {
+        task.check()?;
         let frequencies = part.counts.iter().zip(&part.errors);
         for (coords, (&count, &error)) in part.coords.chunks_exact(dim).zip(frequencies) {
             all.count(coords.iter().copied(), count, error);
@@ -185,6 +212,21 @@ impl Occupied {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parallel::never_stop;
+    use crate::parallel::tests::run_cancelled;
+
+    #[test]
+    fn a_cancelled_task_abandons_the_binning() {
+        let data: Vec<f64> = (0..3 * PART).map(|i| i as f64).collect();
+        let p = Points::new(&data, 1).unwrap();
+        let mut got = None;
+        let run = run_cancelled(|task| {
+            got = Some(bin_rows(p, 1.0, Precision::Double, 1, None, task).map(|bins| bins.len));
+            Ok(())
+        });
+        assert_eq!(run, Err(Error::Interrupted));
+        assert_eq!(got, Some(Err(Error::Interrupted)));
+    }
 
     #[test]
     fn parts_merge_in_order_of_first_appearance() {
@@ -209,6 +251,7 @@ mod tests {
                 Precision::Double,
                 40,
                 &Workers::new(threads).unwrap(),
+                &never_stop,
             );
             assert_eq!(got.unwrap().coords, kept);
         }
@@ -221,6 +264,7 @@ mod tests {
             Precision::Double,
             min,
             &Workers::new(2).unwrap(),
+            &never_stop,
         )
         .unwrap()
         .coords
@@ -240,6 +284,7 @@ mod tests {
             Precision::Double,
             2,
             &Workers::new(1).unwrap(),
+            &never_stop,
         )
         .unwrap();
         assert_eq!(got.len, 1);
@@ -263,12 +308,26 @@ mod tests {
         // 0.35 / 0.1 is 3.4999999999999996 in float64 but 3.5 -> 4 in float32.
         let x = [0.35f32];
         let p = Points::new(&x, 1).unwrap();
-        let single = bin_seeds(p, 0.1, Precision::Single, 1, &Workers::new(1).unwrap())
-            .unwrap()
-            .coords;
-        let double = bin_seeds(p, 0.1, Precision::Double, 1, &Workers::new(1).unwrap())
-            .unwrap()
-            .coords;
+        let single = bin_seeds(
+            p,
+            0.1,
+            Precision::Single,
+            1,
+            &Workers::new(1).unwrap(),
+            &never_stop,
+        )
+        .unwrap()
+        .coords;
+        let double = bin_seeds(
+            p,
+            0.1,
+            Precision::Double,
+            1,
+            &Workers::new(1).unwrap(),
+            &never_stop,
+        )
+        .unwrap()
+        .coords;
         assert_eq!(single, vec![4.0]);
         assert_eq!(double, vec![3.0]);
     }
@@ -287,6 +346,7 @@ mod tests {
                 min,
                 Some(&weights),
                 &Workers::new(1).unwrap(),
+                &never_stop,
             )
             .unwrap()
             .coords
@@ -299,6 +359,14 @@ mod tests {
     #[test]
     fn single_precision_needs_float32() {
         let p = Points::new(&[1.0f64], 1).unwrap();
-        assert!(bin_seeds(p, 1.0, Precision::Single, 1, &Workers::new(1).unwrap()).is_err());
+        assert!(bin_seeds(
+            p,
+            1.0,
+            Precision::Single,
+            1,
+            &Workers::new(1).unwrap(),
+            &never_stop
+        )
+        .is_err());
     }
 }

@@ -11,8 +11,9 @@ mod step_cache;
 use crate::error::{try_filled, Result};
 use crate::exact::summation::CoordinateSums;
 use crate::exact::weighted::{two_product, LaneSums, WeightedSums};
+use crate::merge_sort;
 use crate::options::Kernel;
-use crate::parallel::{StopCheck, Workers};
+use crate::parallel::{StopCheck, Task, Workers};
 use crate::points::{Coord, Points};
 use step_cache::StepCache;
 
@@ -61,7 +62,8 @@ pub struct Climbs<T> {
 
 /// Climbs every seed with the flat kernel and no weights; seeds are
 /// independent, so the result does not depend on the number of threads.
-/// Seeds at exactly the same position climb once.
+/// Seeds at exactly the same position climb once. Progress counts seeds; a
+/// climb gives up at its next ball query once `stop` says stop.
 pub fn climb_all<T: Coord>(
     tree: &BallSearch<T>,
     seeds: Seeds,
@@ -99,56 +101,59 @@ pub fn climb_all_weighing<T: Coord>(
         Seeds::EveryPoint => points.len(),
         Seeds::Given(s) => s.len(),
     };
-    let firsts = match (seeds, weighing.weights) {
-        (Seeds::EveryPoint, Some(weights)) => first_copies(points, |i| weights[i] > 0.0)?,
-        (Seeds::EveryPoint, None) => first_copies(points, |_| true)?,
-        (Seeds::Given(given), _) => first_copies(given, |_| true)?,
-    };
+    // The results are allocated here, on the calling thread, as the caller's
+    // other buffers are (a worker's allocator arena would take fresh memory).
     let mut centers = try_filled(n_seeds * dim, T::from_f64(0.0))?;
     let mut climbs = try_filled(n_seeds, Climb::default())?;
-    // The flat kernel adds whole nodes: with weights, through weighted totals.
-    let totals = match weighing {
-        Weighing {
-            kernel: Kernel::Flat,
-            weights: Some(weights),
-        } => Some(tree.weighted_totals(weights)?),
-        _ => None,
-    };
-    // Other kernels weigh every point, read in tree order.
-    let rows = match weighing.kernel {
-        Kernel::Flat => None,
-        _ => tree.ordered_rows(weighing.weights)?,
-    };
-    let climber = Climber::new(bandwidth, max_iter, weighing, totals, rows);
-    let cache = StepCache::new(dim, n_seeds);
+    workers.run(n_seeds, stop, |task| {
+        let firsts = match (seeds, weighing.weights) {
+            (Seeds::EveryPoint, Some(weights)) => first_copies(points, |i| weights[i] > 0.0, task)?,
+            (Seeds::EveryPoint, None) => first_copies(points, |_| true, task)?,
+            (Seeds::Given(given), _) => first_copies(given, |_| true, task)?,
+        };
+        // The flat kernel adds whole nodes: with weights, through weighted totals.
+        let totals = match weighing {
+            Weighing {
+                kernel: Kernel::Flat,
+                weights: Some(weights),
+            } => Some(tree.weighted_totals(weights)?),
+            _ => None,
+        };
+        // Other kernels weigh every point, read in tree order.
+        let rows = match weighing.kernel {
+            Kernel::Flat => None,
+            _ => tree.ordered_rows(weighing.weights)?,
+        };
+        let climber = Climber::new(bandwidth, max_iter, weighing, totals, rows);
+        let cache = StepCache::new(dim, n_seeds);
 
-    workers.in_chunks(n_seeds, 32, stop, |range| {
-        centers[range.start * dim..range.end * dim]
+        centers
             .par_chunks_mut(dim)
-            .zip(climbs[range.clone()].par_iter_mut())
+            .zip(climbs.par_iter_mut())
             .enumerate()
-            .for_each_init(
+            .try_for_each_init(
                 || Scratch::new(tree),
-                |scratch, (k, (center, climb))| {
-                    let s = range.start + k;
-                    if firsts[s] as usize != s {
-                        return;
+                |scratch, (s, (center, climb))| {
+                    if firsts[s] as usize == s {
+                        match seeds {
+                            Seeds::EveryPoint => scratch.start_at(points.row(s)),
+                            Seeds::Given(given) => scratch.start_at(given.row(s)),
+                        }
+                        *climb = climber.climb(tree, &cache, scratch, center, task)?;
                     }
-                    match seeds {
-                        Seeds::EveryPoint => scratch.start_at(points.row(s)),
-                        Seeds::Given(given) => scratch.start_at(given.row(s)),
-                    }
-                    *climb = climber.climb(tree, &cache, scratch, center);
+                    task.advance(1);
+                    Ok(())
                 },
-            );
-    })?;
-    for (s, &first) in firsts.iter().enumerate() {
-        let first = first as usize;
-        if first != s && first != NOT_A_SEED as usize {
-            climbs[s] = climbs[first];
-            centers.copy_within(first * dim..(first + 1) * dim, s * dim);
+            )?;
+        for (s, &first) in firsts.iter().enumerate() {
+            let first = first as usize;
+            if first != s && first != NOT_A_SEED as usize {
+                climbs[s] = climbs[first];
+                centers.copy_within(first * dim..(first + 1) * dim, s * dim);
+            }
         }
-    }
+        Ok(())
+    })?;
     Ok(Climbs { centers, climbs })
 }
 
@@ -159,7 +164,11 @@ const NOT_A_SEED: u32 = u32::MAX;
 /// (equal values, so -0.0 and 0.0 meet: they climb alike); [`NOT_A_SEED`]
 /// for the others. Found by sorting row indices, which takes 8 bytes a row
 /// where a hash map of rows would take far more.
-fn first_copies<C: Coord>(rows: Points<C>, climbs: impl Fn(usize) -> bool) -> Result<Vec<u32>> {
+fn first_copies<C: Coord>(
+    rows: Points<C>,
+    climbs: impl Fn(usize) -> bool,
+    task: &Task,
+) -> Result<Vec<u32>> {
     let value = |i: u32, j: usize| rows.row(i as usize)[j].to_f64() + 0.0;
     let compare = |&a: &u32, &b: &u32| {
         (0..rows.dim())
@@ -174,7 +183,7 @@ fn first_copies<C: Coord>(rows: Points<C>, climbs: impl Fn(usize) -> bool) -> Re
         .for_each(|(i, s)| *s = i as u32);
     sorted.retain(|&i| climbs(i as usize));
     // Equal rows end up together, lowest index first.
-    sorted.sort_unstable_by(|a, b| compare(a, b).then(a.cmp(b)));
+    merge_sort::sort_by(&mut sorted, |a, b| compare(a, b).then(a.cmp(b)), task)?;
     let mut firsts = try_filled(rows.len(), NOT_A_SEED)?;
     let mut first = 0;
     for (k, &i) in sorted.iter().enumerate() {
@@ -251,7 +260,8 @@ impl<'w> Climber<'w> {
         }
     }
 
-    /// scikit-learn's `_mean_shift_single_seed`, starting from `scratch.position`.
+    /// scikit-learn's `_mean_shift_single_seed`, starting from `scratch.position`;
+    /// abandoned before any ball query once `task` is cancelled.
     /// (A flat-kernel climb ends in finitely many steps, Cheng 1995: each step
     /// that moves farther than the stop threshold raises the density it
     /// climbs, so no position comes back and a huge `max_iter` cannot hang.
@@ -264,9 +274,11 @@ impl<'w> Climber<'w> {
         cache: &StepCache,
         s: &mut Scratch,
         center: &mut [T],
-    ) -> Climb {
+        task: &Task,
+    ) -> Result<Climb> {
         let mut iterations = 0u64;
         let intensity = loop {
+            task.check()?;
             let count = self.step(tree, cache, s);
             if count == 0.0 {
                 break 0.0;
@@ -289,10 +301,10 @@ impl<'w> Climber<'w> {
         for (c, &p) in center.iter_mut().zip(&s.position) {
             *c = T::from_f64(p);
         }
-        Climb {
+        Ok(Climb {
             intensity,
             iterations,
-        }
+        })
     }
 
     /// The (weighted) mean of the neighbourhood of `s.position`, into
@@ -396,6 +408,26 @@ mod tests {
         assert_eq!(max_iter, 2);
         assert_eq!(&got.centers[0..2], &[4.0 / 3.0, 2.0 / 3.0]);
         assert_eq!(&got.centers[6..8], &[10.0 / 3.0, 6.0]);
+    }
+
+    #[test]
+    fn a_cancelled_climb_gives_up_before_its_first_ball_query() {
+        let data = [0.0, 1.0, 2.0];
+        let tree = BallSearch::new(Points::new(&data, 1).unwrap()).unwrap();
+        let cache = StepCache::new(1, 1);
+        let mut got = None;
+        let run = crate::parallel::tests::run_cancelled(|task| {
+            let mut scratch = Scratch::new(&tree);
+            scratch.start_at(&[1.0]);
+            let mut center = [0.0];
+            let climber = Climber::new(1.5, 300, Weighing::FLAT, None, None);
+            got = Some(climber.climb(&tree, &cache, &mut scratch, &mut center, task));
+            Ok(())
+        });
+        assert_eq!(run, Err(crate::Error::Interrupted));
+        assert_eq!(got, Some(Err(crate::Error::Interrupted)));
+        // No step was taken, so none was cached.
+        assert_eq!(cache.get(&[1.0f64.to_bits()], &mut [0.0]), None);
     }
 
     #[test]

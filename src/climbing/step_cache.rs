@@ -8,66 +8,20 @@
 //! bit, so the cache changes how long a fit takes, never its result, whichever
 //! thread filled it.
 
-use std::borrow::Borrow;
-use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use crate::exact::interner::KeyedRecords;
+
 const SHARDS: usize = 64;
 
-/// One step in one allocation: the bits of the position it starts from
-/// (`dim` words, its key), the bits of where it lands (`dim` words), and the
-/// bits of its intensity (how many points its ball held, or what its
-/// neighbourhood weighed).
-struct Step(Box<[u64]>);
-
-impl Step {
-    fn new(key: &[u64], next: &[f64], intensity: f64) -> Self {
-        let words = key.iter().copied();
-        let words = words.chain(next.iter().map(|x| x.to_bits()));
-        Step(words.chain([intensity.to_bits()]).collect())
-    }
-
-    fn key(&self) -> &[u64] {
-        &self.0[..(self.0.len() - 1) / 2]
-    }
-
-    fn next(&self) -> impl Iterator<Item = f64> + '_ {
-        let dim = (self.0.len() - 1) / 2;
-        self.0[dim..2 * dim]
-            .iter()
-            .map(|&bits| f64::from_bits(bits))
-    }
-
-    fn intensity(&self) -> f64 {
-        f64::from_bits(self.0[self.0.len() - 1])
-    }
-}
-
-// A step is found by its key alone.
-impl Borrow<[u64]> for Step {
-    fn borrow(&self) -> &[u64] {
-        self.key()
-    }
-}
-
-impl Hash for Step {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.key().hash(state)
-    }
-}
-
-impl PartialEq for Step {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for Step {}
-
+/// Every shard holds steps as records of `2 * dim + 1` words, found by the
+/// first `dim`: the bits of the position a step starts from (its key), the
+/// bits of where it lands, and the bits of its intensity (how many points its
+/// ball held, or what its neighbourhood weighed).
 pub struct StepCache {
-    shards: Vec<Mutex<HashSet<Step>>>,
+    shards: Vec<Mutex<KeyedRecords>>,
+    dim: usize,
     /// Entries still allowed: the cache stops growing at a budget of a few
     /// entries per seed (a constant floor for small fits) so that its memory
     /// stays O(seeds).
@@ -78,18 +32,21 @@ impl StepCache {
     pub fn new(dim: usize, seeds: usize) -> Self {
         const FLOOR_BYTES: usize = 8 << 20;
         const ENTRIES_PER_SEED: usize = 4;
-        // The words, the allocator's header, the set's slot.
-        let entry_bytes = (2 * dim + 1) * std::mem::size_of::<u64>() + 16 + 17;
+        // The words and the link to the step with the same hash, the map's slot.
+        let entry_bytes = (2 * dim + 2) * std::mem::size_of::<u64>() + 17;
         let entries = (FLOOR_BYTES / entry_bytes).max(seeds.saturating_mul(ENTRIES_PER_SEED));
         StepCache {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashSet::new())).collect(),
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(KeyedRecords::new(dim, 2 * dim + 1)))
+                .collect(),
+            dim,
             room: AtomicUsize::new(entries),
         }
     }
 
     /// The shard holding `key`, picked by a cheap multiplicative mix of its
-    /// bits (the set then hashes the key properly, once).
-    fn shard(&self, key: &[u64]) -> &Mutex<HashSet<Step>> {
+    /// bits (the shard then hashes the key properly, once).
+    fn shard(&self, key: &[u64]) -> &Mutex<KeyedRecords> {
         let mixed = key.iter().fold(0u64, |h, &k| {
             (h.rotate_left(5) ^ k).wrapping_mul(0x9E37_79B9_7F4A_7C15)
         });
@@ -101,8 +58,12 @@ impl StepCache {
     pub fn get(&self, key: &[u64], next: &mut [f64]) -> Option<f64> {
         let shard = self.shard(key).lock().unwrap_or_else(|e| e.into_inner());
         let step = shard.get(key)?;
-        next.iter_mut().zip(step.next()).for_each(|(n, x)| *n = x);
-        Some(step.intensity())
+        let to = step.get(self.dim..2 * self.dim)?;
+        let intensity = step.get(2 * self.dim)?;
+        next.iter_mut()
+            .zip(to)
+            .for_each(|(n, &bits)| *n = f64::from_bits(bits));
+        Some(f64::from_bits(*intensity))
     }
 
     /// Records the step from `key` to `next` over a neighbourhood of this
@@ -116,9 +77,9 @@ impl StepCache {
         if claimed.is_err() {
             return;
         }
-        let step = Step::new(key, next, intensity);
+        let to = next.iter().map(|x| x.to_bits());
         let mut shard = self.shard(key).lock().unwrap_or_else(|e| e.into_inner());
-        shard.insert(step);
+        shard.insert(key, to.chain([intensity.to_bits()]));
     }
 }
 
@@ -146,7 +107,10 @@ mod tests {
         for i in 0..budget as u64 + 10 {
             cache.insert(&[i], &[i as f64], 1.0);
         }
-        let stored: usize = cache.shards.iter().map(|s| s.lock().unwrap().len()).sum();
+        let mut next = [0.0];
+        let stored = (0..budget as u64 + 10)
+            .filter(|&i| cache.get(&[i], &mut next).is_some())
+            .count();
         assert_eq!(stored, budget);
     }
 }

@@ -1,12 +1,137 @@
-//! Numbering of coordinate tuples by exact value, in order of first
-//! appearance: the Python dict keyed by tuples that scikit-learn uses both for
-//! bins and for climbed centres (docs/algorithm.md §2.5, §3.1).
+//! Lookup by the exact bits of a key: records found by their first words
+//! ([`KeyedRecords`], the step cache's), and the numbering of coordinate
+//! tuples in order of first appearance ([`ExactKeys`]: the Python dict keyed
+//! by tuples that scikit-learn uses both for bins and for climbed centres;
+//! docs/algorithm.md §2.5, §3.1).
+//!
+//! Records live in a few large segments, not one allocation each: tens of
+//! millions of small allocations take seconds to free, time in which nothing
+//! could interrupt the work, and their headers take memory. Segments never
+//! move once made (a growing array would leave each old block behind).
 
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
+/// Marks the end of a chain of records whose keys share a hash.
+const NONE: u32 = u32::MAX;
+
+/// Records in the first segments: every [`SEGMENTS_PER_SIZE`] segments the
+/// size doubles, so that a table of `n` records has about `4 log2(n)` of them
+/// and at most a fifth of its room is still empty.
+const FIRST_SEGMENT: usize = 4;
+const SEGMENTS_PER_SIZE: usize = 4;
+
+/// Records of `record_len` words, each found by its first `key_len` words,
+/// numbered 0, 1, ... in the order they were added. Fewer than `u32::MAX`
+/// records (rows are numbered in `u32` throughout).
+pub struct KeyedRecords<S = RandomState> {
+    key_len: usize,
+    record_len: usize,
+    /// Every record's words, then the number of the record before it whose
+    /// key has the same hash (or [`NONE`]); see [`place`].
+    segments: Vec<Vec<u64>>,
+    len: usize,
+    /// Per hash of a key, the newest record with a key of that hash.
+    newest: HashMap<u64, u32, BuildHasherDefault<PassThrough>>,
+    hashing: S,
+}
+
+impl KeyedRecords {
+    /// No records yet, of `record_len` words found by their first `key_len`.
+    pub fn new(key_len: usize, record_len: usize) -> Self {
+        KeyedRecords::hashed_by(key_len, record_len, RandomState::new())
+    }
+}
+
+impl<S: BuildHasher> KeyedRecords<S> {
+    fn hashed_by(key_len: usize, record_len: usize, hashing: S) -> Self {
+        KeyedRecords {
+            key_len,
+            record_len: record_len.max(key_len),
+            segments: Vec::new(),
+            len: 0,
+            newest: HashMap::default(),
+            hashing,
+        }
+    }
+
+    /// The record whose key is `key`, if any.
+    pub fn get(&self, key: &[u64]) -> Option<&[u64]> {
+        let n = self.find(self.hashing.hash_one(key), key)?;
+        self.stored(n)?.get(..self.record_len)
+    }
+
+    /// Adds the record `key` then `rest` unless a record with that key (of
+    /// `key_len` words) is there already; returns the number of the record
+    /// with the key, and whether it is new.
+    pub fn insert(&mut self, key: &[u64], rest: impl IntoIterator<Item = u64>) -> (usize, bool) {
+        let hash = self.hashing.hash_one(key);
+        if let Some(n) = self.find(hash, key) {
+            return (n, false);
+        }
+        let n = self.len;
+        let (k, _) = place(n);
+        if self.segments.len() <= k {
+            let records = FIRST_SEGMENT << (k / SEGMENTS_PER_SIZE);
+            self.segments
+                .push(Vec::with_capacity(records * (self.record_len + 1)));
+        }
+        let older = self.newest.insert(hash, n as u32).unwrap_or(NONE);
+        if let Some(segment) = self.segments.get_mut(k) {
+            let start = segment.len();
+            segment.extend_from_slice(key);
+            segment.extend(rest);
+            // A record of another length (never given) is cut or padded, so
+            // that numbers stay positions.
+            segment.resize(start + self.record_len, 0);
+            segment.push(u64::from(older));
+        }
+        self.len += 1;
+        (n, true)
+    }
+
+    /// Record `n`'s words and link.
+    fn stored(&self, n: usize) -> Option<&[u64]> {
+        let (k, i) = place(n);
+        let stride = self.record_len + 1;
+        self.segments.get(k)?.get(i * stride..(i + 1) * stride)
+    }
+
+    /// The number of the record with `key`, whose hash is `hash`.
+    fn find(&self, hash: u64, key: &[u64]) -> Option<usize> {
+        let mut candidate = self.newest.get(&hash).copied().unwrap_or(NONE);
+        while candidate != NONE {
+            let n = candidate as usize;
+            let stored = self.stored(n)?;
+            if stored.get(..self.key_len) == Some(key) {
+                return Some(n);
+            }
+            candidate = stored
+                .get(self.record_len)
+                .map_or(NONE, |&older| older as u32);
+        }
+        None
+    }
+}
+
+/// The segment holding record `n`, and its place there: segments come in
+/// groups of [`SEGMENTS_PER_SIZE`], group `j`'s holding `FIRST_SEGMENT << j`
+/// records each.
+fn place(n: usize) -> (usize, usize) {
+    let group = SEGMENTS_PER_SIZE * FIRST_SEGMENT;
+    let j = (n / group + 1).ilog2() as usize;
+    let in_group = n - group * ((1 << j) - 1);
+    let size = FIRST_SEGMENT << j;
+    (SEGMENTS_PER_SIZE * j + in_group / size, in_group % size)
+}
+
+/// Numbers tuples of equal length (a dataset's dimension) 0, 1, ... as they
+/// first appear.
 #[derive(Default)]
 pub struct ExactKeys {
-    index: HashMap<Box<[u64]>, usize>,
+    /// Made at the first tuple, whose length it takes.
+    records: Option<KeyedRecords>,
     key: Vec<u64>,
 }
 
@@ -18,12 +143,30 @@ impl ExactKeys {
         self.key.clear();
         self.key
             .extend(values.into_iter().map(|v| (v + 0.0).to_bits()));
-        if let Some(&n) = self.index.get(self.key.as_slice()) {
-            return (n, false);
+        let width = self.key.len();
+        self.records
+            .get_or_insert_with(|| KeyedRecords::new(width, width))
+            .insert(&self.key, [])
+    }
+}
+
+/// The map's keys are hashes already: its hasher passes them through.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
         }
-        let n = self.index.len();
-        self.index.insert(self.key.clone().into_boxed_slice(), n);
-        (n, true)
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
@@ -39,5 +182,63 @@ mod tests {
         assert_eq!(keys.number([1.0, 2.0]), (0, false));
         assert_eq!(keys.number([-0.0, 0.0]), (2, true));
         assert_eq!(keys.number([0.0, -0.0]), (2, false));
+    }
+
+    #[test]
+    fn segments_grow_in_groups_and_follow_each_other() {
+        // Four segments of 4 records, four of 8, then of 16.
+        assert_eq!(place(0), (0, 0));
+        assert_eq!(place(5), (1, 1));
+        assert_eq!(place(15), (3, 3));
+        assert_eq!(place(16), (4, 0));
+        assert_eq!(place(16 + 31), (7, 7));
+        assert_eq!(place(48), (8, 0));
+        let mut records = KeyedRecords::new(1, 2);
+        for n in 0..1000u64 {
+            assert_eq!(records.insert(&[n], [n + 7]), (n as usize, true));
+        }
+        // 4 * (4 + 8 + ... + 128) = 1008 records in 24 segments hold them.
+        assert_eq!(records.segments.len(), 24);
+        for n in 0..1000u64 {
+            assert_eq!(records.get(&[n]), Some([n, n + 7].as_slice()));
+        }
+    }
+
+    #[test]
+    fn records_are_found_by_their_key_alone() {
+        let mut records = KeyedRecords::new(2, 3);
+        assert_eq!(records.insert(&[1, 2], [30]), (0, true));
+        assert_eq!(records.insert(&[2, 1], [40]), (1, true));
+        // The first record with a key stays.
+        assert_eq!(records.insert(&[1, 2], [50]), (0, false));
+        assert_eq!(records.get(&[1, 2]), Some([1, 2, 30].as_slice()));
+        assert_eq!(records.get(&[2, 1]), Some([2, 1, 40].as_slice()));
+        assert_eq!(records.get(&[2, 2]), None);
+    }
+
+    /// Hashes every key to the same value.
+    #[derive(Default)]
+    struct Collide;
+
+    impl Hasher for Collide {
+        fn finish(&self) -> u64 {
+            7
+        }
+
+        fn write(&mut self, _: &[u8]) {}
+    }
+
+    #[test]
+    fn keys_sharing_a_hash_stay_apart() {
+        let hashing = BuildHasherDefault::<Collide>::default();
+        let mut records = KeyedRecords::hashed_by(1, 2, hashing);
+        for n in 0..5 {
+            assert_eq!(records.insert(&[n], [10 * n]), (n as usize, true));
+        }
+        for n in 0..5 {
+            assert_eq!(records.insert(&[n], [0]), (n as usize, false));
+            assert_eq!(records.get(&[n]), Some([n, 10 * n].as_slice()));
+        }
+        assert_eq!(records.get(&[5]), None);
     }
 }

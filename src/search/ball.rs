@@ -18,6 +18,7 @@
 //! type, `f32` for float32 data.)
 
 mod build;
+mod median;
 mod weighted;
 
 pub use weighted::{OrderedRows, WeightedTotals};
@@ -25,7 +26,7 @@ pub use weighted::{OrderedRows, WeightedTotals};
 use crate::error::Result;
 use crate::exact::distance::{squared_distance, sum_in_lanes, SquaredRadius};
 use crate::exact::summation::{CoordinateSums, Subtotal, Summation};
-use crate::parallel::Workers;
+use crate::parallel::Task;
 use crate::points::{Coord, Points};
 
 /// Nodes are stored in preorder: a node's left child follows it, and its
@@ -55,12 +56,14 @@ pub struct BallSearch<'a, T> {
 impl<'a, T: Coord> BallSearch<'a, T> {
     /// The tree over `points`, built on the calling thread.
     pub fn new(points: Points<'a, T>) -> Result<Self> {
-        Self::build(points, false)
+        Self::build(points, false, &Task::uncancelled())
     }
 
-    /// The tree over `points`, its subtrees built in parallel by `workers`.
-    pub fn new_parallel(points: Points<'a, T>, workers: &Workers) -> Result<Self> {
-        workers.install(|| Self::build(points, true))
+    /// The tree over `points`, its subtrees built in parallel by the workers
+    /// that run `task` (see [`crate::Workers::run`]); abandoned with
+    /// [`crate::Error::Interrupted`] once `task` is cancelled.
+    pub fn new_parallel(points: Points<'a, T>, task: &Task) -> Result<Self> {
+        Self::build(points, true, task)
     }
 
     pub fn summation(&self) -> Summation {
@@ -274,6 +277,8 @@ enum Found {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parallel::tests::run_cancelled;
+    use crate::parallel::{never_stop, Workers};
     use crate::testing::noise;
 
     fn scaled_noise(seed: u64, len: usize, scale: f64) -> Vec<f64> {
@@ -320,7 +325,10 @@ mod tests {
         let data = scaled_noise(11, 3 * 100_000, 10.0);
         let p = Points::new(&data, 3).unwrap();
         let alone = BallSearch::new(p).unwrap();
-        let parallel = BallSearch::new_parallel(p, &Workers::new(2).unwrap()).unwrap();
+        let parallel = Workers::new(2)
+            .unwrap()
+            .run(0, &never_stop, |task| BallSearch::new_parallel(p, task))
+            .unwrap();
         for (k, r) in [0.3, 1.0, 4.0].into_iter().enumerate() {
             let q: Vec<f64> = p.row(k * 997).to_vec();
             assert_eq!(found(&alone, &q, r * r), found(&parallel, &q, r * r));
@@ -332,6 +340,14 @@ mod tests {
                 assert_eq!(a.mean::<f64>(j).to_bits(), b.mean::<f64>(j).to_bits());
             }
         }
+    }
+
+    #[test]
+    fn a_cancelled_build_gives_up() {
+        let data = scaled_noise(12, 3 * 10_000, 10.0);
+        let p = Points::new(&data, 3).unwrap();
+        let got = run_cancelled(|task| BallSearch::new_parallel(p, task).map(|_| ()));
+        assert_eq!(got, Err(crate::Error::Interrupted));
     }
 
     #[test]

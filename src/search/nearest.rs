@@ -6,14 +6,15 @@
 //! of the centres. Centres are few, so they are copied to `f64` rows.
 
 use std::num::NonZero;
+use std::sync::mpsc::{self, RecvTimeoutError};
 
 use kiddo::immutable::float::kdtree::ImmutableKdTree;
 use kiddo::SquaredEuclidean;
 use rayon::prelude::*;
 
-use crate::error::{try_filled, Result};
+use crate::error::{Error, Result};
 use crate::exact::distance::squared_distance;
-use crate::parallel::{StopCheck, Workers};
+use crate::parallel::{Task, POLL_INTERVAL};
 use crate::points::{Coord, Points};
 
 /// The nearest centre of a point and its squared distance.
@@ -24,7 +25,7 @@ pub struct Nearest {
 }
 
 /// A search structure over a fixed set of centres.
-pub trait NearestCentre: Sync {
+pub trait NearestCentre: Send + Sync {
     /// The nearest centre to `q`; among equally near ones, the lowest index.
     fn nearest(&self, q: &[f64]) -> Nearest;
 }
@@ -100,12 +101,11 @@ fn kiddo_centres<const K: usize>(centres: &[f64]) -> Box<dyn NearestCentre> {
     })
 }
 
-/// The search structure for `centres` (row-major, at least one row).
-pub fn index_centres<C: Coord>(centres: Points<C>) -> Box<dyn NearestCentre> {
-    let rows: Vec<f64> = centres.as_slice().iter().map(|x| x.to_f64()).collect();
+/// The search structure for `rows` (row-major, at least one row).
+fn index_rows(rows: Vec<f64>, dim: usize) -> Box<dyn NearestCentre> {
     macro_rules! dispatch {
         ($($k:literal)*) => {
-            match centres.dim() {
+            match dim {
                 $($k => kiddo_centres::<$k>(&rows),)*
                 dim => Box::new(ScannedCentres { centres: rows, dim }),
             }
@@ -114,36 +114,85 @@ pub fn index_centres<C: Coord>(centres: Points<C>) -> Box<dyn NearestCentre> {
     dispatch!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
 }
 
-/// What `label` makes of every point's nearest centre, in parallel, written
-/// straight into the result (no per-point intermediate).
-pub fn nearest_centres<T: Coord, L: Copy + Default + Send>(
+/// From this many centres on, kiddo's tree is built on a thread of its own
+/// (below, the build takes a few tens of milliseconds).
+const BUILD_APART: usize = 1 << 17;
+
+/// The search structure for `centres` (row-major, at least one row); given
+/// up with [`Error::Interrupted`] within [`POLL_INTERVAL`] once `task` is
+/// cancelled.
+pub fn index_centres<C: Coord>(centres: Points<C>, task: &Task) -> Result<Box<dyn NearestCentre>> {
+    let dim = centres.dim();
+    let rows: Vec<f64> = centres.as_slice().iter().map(|x| x.to_f64()).collect();
+    if centres.len() < BUILD_APART {
+        return Ok(index_rows(rows, dim));
+    }
+    // kiddo's build cannot be interrupted, and takes seconds for millions of
+    // centres: it runs on a thread of its own, which a cancelled task leaves
+    // behind to finish and drop its tree, so that Ctrl-C need not wait.
+    task.check()?;
+    let (built, index) = mpsc::channel();
+    let builder = std::thread::Builder::new()
+        .name("fastmeanshift-centres".into())
+        .spawn(move || built.send(index_rows(rows, dim)).ok())
+        .map_err(|e| Error::ThreadPool(e.to_string()))?;
+    loop {
+        match index.recv_timeout(POLL_INTERVAL) {
+            Ok(index) => return Ok(index),
+            Err(RecvTimeoutError::Timeout) => task.check()?,
+            // Only a panic ends the builder without a result: it is raised
+            // here, as if the build had run here.
+            Err(RecvTimeoutError::Disconnected) => {
+                let panic = builder
+                    .join()
+                    .err()
+                    .unwrap_or_else(|| Box::new("the centres' index was not built"));
+                std::panic::resume_unwind(panic)
+            }
+        }
+    }
+}
+
+/// Points labelled between two progress counts.
+const BLOCK: usize = 1 << 10;
+
+/// What `label` makes of every point's nearest centre, written to `out` (one
+/// slot per point), in parallel in the pool `task` runs in; given up with
+/// [`Error::Interrupted`] between two queries once `task` is cancelled.
+/// Progress counts points.
+pub fn nearest_centres<T: Coord, L: Send>(
     centres: &dyn NearestCentre,
     points: Points<T>,
-    workers: &Workers,
-    stop: StopCheck<'_>,
+    task: &Task,
     label: impl Fn(Nearest) -> L + Sync,
-) -> Result<Vec<L>> {
+    out: &mut [L],
+) -> Result<()> {
     let dim = points.dim();
-    let mut out = try_filled(points.len(), L::default())?;
-    workers.in_chunks(points.len(), 4096, stop, |range| {
-        out[range.clone()].par_iter_mut().enumerate().for_each_init(
-            || vec![0.0; dim],
-            |q, (k, slot)| {
-                for (x, &p) in q.iter_mut().zip(points.row(range.start + k)) {
+    out.par_chunks_mut(BLOCK).enumerate().try_for_each_init(
+        || vec![0.0; dim],
+        |q, (b, block)| {
+            for (k, slot) in block.iter_mut().enumerate() {
+                // With many centres in many dimensions one query scans them
+                // all, so a block of queries could take long.
+                task.check()?;
+                for (x, &p) in q.iter_mut().zip(points.row(b * BLOCK + k)) {
                     *x = p.to_f64();
                 }
                 *slot = label(centres.nearest(q));
-            },
-        );
-    })?;
-    Ok(out)
+            }
+            task.advance(block.len());
+            Ok(())
+        },
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parallel::never_stop;
+    use crate::parallel::tests::run_cancelled;
+    use crate::parallel::{never_stop, Workers};
     use crate::testing::noise;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn brute(centres: &[f64], dim: usize, q: &[f64]) -> Nearest {
         ScannedCentres {
@@ -157,7 +206,8 @@ mod tests {
     fn kiddo_agrees_with_the_scan_in_every_dispatched_dimension() {
         for dim in 1..=18 {
             let centres = noise(dim as u64, 40 * dim);
-            let index = index_centres(Points::new(&centres, dim).unwrap());
+            let index =
+                index_centres(Points::new(&centres, dim).unwrap(), &Task::uncancelled()).unwrap();
             let queries = noise(100 + dim as u64, 300 * dim);
             for q in queries.chunks_exact(dim) {
                 assert_eq!(index.nearest(q), brute(&centres, dim, q), "dim {dim}");
@@ -169,7 +219,7 @@ mod tests {
     fn ties_go_to_the_lowest_index() {
         // Point 1.0 is 1 away from centres 2.0 (index 0) and 0.0 (index 1).
         let centres = [2.0, 0.0, 5.0];
-        let index = index_centres(Points::new(&centres, 1).unwrap());
+        let index = index_centres(Points::new(&centres, 1).unwrap(), &Task::uncancelled()).unwrap();
         assert_eq!(
             index.nearest(&[1.0]),
             Nearest {
@@ -182,27 +232,73 @@ mod tests {
             .chain(&[-1.0; 20])
             .copied()
             .collect::<Vec<f64>>();
-        let index = index_centres(Points::new(&wide, 20).unwrap());
+        let index = index_centres(Points::new(&wide, 20).unwrap(), &Task::uncancelled()).unwrap();
         assert_eq!(index.nearest(&[0.0; 20]).centre, 0);
     }
 
     #[test]
     fn every_point_gets_its_centre() {
         let centres = [0.0f32, 0.0, 10.0, 10.0];
-        let index = index_centres(Points::new(&centres, 2).unwrap());
+        let index = index_centres(Points::new(&centres, 2).unwrap(), &Task::uncancelled()).unwrap();
         let points = [1.0f32, 1.0, 9.0, 9.0, 6.0, 6.0];
-        let got = nearest_centres(
-            index.as_ref(),
-            Points::new(&points, 2).unwrap(),
-            &Workers::new(2).unwrap(),
-            &never_stop,
-            |n| n,
-        )
-        .unwrap();
+        let mut got = [Nearest::default(); 3];
+        Workers::new(2)
+            .unwrap()
+            .run(3, &never_stop, |task| {
+                let points = Points::new(&points, 2).unwrap();
+                nearest_centres(index.as_ref(), points, task, |n| n, &mut got)
+            })
+            .unwrap();
         assert_eq!(
             got.iter().map(|n| n.centre).collect::<Vec<_>>(),
             vec![0, 1, 1]
         );
         assert_eq!(got[2].distance2, 32.0);
+    }
+
+    #[test]
+    fn many_centres_are_indexed_apart_and_the_wait_can_be_abandoned() {
+        let dim = 2;
+        let centres = noise(21, BUILD_APART * dim);
+        let centres = Points::new(&centres, dim).unwrap();
+        let index = index_centres(centres, &Task::uncancelled()).unwrap();
+        let q = [0.25, 0.75];
+        assert_eq!(index.nearest(&q), brute(centres.as_slice(), dim, &q));
+        let mut got = None;
+        let run = run_cancelled(|task| {
+            got = Some(index_centres(centres, task).map(|_| ()));
+            Ok(())
+        });
+        assert_eq!(run, Err(Error::Interrupted));
+        assert_eq!(got, Some(Err(Error::Interrupted)));
+    }
+
+    #[test]
+    fn a_cancelled_task_labels_nothing() {
+        let centres = [0.0, 10.0];
+        let centres = Points::new(&centres, 1).unwrap();
+        let index = index_centres(centres, &Task::uncancelled()).unwrap();
+        let points = [1.0; 5000];
+        let labelled = AtomicUsize::new(0);
+        let mut out = [u32::MAX; 5000];
+        let mut got = None;
+        let run = run_cancelled(|task| {
+            let label = |n: Nearest| {
+                labelled.fetch_add(1, Ordering::Relaxed);
+                n.centre
+            };
+            let points = Points::new(&points, 1).unwrap();
+            got = Some(nearest_centres(
+                index.as_ref(),
+                points,
+                task,
+                label,
+                &mut out,
+            ));
+            Ok(())
+        });
+        assert_eq!(run, Err(Error::Interrupted));
+        assert_eq!(got, Some(Err(Error::Interrupted)));
+        assert_eq!(labelled.into_inner(), 0);
     }
 }

@@ -26,13 +26,26 @@ def test_reports_seeds_climbed_up_to_the_total():
     assert reports, "no progress reported"
     assert reports[-1] == (3000, 3000)
     assert [total for _, total in reports] == [3000] * len(reports)
+    # Never backwards (a report repeats the count while climbs take long),
+    # and the end is reported once.
     done = [d for d, _ in reports]
-    assert done == sorted(set(done))
+    assert done == sorted(done)
+    assert reports.count((3000, 3000)) == 1
     # Reporting changes nothing in the result.
     again = fms.MeanShift(bandwidth=1.0, n_jobs=2).fit(X)
     np.testing.assert_array_equal(model.cluster_centers_, again.cluster_centers_)
     np.testing.assert_array_equal(model.labels_, again.labels_)
     assert model.n_iter_ == again.n_iter_
+
+
+def test_reports_while_the_first_climbs_run():
+    # Every ball holds about 8,000 of the points, so each of the 8 climbs
+    # takes a while; they used to make one chunk, reported only at its end.
+    X = np.random.default_rng(0).random((100_000, 6))
+    _, reports = fit_reporting(X, bandwidth=0.5, seeds=X[:8], n_jobs=2)
+    assert reports[-1] == (8, 8)
+    assert reports.count((8, 8)) == 1
+    assert len(reports) > 1
 
 
 def test_counts_given_seeds():

@@ -3,9 +3,11 @@
 
 use std::collections::HashMap;
 
+use super::median::select_median;
 use super::{BallSearch, Node};
 use crate::error::{try_filled, Result};
 use crate::exact::summation::{CoordinateSums, Subtotal, Summation};
+use crate::parallel::Task;
 use crate::points::{Coord, Points};
 
 /// Points per leaf: in more dimensions a node's bounds cost more and prune
@@ -20,7 +22,9 @@ fn leaf_size(dim: usize) -> usize {
 }
 
 impl<'a, T: Coord> BallSearch<'a, T> {
-    pub(super) fn build(points: Points<'a, T>, parallel: bool) -> Result<Self> {
+    /// The tree over `points`, abandoned with [`crate::Error::Interrupted`]
+    /// once `task` is cancelled (checked at every node).
+    pub(super) fn build(points: Points<'a, T>, parallel: bool, task: &Task) -> Result<Self> {
         let n = points.len();
         let dim = points.dim();
         let mut order = try_filled(n, 0u32)?;
@@ -47,6 +51,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
                 slots: &slots,
                 summation: tree.summation,
                 parallel,
+                task,
             };
             builder.subtree(
                 Subtree {
@@ -59,7 +64,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
                 },
                 span,
                 &mut CoordinateSums::new(dim, tree.summation),
-            );
+            )?;
         }
         Ok(tree)
     }
@@ -107,11 +112,16 @@ impl Slots {
 /// Below this many points a subtree is built on one thread.
 const PARALLEL_SUBTREE: usize = 1 << 15;
 
+/// Points added to a leaf between two checks of the task: only a leaf of
+/// coinciding points (which no split separates) grows past the leaf size.
+const LEAF_CHECK: usize = 1 << 16;
+
 struct Builder<'p, 'a, T> {
     points: Points<'a, T>,
     slots: &'p Slots,
     summation: Summation,
     parallel: bool,
+    task: &'p Task,
 }
 
 /// The part of the tree's arrays one subtree owns.
@@ -131,7 +141,13 @@ impl<T: Coord> Builder<'_, '_, T> {
     /// widest side of `span` (a box known to hold its points, cheaper than
     /// their exact box), then fills exact boxes and totals bottom-up: leaves
     /// from their points, other nodes from their children.
-    fn subtree(&self, at: Subtree<'_>, span: Vec<[f64; 2]>, sums: &mut CoordinateSums) {
+    fn subtree(
+        &self,
+        at: Subtree<'_>,
+        span: Vec<[f64; 2]>,
+        sums: &mut CoordinateSums,
+    ) -> Result<()> {
+        self.task.check()?;
         let dim = self.points.dim();
         let m = at.order.len();
         let widest = (0..dim)
@@ -152,10 +168,13 @@ impl<T: Coord> Builder<'_, '_, T> {
         if m <= self.slots.leaf || widest.1 <= 0.0 {
             node_bounds.fill([f64::INFINITY, f64::NEG_INFINITY]);
             sums.clear();
-            for &i in order.iter() {
-                let row = self.points.row(i as usize);
-                widen(node_bounds, row);
-                sums.add(row);
+            for rows in order.chunks(LEAF_CHECK) {
+                self.task.check()?;
+                for &i in rows {
+                    let row = self.points.row(i as usize);
+                    widen(node_bounds, row);
+                    sums.add(row);
+                }
             }
             store(node_totals, sums);
             *node = Node {
@@ -164,13 +183,13 @@ impl<T: Coord> Builder<'_, '_, T> {
                 right: 0,
                 copies: node_bounds.iter().all(|&[lo, hi]| lo == hi),
             };
-            return;
+            return Ok(());
         }
 
         let (split, mid) = (widest.0, m / 2);
         let points = self.points;
         let key = |i: u32| points.row(i as usize)[split].to_f64();
-        order.select_nth_unstable_by(mid, |&a, &b| key(a).total_cmp(&key(b)));
+        select_median(order, mid, key, self.task)?;
         let median = key(order[mid]);
         let (mut left_span, mut right_span) = (span.clone(), span);
         left_span[split][1] = median;
@@ -199,13 +218,14 @@ impl<T: Coord> Builder<'_, '_, T> {
         };
         if self.parallel && m >= PARALLEL_SUBTREE {
             let mut right_sums = CoordinateSums::new(dim, self.summation);
-            rayon::join(
+            let (left, right) = rayon::join(
                 || self.subtree(left, left_span, sums),
                 || self.subtree(right, right_span, &mut right_sums),
             );
+            left.and(right)?;
         } else {
-            self.subtree(left, left_span, sums);
-            self.subtree(right, right_span, sums);
+            self.subtree(left, left_span, sums)?;
+            self.subtree(right, right_span, sums)?;
         }
 
         // The children's roots, now built: left at slot 0, right after the
@@ -235,6 +255,7 @@ impl<T: Coord> Builder<'_, '_, T> {
             right: (id + 1 + left_slots) as u32,
             copies: node_bounds.iter().all(|&[lo, hi]| lo == hi),
         };
+        Ok(())
     }
 }
 
