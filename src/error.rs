@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+/// Every way a computation of the crate can fail.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Error {
     /// Caller-supplied arrays or parameters that the algorithm cannot use.
@@ -11,15 +12,27 @@ pub enum Error {
     NoSeeds,
     /// Every seed's first ball was empty: scikit-learn's "No point was within
     /// bandwidth" error.
-    NoPointWithinBandwidth { bandwidth: f64 },
+    NoPointWithinBandwidth {
+        /// The bandwidth of the fit.
+        bandwidth: f64,
+    },
     /// A mean overflowed: the coordinates of the points in one ball sum beyond
     /// the range of the data's type (NumPy's name for it).
-    MeanOverflow { dtype: &'static str },
+    MeanOverflow {
+        /// The data's type, by NumPy's name.
+        dtype: &'static str,
+    },
     /// A bin seed lies beyond the float range: the grid coordinates of the
     /// data, times the bin size, overflow.
-    BinSeedOverflow { bin_size: f64 },
+    BinSeedOverflow {
+        /// The size of the grid's cells (the bandwidth).
+        bin_size: f64,
+    },
     /// A buffer of this many bytes could not be allocated.
-    OutOfMemory { bytes: usize },
+    OutOfMemory {
+        /// The size of the allocation that failed.
+        bytes: usize,
+    },
     /// The caller's stop check asked us to give up (Ctrl-C in Python).
     Interrupted,
     /// The worker thread pool could not be started.
@@ -86,6 +99,7 @@ impl fmt::Display for Short {
     }
 }
 
+/// The crate's result type.
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// A zero-filled vector of `len` items, reserved fallibly so that a request too

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Exact, parallel mean shift clustering that gives scikit-learn 1.9.1's
 //! `MeanShift` results. The contract it keeps is `docs/algorithm.md`.
 //!

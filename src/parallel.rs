@@ -16,7 +16,9 @@ use crate::error::{Error, Result};
 /// How far a job has got: `done` of its `total` items are finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Progress {
+    /// Items finished.
     pub done: usize,
+    /// Items in all.
     pub total: usize,
 }
 

@@ -32,7 +32,9 @@ pub struct Climb {
 /// Where the seeds start: the data points themselves, or given positions.
 #[derive(Debug, Clone, Copy)]
 pub enum Seeds<'a> {
+    /// Every point of the tree (of positive weight, with weights).
     EveryPoint,
+    /// These positions.
     Given(Points<'a, f64>),
 }
 
@@ -56,7 +58,9 @@ impl Weighing<'_> {
 
 /// Every seed's final mean (row-major, in the data's type) and how it got there.
 pub struct Climbs<T> {
+    /// Where each seed's climb ended, row-major.
     pub centers: Vec<T>,
+    /// How each seed's climb went.
     pub climbs: Vec<Climb>,
 }
 

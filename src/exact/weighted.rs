@@ -70,10 +70,13 @@ pub enum Members<'a, T> {
 pub struct WeightedSubtotal<'a, T> {
     /// Per coordinate: the sum of `c * x` and its error term.
     pub sums: &'a [f64],
+    /// The error terms of `sums`.
     pub errors: &'a [f64],
     /// The sum of the term weights `c` and its error term.
     pub weight: f64,
+    /// The error term of `weight`.
     pub weight_error: f64,
+    /// Which points of positive weight the group holds.
     pub members: Members<'a, T>,
 }
 

@@ -42,6 +42,23 @@ struct Node {
     copies: bool,
 }
 
+/// An exact KD-tree over the caller's points (not copied: an index
+/// permutation), whose nodes carry exact bounds and coordinate totals.
+///
+/// ```
+/// use fastmeanshift::search::ball::BallSearch;
+/// use fastmeanshift::Points;
+///
+/// let x = [0.0, 1.0, 2.0, 5.0];
+/// let tree = BallSearch::new(Points::new(&x, 1).unwrap()).unwrap();
+/// let mut within = Vec::new();
+/// tree.for_each_within(&[1.0], 1.0, |i| within.push(i)); // closed ball of radius 1
+/// within.sort();
+/// assert_eq!(within, [0, 1, 2]);
+/// let mut sums = tree.new_sums();
+/// tree.ball_sum(&[1.0], 1.0, &mut sums);
+/// assert_eq!((sums.count(), sums.mean::<f64>(0)), (3, 1.0));
+/// ```
 pub struct BallSearch<'a, T> {
     points: Points<'a, T>,
     order: Vec<u32>,
@@ -66,15 +83,12 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         Self::build(points, true, task)
     }
 
-    pub fn summation(&self) -> Summation {
-        self.summation
-    }
-
     /// An empty accumulator for this tree's ball sums.
     pub fn new_sums(&self) -> CoordinateSums {
         CoordinateSums::new(self.points.dim(), self.summation)
     }
 
+    /// The points the tree is over.
     pub fn points(&self) -> Points<'a, T> {
         self.points
     }

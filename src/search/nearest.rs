@@ -20,7 +20,9 @@ use crate::points::{Coord, Points};
 /// The nearest centre of a point and its squared distance.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Nearest {
+    /// The centre's index (the lowest of equally near ones).
     pub centre: u32,
+    /// The squared distance to it.
     pub distance2: f64,
 }
 
