@@ -3,7 +3,7 @@
 //! kiddo fixes the dimension at compile time, so the runtime dimension is
 //! dispatched to a monomorphised tree for 1 to 16 dimensions (scikit-learn
 //! itself leaves KD-trees for brute force above 15); above that, an exact scan
-//! of the centres. Centres are few, so they are copied to `f64` rows.
+//! of the centres.
 
 use std::num::NonZero;
 
@@ -28,14 +28,14 @@ pub trait NearestCentre: Sync {
     fn nearest(&self, q: &[f64]) -> Nearest;
 }
 
-struct KiddoCentres<const K: usize> {
+struct KiddoCentres<'a, C, const K: usize> {
     tree: ImmutableKdTree<f64, u32, K, 32>,
     /// kiddo's search starts at a distance of `f64::MAX`, so it cannot find a
     /// centre at least that far (an overflowed squared distance): a scan does.
-    far: ScannedCentres,
+    far: ScannedCentres<'a, C>,
 }
 
-impl<const K: usize> NearestCentre for KiddoCentres<K> {
+impl<C: Coord, const K: usize> NearestCentre for KiddoCentres<'_, C, K> {
     fn nearest(&self, q: &[f64]) -> Nearest {
         let mut query = [0.0; K];
         query.copy_from_slice(q);
@@ -57,19 +57,20 @@ impl<const K: usize> NearestCentre for KiddoCentres<K> {
     }
 }
 
-struct ScannedCentres {
-    centres: Vec<f64>,
-    dim: usize,
+/// An exact scan of the caller's centres (read in place: a fit can have as
+/// many centres as seeds, so they are not copied).
+struct ScannedCentres<'a, C> {
+    centres: Points<'a, C>,
 }
 
-impl NearestCentre for ScannedCentres {
+impl<C: Coord> NearestCentre for ScannedCentres<'_, C> {
     fn nearest(&self, q: &[f64]) -> Nearest {
         let mut best = Nearest {
             centre: 0,
             distance2: f64::INFINITY,
         };
-        for (c, row) in self.centres.chunks_exact(self.dim).enumerate() {
-            let d2 = squared_distance(q, row);
+        for c in 0..self.centres.len() {
+            let d2 = squared_distance(q, self.centres.row(c));
             if d2 < best.distance2 || c == 0 {
                 best = Nearest {
                     centre: c as u32,
@@ -81,32 +82,52 @@ impl NearestCentre for ScannedCentres {
     }
 }
 
-fn kiddo_centres<const K: usize>(centres: &[f64]) -> Box<dyn NearestCentre> {
-    let rows: Vec<[f64; K]> = centres
-        .chunks_exact(K)
-        .map(|c| {
-            let mut row = [0.0; K];
-            row.copy_from_slice(c);
-            row
-        })
-        .collect();
+/// kiddo's tree over the centres, which keeps its own copy of them. A fit
+/// can have about as many centres as seeds, so float64 centres are handed to
+/// it in place; float32 ones are widened into rows freed once it is built.
+fn kiddo_centres<'a, C: Coord, const K: usize>(
+    centres: Points<'a, C>,
+) -> Box<dyn NearestCentre + 'a> {
+    let widened: Vec<[f64; K]>;
+    let rows = match C::as_f64s(centres.as_slice()) {
+        Some(values) => as_arrays::<K>(values),
+        None => {
+            widened = (0..centres.len())
+                .map(|c| {
+                    let mut row = [0.0; K];
+                    for (x, &v) in row.iter_mut().zip(centres.row(c)) {
+                        *x = v.to_f64();
+                    }
+                    row
+                })
+                .collect();
+            &widened
+        }
+    };
     Box::new(KiddoCentres {
-        tree: ImmutableKdTree::new_from_slice(&rows),
-        far: ScannedCentres {
-            centres: centres.to_vec(),
-            dim: K,
-        },
+        tree: ImmutableKdTree::new_from_slice(rows),
+        far: ScannedCentres { centres },
     })
 }
 
-/// The search structure for `centres` (row-major, at least one row).
-pub fn index_centres<C: Coord>(centres: Points<C>) -> Box<dyn NearestCentre> {
-    let rows: Vec<f64> = centres.as_slice().iter().map(|x| x.to_f64()).collect();
+/// Row-major values, `K` a row, as rows, without a copy.
+fn as_arrays<const K: usize>(values: &[f64]) -> &[[f64; K]] {
+    assert_eq!(values.len() % K, 0, "whole rows of {K}");
+    // SAFETY: `[f64; K]` has the size of `K` f64s, their alignment and no
+    // padding, so `len / K` rows cover exactly the memory of `values`, which
+    // the result borrows. (`<[f64]>::as_chunks` does this safely from Rust
+    // 1.88; the crate supports 1.85.)
+    unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<[f64; K]>(), values.len() / K) }
+}
+
+/// The search structure for `centres` (row-major, at least one row), which
+/// it borrows.
+pub fn index_centres<'a, C: Coord>(centres: Points<'a, C>) -> Box<dyn NearestCentre + 'a> {
     macro_rules! dispatch {
         ($($k:literal)*) => {
             match centres.dim() {
-                $($k => kiddo_centres::<$k>(&rows),)*
-                dim => Box::new(ScannedCentres { centres: rows, dim }),
+                $($k => kiddo_centres::<C, $k>(centres),)*
+                _ => Box::new(ScannedCentres { centres }),
             }
         };
     }
@@ -146,8 +167,7 @@ mod tests {
 
     fn brute(centres: &[f64], dim: usize, q: &[f64]) -> Nearest {
         ScannedCentres {
-            centres: centres.to_vec(),
-            dim,
+            centres: Points::new(centres, dim).unwrap(),
         }
         .nearest(q)
     }

@@ -18,6 +18,8 @@ pub trait Coord:
     fn to_f64(self) -> f64;
     /// Round an `f64` to this type (a no-op for `f64`).
     fn from_f64(value: f64) -> Self;
+    /// The values themselves if they are `f64`s (no copy), else `None`.
+    fn as_f64s(values: &[Self]) -> Option<&[f64]>;
 }
 
 impl Coord for f32 {
@@ -29,6 +31,9 @@ impl Coord for f32 {
     fn from_f64(value: f64) -> Self {
         value as f32
     }
+    fn as_f64s(_: &[Self]) -> Option<&[f64]> {
+        None
+    }
 }
 
 impl Coord for f64 {
@@ -39,6 +44,9 @@ impl Coord for f64 {
     #[inline(always)]
     fn from_f64(value: f64) -> Self {
         value
+    }
+    fn as_f64s(values: &[Self]) -> Option<&[f64]> {
+        Some(values)
     }
 }
 
