@@ -50,12 +50,13 @@ pub struct BallSearch<'a, T> {
 impl<'a, T: Coord> BallSearch<'a, T> {
     /// The tree over `points`, built on the calling thread.
     pub fn new(points: Points<'a, T>) -> Result<Self> {
-        Self::build(points, false)
+        Self::build(points, None)
     }
 
-    /// The tree over `points`, its subtrees built in parallel by `workers`.
+    /// The tree over `points`, its subtrees built in parallel by `workers`
+    /// (into arrays the calling thread allocates: see `build`).
     pub fn new_parallel(points: Points<'a, T>, workers: &Workers) -> Result<Self> {
-        workers.install(|| Self::build(points, true))
+        Self::build(points, Some(workers))
     }
 
     pub fn summation(&self) -> Summation {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::{BallSearch, Node};
 use crate::error::{try_filled, Result};
+use crate::parallel::Workers;
 use crate::points::{Coord, Points};
 use crate::summation::{CoordinateSums, Subtotal, Summation};
 
@@ -20,7 +21,12 @@ fn leaf_size(dim: usize) -> usize {
 }
 
 impl<'a, T: Coord> BallSearch<'a, T> {
-    pub(super) fn build(points: Points<'a, T>, parallel: bool) -> Result<Self> {
+    /// The tree, built by `workers` if given. Its arrays are allocated here,
+    /// on the calling thread, not by a worker: the allocator keeps a freed
+    /// block for reuse by the thread (arena) that allocated it, so a tree
+    /// allocated by a worker would leave the calling thread's next stages
+    /// (mode collapse, labelling) to take as much memory again.
+    pub(super) fn build(points: Points<'a, T>, workers: Option<&Workers>) -> Result<Self> {
         let n = points.len();
         let dim = points.dim();
         let mut order = try_filled(n, 0u32)?;
@@ -46,20 +52,22 @@ impl<'a, T: Coord> BallSearch<'a, T> {
                 points,
                 slots: &slots,
                 summation: tree.summation,
-                parallel,
+                parallel: workers.is_some(),
             };
-            builder.subtree(
-                Subtree {
-                    id: 0,
-                    start: 0,
-                    order: &mut tree.order,
-                    nodes: &mut tree.nodes,
-                    bounds: &mut tree.bounds,
-                    totals: &mut tree.totals,
-                },
-                span,
-                &mut CoordinateSums::new(dim, tree.summation),
-            );
+            let root = Subtree {
+                id: 0,
+                start: 0,
+                order: &mut tree.order,
+                nodes: &mut tree.nodes,
+                bounds: &mut tree.bounds,
+                totals: &mut tree.totals,
+            };
+            let mut sums = CoordinateSums::new(dim, tree.summation);
+            let build = || builder.subtree(root, span, &mut sums);
+            match workers {
+                Some(workers) => workers.install(build),
+                None => build(),
+            }
         }
         Ok(tree)
     }
