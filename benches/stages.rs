@@ -19,7 +19,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode};
 
 use fastmeanshift::ball_search::BallSearch;
 use fastmeanshift::bandwidth::estimate_bandwidth;
@@ -238,21 +238,25 @@ fn modes(c: &mut Criterion) {
     let mut group = c.benchmark_group("modes");
     for case in [case_2d(5_000, "2d_5000"), case_10d("10d_4000")] {
         let climbed = case.climbed();
+        let one = workers(1);
+        // Both take their input by value: a fresh copy for each run, untimed.
         group.bench_function(BenchmarkId::new("find_modes", case.name), |b| {
-            b.iter(|| find_modes(black_box(&climbed), case.dim, case.bandwidth).unwrap())
+            b.iter_batched(
+                || climbed.clone(),
+                |c| find_modes(black_box(c), case.dim, case.bandwidth, &one).unwrap(),
+                BatchSize::LargeInput,
+            )
         });
         // One climbed centre per seed: the worst case for suppression, every
         // seed's centre compared against its neighbours.
         group.bench_function(
             BenchmarkId::new("suppress_near_duplicates", case.name),
             |b| {
-                b.iter(|| {
-                    suppress_near_duplicates(
-                        points(black_box(&climbed.centers), case.dim),
-                        case.bandwidth,
-                    )
-                    .unwrap()
-                })
+                b.iter_batched(
+                    || climbed.centers.clone(),
+                    |c| suppress_near_duplicates(black_box(c), case.dim, case.bandwidth).unwrap(),
+                    BatchSize::LargeInput,
+                )
             },
         );
     }

@@ -1,6 +1,7 @@
 //! Per-seed flat-kernel hill climbing (SPEC.md §1 step 3), parallel over seeds.
 
 use std::cmp::Ordering;
+use std::sync::atomic::{self, AtomicU64};
 
 use rayon::prelude::*;
 
@@ -26,12 +27,33 @@ pub struct Climb {
 pub enum Seeds<'a> {
     EveryPoint,
     Given(Points<'a, f64>),
+    /// Given in float32 (bin seeds scaled in float32, as scikit-learn scales
+    /// them), read as the float64 values they widen to, without a float64
+    /// copy of every seed.
+    GivenSingle(Points<'a, f32>),
+}
+
+impl Seeds<'_> {
+    /// How many seeds are given and their dimension; `None` for every point.
+    pub fn given_shape(&self) -> Option<(usize, usize)> {
+        match self {
+            Seeds::EveryPoint => None,
+            Seeds::Given(given) => Some((given.len(), given.dim())),
+            Seeds::GivenSingle(given) => Some((given.len(), given.dim())),
+        }
+    }
 }
 
 /// Every seed's final mean (row-major, in the data's type) and how it got there.
+#[derive(Debug, Clone)]
 pub struct Climbs<T> {
     pub centers: Vec<T>,
-    pub climbs: Vec<Climb>,
+    /// Per seed, points in its last ball (see [`Climb::intensity`]): at most
+    /// the number of points, so a u32, where a [`Climb`] a seed would take 16
+    /// bytes.
+    pub intensities: Vec<u32>,
+    /// The most iterations any seed took (dropped seeds included).
+    pub n_iter: u64,
 }
 
 /// Climbs every seed; seeds are independent, so the result does not depend on
@@ -46,27 +68,28 @@ pub fn climb_all<T: Coord>(
 ) -> Result<Climbs<T>> {
     let points = tree.points();
     let dim = points.dim();
-    let n_seeds = match seeds {
-        Seeds::EveryPoint => points.len(),
-        Seeds::Given(s) => s.len(),
-    };
+    let n_seeds = seeds.given_shape().map_or(points.len(), |(len, _)| len);
     let firsts = match seeds {
         Seeds::EveryPoint => first_copies(points)?,
         Seeds::Given(given) => first_copies(given)?,
+        Seeds::GivenSingle(given) => first_copies(given)?,
     };
     let mut centers = try_filled(n_seeds * dim, T::from_f64(0.0))?;
-    let mut climbs = try_filled(n_seeds, Climb::default())?;
+    let mut intensities = try_filled(n_seeds, 0u32)?;
+    // The most iterations of any seed, kept as they finish (the order of a
+    // maximum does not matter).
+    let n_iter = AtomicU64::new(0);
     let kernel = Kernel::new(bandwidth, max_iter);
     let cache = StepCache::new(dim, n_seeds);
 
     workers.in_chunks(n_seeds, 32, stop, |range| {
         centers[range.start * dim..range.end * dim]
             .par_chunks_mut(dim)
-            .zip(climbs[range.clone()].par_iter_mut())
+            .zip(intensities[range.clone()].par_iter_mut())
             .enumerate()
             .for_each_init(
                 || Scratch::new(tree),
-                |scratch, (k, (center, climb))| {
+                |scratch, (k, (center, intensity))| {
                     let s = range.start + k;
                     if firsts[s] as usize != s {
                         return;
@@ -74,19 +97,27 @@ pub fn climb_all<T: Coord>(
                     match seeds {
                         Seeds::EveryPoint => scratch.start_at(points.row(s)),
                         Seeds::Given(given) => scratch.start_at(given.row(s)),
+                        Seeds::GivenSingle(given) => scratch.start_at(given.row(s)),
                     }
-                    *climb = kernel.climb(tree, &cache, scratch, center);
+                    let climb = kernel.climb(tree, &cache, scratch, center);
+                    // A ball holds at most every point, and points fit in u32.
+                    *intensity = climb.intensity as u32;
+                    n_iter.fetch_max(climb.iterations, atomic::Ordering::Relaxed);
                 },
             );
     })?;
     for (s, &first) in firsts.iter().enumerate() {
         let first = first as usize;
         if first != s {
-            climbs[s] = climbs[first];
+            intensities[s] = intensities[first];
             centers.copy_within(first * dim..(first + 1) * dim, s * dim);
         }
     }
-    Ok(Climbs { centers, climbs })
+    Ok(Climbs {
+        centers,
+        intensities,
+        n_iter: n_iter.into_inner(),
+    })
 }
 
 /// For every row, the first row with the same coordinates (equal values, so
@@ -242,8 +273,7 @@ mod tests {
     fn dataset_b_climbs() {
         let data = [1.0, 1.0, 2.0, 1.0, 1.0, 0.0, 4.0, 7.0, 3.0, 5.0, 3.0, 6.0];
         let got = climb_from(&data, 2, Seeds::EveryPoint, 2.0, 300);
-        let max_iter = got.climbs.iter().map(|c| c.iterations).max().unwrap();
-        assert_eq!(max_iter, 2);
+        assert_eq!(got.n_iter, 2);
         assert_eq!(&got.centers[0..2], &[4.0 / 3.0, 2.0 / 3.0]);
         assert_eq!(&got.centers[6..8], &[10.0 / 3.0, 6.0]);
     }
@@ -259,13 +289,7 @@ mod tests {
             1.5,
             0,
         );
-        assert_eq!(
-            got.climbs[0],
-            Climb {
-                intensity: 2,
-                iterations: 0
-            }
-        );
+        assert_eq!((got.intensities[0], got.n_iter), (2, 0));
         assert_eq!(got.centers, vec![0.5]);
     }
 
@@ -283,13 +307,7 @@ mod tests {
             300,
         );
         assert_eq!(got.centers, vec![1.5]);
-        assert_eq!(
-            got.climbs[0],
-            Climb {
-                intensity: 2,
-                iterations: 1
-            }
-        );
+        assert_eq!((got.intensities[0], got.n_iter), (2, 1));
     }
 
     #[test]
@@ -303,13 +321,7 @@ mod tests {
             1.0,
             300,
         );
-        assert_eq!(
-            got.climbs[0],
-            Climb {
-                intensity: 0,
-                iterations: 0
-            }
-        );
+        assert_eq!((got.intensities[0], got.n_iter), (0, 0));
     }
 
     #[test]
@@ -320,23 +332,25 @@ mod tests {
         let data = [
             0.1, 0.1, 0.1, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7,
         ];
-        let got = climb_from(&data, 1, Seeds::EveryPoint, 0.0, 300);
-        assert_eq!(
-            got.climbs[0],
-            Climb {
-                intensity: 0,
-                iterations: 1
-            }
-        );
-        assert_eq!(got.centers[0], 0.10000000000000002);
-        assert_eq!(
-            got.climbs[3],
-            Climb {
-                intensity: 10,
-                iterations: 0
-            }
-        );
-        assert_eq!(got.centers[3], 0.7);
+        let from = |seed: f64| {
+            let seeds = [seed];
+            climb_from(
+                &data,
+                1,
+                Seeds::Given(Points::new(&seeds, 1).unwrap()),
+                0.0,
+                300,
+            )
+        };
+        let tenth = from(0.1);
+        assert_eq!((tenth.intensities[0], tenth.n_iter), (0, 1));
+        assert_eq!(tenth.centers[0], 0.10000000000000002);
+        let seven = from(0.7);
+        assert_eq!((seven.intensities[0], seven.n_iter), (10, 0));
+        assert_eq!(seven.centers[0], 0.7);
+        let all = climb_from(&data, 1, Seeds::EveryPoint, 0.0, 300);
+        assert_eq!(all.intensities, [[0; 3].as_slice(), &[10; 10]].concat());
+        assert_eq!(all.n_iter, 1);
     }
 
     #[test]
@@ -349,6 +363,7 @@ mod tests {
         let workers = Workers::new(2).unwrap();
         let together =
             climb_all(&tree, Seeds::EveryPoint, 0.9, 300, &workers, &never_stop).unwrap();
+        let mut most = 0;
         for s in (0..data.len() / 2).step_by(7) {
             let seed = &data[2 * s..2 * s + 2];
             let alone = climb_all(
@@ -360,13 +375,15 @@ mod tests {
                 &never_stop,
             )
             .unwrap();
-            assert_eq!(alone.climbs[0], together.climbs[s], "seed {s}");
+            assert_eq!(alone.intensities[0], together.intensities[s], "seed {s}");
+            most = most.max(alone.n_iter);
             let bits = |c: &[f64]| c.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(
                 bits(&alone.centers),
                 bits(&together.centers[2 * s..2 * s + 2])
             );
         }
+        assert!(most <= together.n_iter);
     }
 
     #[test]
@@ -378,7 +395,8 @@ mod tests {
             climb_all(&tree, Seeds::EveryPoint, 1.1, 300, &w, &never_stop).unwrap()
         };
         let (one, three) = (run(1), run(3));
-        assert_eq!(one.climbs, three.climbs);
+        assert_eq!(one.intensities, three.intensities);
+        assert_eq!(one.n_iter, three.n_iter);
         let bits = |c: &Climbs<f64>| c.centers.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&one), bits(&three));
     }

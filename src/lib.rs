@@ -76,37 +76,32 @@ pub fn mean_shift<T: Coord>(
     if points.is_empty() {
         return Err(Error::InvalidInput("cannot cluster zero points".into()));
     }
-    if let Seeds::Given(given) = seeds {
-        if given.dim() != points.dim() {
+    if let Some((len, dim)) = seeds.given_shape() {
+        if dim != points.dim() {
             return Err(Error::InvalidInput(format!(
                 "X has {} features, but NearestNeighbors is expecting {} features as input.",
-                given.dim(),
+                dim,
                 points.dim()
             )));
         }
-        if given.is_empty() {
+        if len == 0 {
             return Err(Error::NoSeeds);
         }
     }
-    // The tree and the climbs are dropped before labelling, so that the
-    // largest buffers of the two phases are never alive together.
+    // The tree is dropped once the seeds have climbed, and mode collapse
+    // consumes the climbs, so that the largest buffers of the stages are
+    // never alive together.
     let climbed = {
         let tree = ball_search::BallSearch::new_parallel(points, workers)?;
         climbing::climb_all(&tree, seeds, bandwidth, max_iter, workers, stop)?
     };
     reject_overflowed_means(&climbed, points.dim())?;
-    let n_iter = climbed
-        .climbs
-        .iter()
-        .map(|c| c.iterations)
-        .max()
-        .unwrap_or(0);
+    let n_iter = climbed.n_iter;
     let seeds_climbed = Progress {
-        done: climbed.climbs.len(),
-        total: climbed.climbs.len(),
+        done: climbed.intensities.len(),
+        total: climbed.intensities.len(),
     };
-    let centers = modes::find_modes(&climbed, points.dim(), bandwidth)?;
-    drop(climbed);
+    let centers = modes::find_modes(climbed, points.dim(), bandwidth, workers)?;
     let orphans = if cluster_all {
         Orphans::Cluster
     } else {
@@ -131,9 +126,12 @@ pub fn mean_shift<T: Coord>(
 /// Means of coordinates near the float64 limit can overflow (scikit-learn then
 /// fails too); infinite centres have no order or distances to go on with.
 fn reject_overflowed_means<T: Coord>(climbed: &climbing::Climbs<T>, dim: usize) -> Result<()> {
-    let kept = climbed.climbs.iter().zip(climbed.centers.chunks_exact(dim));
-    for (climb, centre) in kept {
-        if climb.intensity > 0 && centre.iter().any(|x| !x.to_f64().is_finite()) {
+    let kept = climbed
+        .intensities
+        .iter()
+        .zip(climbed.centers.chunks_exact(dim));
+    for (&intensity, centre) in kept {
+        if intensity > 0 && centre.iter().any(|x| !x.to_f64().is_finite()) {
             return Err(Error::MeanOverflow);
         }
     }

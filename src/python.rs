@@ -182,8 +182,9 @@ fn fit<'py, T: Coord + Element>(
     ))
 }
 
-/// Mean shift of `x` (float32 or float64, C-contiguous) from `seeds` (float64
-/// rows, or None for every row of `x`). Returns `(centers, labels, n_iter)`.
+/// Mean shift of `x` (float32 or float64, C-contiguous) from `seeds` (float32
+/// or float64 rows, or None for every row of `x`). Returns `(centers, labels,
+/// n_iter)`.
 /// `progress`, if given, is called with `(seeds climbed, seeds)` now and then.
 #[pyfunction]
 #[pyo3(signature = (x, seeds, bandwidth, max_iter, cluster_all, n_jobs, progress=None))]
@@ -191,7 +192,7 @@ fn fit<'py, T: Coord + Element>(
 fn mean_shift<'py>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
-    seeds: Option<PyReadonlyArray2<'py, f64>>,
+    seeds: Option<&Bound<'py, PyAny>>,
     bandwidth: f64,
     max_iter: u64,
     cluster_all: bool,
@@ -203,8 +204,10 @@ fn mean_shift<'py>(
         max_iter,
         cluster_all,
     };
-    let seeds = match &seeds {
-        Some(s) => Seeds::Given(points(s)?),
+    let given = seeds.map(Matrix::extract).transpose()?;
+    let seeds = match &given {
+        Some(Matrix::F64(s)) => Seeds::Given(points(s)?),
+        Some(Matrix::F32(s)) => Seeds::GivenSingle(points(s)?),
         None => Seeds::EveryPoint,
     };
     with_points!(x, |p| fit(py, p, seeds, params, n_jobs, progress))

@@ -388,17 +388,17 @@ class MeanShift(ClusterEstimator):
         seeds = None  # every sample
         if self.seeds is not None:
             # No seeds at all is the core's error, clearer than a minimum of samples.
+            # float32 or float64: the core reads either, so neither is copied.
             seeds = check_array(self.seeds, "NearestNeighbors", min_samples=0)
-            seeds = seeds.astype(np.float64, copy=False)
             if seeds.shape[1] != array.shape[1]:
                 raise ValueError(
                     f"X has {seeds.shape[1]} features, but NearestNeighbors is expecting "
                     f"{array.shape[1]} features as input."
                 )
         elif self.bin_seeding and bandwidth != 0:
-            binned = _bin_seeds(array, bandwidth, self.min_bin_freq, threads)
-            if binned is not None:
-                seeds = np.ascontiguousarray(binned, dtype=np.float64).reshape(-1, array.shape[1])
+            seeds = _bin_seeds(array, bandwidth, self.min_bin_freq, threads)
+            if seeds is not None and seeds.dtype not in (np.float32, np.float64):
+                seeds = seeds.astype(np.float64)  # a longdouble bandwidth's seeds
         max_iter = clamped(self.max_iter, 0, _U64_MAX)
         centers, labels, n_iter = _core.mean_shift(
             array,
