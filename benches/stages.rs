@@ -138,7 +138,7 @@ fn case_10d(name: &'static str) -> Case {
 /// Bin seeds as the Python API passes them to the core: float32 grid
 /// coordinates times the bandwidth, in float64.
 fn bin_seed_rows(case: &Case) -> Vec<f64> {
-    let bins = bin_seeds(
+    let bins = bin_seeds::<_, f32>(
         case.points(),
         case.bandwidth,
         Precision::Double,
@@ -172,7 +172,7 @@ fn binning(c: &mut Criterion) {
         group.bench_function(case.name, |b| {
             let workers = workers(2);
             b.iter(|| {
-                bin_seeds(
+                bin_seeds::<_, f32>(
                     black_box(case.points()),
                     black_box(case.bandwidth),
                     Precision::Double,

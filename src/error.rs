@@ -65,3 +65,13 @@ pub fn try_filled<T: Clone>(len: usize, value: T) -> Result<Vec<T>> {
     v.resize(len, value);
     Ok(v)
 }
+
+/// Pushes `value`, growing the vector fallibly (by doubling, as `push` does):
+/// too little memory is an error, not an abort.
+pub fn try_push<T>(vec: &mut Vec<T>, value: T) -> Result<()> {
+    vec.try_reserve(1).map_err(|_| Error::OutOfMemory {
+        bytes: (vec.len() + 1).saturating_mul(2 * std::mem::size_of::<T>()),
+    })?;
+    vec.push(value);
+    Ok(())
+}

@@ -160,9 +160,9 @@ proptest! {
     ) {
         let bins = if single {
             let data: Vec<f32> = data.iter().map(|&x| (x as f32).clamp(f32::MIN, f32::MAX)).collect();
-            bin_seeds(Points::new(&data, dim).unwrap(), bin_size, Precision::Single, min_bin_freq, &Workers::new(2).unwrap())
+            bin_seeds::<_, f32>(Points::new(&data, dim).unwrap(), bin_size, Precision::Single, min_bin_freq, &Workers::new(2).unwrap())
         } else {
-            bin_seeds(Points::new(&data, dim).unwrap(), bin_size, Precision::Double, min_bin_freq, &Workers::new(2).unwrap())
+            bin_seeds::<_, f32>(Points::new(&data, dim).unwrap(), bin_size, Precision::Double, min_bin_freq, &Workers::new(2).unwrap())
         }
         .unwrap();
         prop_assert_eq!(bins.coords.len(), bins.len * dim);

@@ -213,10 +213,12 @@ fn mean_shift<'py>(
     with_points!(x, |p| fit(py, p, seeds, params, n_jobs, progress))
 }
 
-/// Grid coordinates (float32) of the bins holding at least `min_bin_freq`
-/// rows, in order of first appearance.
+/// Grid coordinates of the bins holding at least `min_bin_freq` rows, in
+/// order of first appearance, rounded to float32; returned as float32, or as
+/// float64 (the same values) if `float64`, for a caller that scales them in
+/// float64 in place.
 #[pyfunction]
-#[pyo3(signature = (x, bin_size, single_precision, min_bin_freq, n_jobs))]
+#[pyo3(signature = (x, bin_size, single_precision, min_bin_freq, n_jobs, float64=false))]
 fn bin_seeds<'py>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
@@ -224,19 +226,31 @@ fn bin_seeds<'py>(
     single_precision: bool,
     min_bin_freq: usize,
     n_jobs: Option<i64>,
-) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    float64: bool,
+) -> PyResult<Bound<'py, PyAny>> {
     let precision = if single_precision {
         Precision::Single
     } else {
         Precision::Double
     };
-    let (bins, dim) = with_points!(x, |p| {
+    fn grid<'py, T: Coord, G: Coord + Element>(
+        py: Python<'py>,
+        p: Points<'_, T>,
+        bin_size: f64,
+        precision: Precision,
+        min_bin_freq: usize,
+        n_jobs: Option<i64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let bins = SignalCheck::default().run(py, n_jobs, |w, _| {
-            crate::seeding::bin_seeds(p, bin_size, precision, min_bin_freq, w)
-        });
-        (bins, p.dim())
-    });
-    matrix(py, bins?.coords, dim)
+            crate::seeding::bin_seeds::<T, G>(p, bin_size, precision, min_bin_freq, w)
+        })?;
+        Ok(matrix(py, bins.coords, p.dim())?.into_any())
+    }
+    with_points!(x, |p| if float64 {
+        grid::<_, f64>(py, p, bin_size, precision, min_bin_freq, n_jobs)
+    } else {
+        grid::<_, f32>(py, p, bin_size, precision, min_bin_freq, n_jobs)
+    })
 }
 
 /// Mean distance of every row of `x` to its k-th nearest row.

@@ -7,7 +7,7 @@ import numpy.typing as npt
 
 def mean_shift(
     x: npt.NDArray[np.float32] | npt.NDArray[np.float64],
-    seeds: npt.NDArray[np.float64] | None,
+    seeds: npt.NDArray[np.float32] | npt.NDArray[np.float64] | None,
     bandwidth: float,
     max_iter: int,
     cluster_all: bool,
@@ -20,7 +20,8 @@ def bin_seeds(
     single_precision: bool,
     min_bin_freq: int,
     n_jobs: int | None,
-) -> npt.NDArray[np.float32]: ...
+    float64: bool = False,
+) -> npt.NDArray[np.float32] | npt.NDArray[np.float64]: ...
 def estimate_bandwidth(
     x: npt.NDArray[np.float32] | npt.NDArray[np.float64],
     quantile: float,

@@ -173,14 +173,25 @@ def _bin_seeds(
     # NumPy divides a float32 row by a Python float in float32, by a float64 scalar in float64.
     single = array.dtype == np.float32 and np.result_type(np.float32, bin_size) == np.float32
     least = clamped(math.ceil(min(max(min_bin_freq, 0), _U64_MAX)), 0, _U64_MAX)
-    bins = _core.bin_seeds(array, float(bin_size), bool(single), least, n_jobs)
+    # scikit-learn's seeds are its float32 grid times bin_size, in the type NumPy
+    # promotes the two to. For float32 or float64, the core returns the grid in
+    # that type (float32 values, widened exactly) and the product is computed
+    # into the same buffer: the same values as `bins * bin_size`, computed by the
+    # same loop, without a second array as large as the seeds.
+    product = np.result_type(np.float32, bin_size)
+    in_place = product in (np.float32, np.float64)
+    wide = product == np.float64
+    bins = _core.bin_seeds(array, float(bin_size), bool(single), least, n_jobs, wide)
     if len(bins) == len(array):
         warnings.warn(
             f"Binning data failed with provided bin_size={bin_size:f}, using data points as seeds.",
             stacklevel=3,
         )
         return None
-    return bins * bin_size
+    if not in_place:
+        return bins * bin_size
+    np.multiply(bins, bin_size, out=bins)
+    return bins
 
 
 def mean_shift(
