@@ -1,14 +1,15 @@
 //! Numbering of coordinate tuples by exact value, in order of first
 //! appearance: the Python dict keyed by tuples that scikit-learn uses for
-//! bins.
+//! bins, and the index of the step cache.
 //!
 //! The index stores no tuple. Its users keep each tuple once, where they need
-//! it anyway (a bin as the row that opened it), and the index keeps only a
-//! number and half the tuple's hash per slot: 8 bytes, 4/3 to 8/3 slots per
-//! tuple, where a hash map of boxed tuples took a heap block, its pointer and
-//! a second copy of the tuple (about 100 bytes for a 2-D bin).
+//! it anyway (a bin as the row that opened it, a step in the cache's arena),
+//! and the index keeps only a number and half the tuple's hash per slot: 8
+//! bytes, 4/3 to 8/3 slots per tuple, where a hash map of boxed tuples took a
+//! heap block, its pointer and a second copy of the tuple (about 100 bytes for
+//! a 2-D bin).
 
-use std::hash::{BuildHasher, Hasher, RandomState};
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
 
 use crate::error::{Error, Result};
 
@@ -31,6 +32,14 @@ impl KeyHasher {
         values
             .into_iter()
             .for_each(|v| hasher.write_u64((v + 0.0).to_bits()));
+        hasher.finish()
+    }
+
+    /// The hash of a tuple of words (written at once: quicker than word by
+    /// word for long tuples).
+    pub fn words(&self, words: &[u64]) -> u64 {
+        let mut hasher = self.0.build_hasher();
+        u64::hash_slice(words, &mut hasher);
         hasher.finish()
     }
 }

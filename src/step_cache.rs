@@ -8,116 +8,136 @@
 //! bit, so the cache changes how long a fit takes, never its result, whichever
 //! thread filled it.
 
-use std::borrow::Borrow;
-use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use crate::exact_keys::{ExactKeys, KeyHasher};
+
 const SHARDS: usize = 64;
 
-/// One step in one allocation: the bits of the position it starts from
-/// (`dim` words, its key), the bits of where it lands (`dim` words), and how
-/// many points its ball held.
-struct Step(Box<[u64]>);
-
-impl Step {
-    fn new(key: &[u64], next: &[f64], count: usize) -> Self {
-        let words = key.iter().copied();
-        let words = words.chain(next.iter().map(|x| x.to_bits()));
-        Step(words.chain([count as u64]).collect())
-    }
-
-    fn key(&self) -> &[u64] {
-        &self.0[..(self.0.len() - 1) / 2]
-    }
-
-    fn next(&self) -> impl Iterator<Item = f64> + '_ {
-        let dim = (self.0.len() - 1) / 2;
-        self.0[dim..2 * dim]
-            .iter()
-            .map(|&bits| f64::from_bits(bits))
-    }
-
-    fn count(&self) -> usize {
-        self.0[self.0.len() - 1] as usize
-    }
+/// Steps stored one after another, `2 * dim + 1` words each: the bits of the
+/// position a step starts from (its key, `dim` words), the bits of where it
+/// lands (`dim` words), and how many points its ball held; numbered by key in
+/// `keys`. Nothing is allocated per step.
+#[derive(Default)]
+struct Shard {
+    keys: ExactKeys,
+    words: Vec<u64>,
 }
 
-// A step is found by its key alone.
-impl Borrow<[u64]> for Step {
-    fn borrow(&self) -> &[u64] {
-        self.key()
+impl Shard {
+    fn step(&self, number: usize, dim: usize) -> &[u64] {
+        &self.words[number * (2 * dim + 1)..(number + 1) * (2 * dim + 1)]
     }
 }
-
-impl Hash for Step {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.key().hash(state)
-    }
-}
-
-impl PartialEq for Step {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for Step {}
 
 pub struct StepCache {
-    shards: Vec<Mutex<HashSet<Step>>>,
-    /// Entries still allowed: the cache stops growing at a budget of a few
-    /// entries per seed (a constant floor for small fits) so that its memory
-    /// stays O(seeds).
+    dim: usize,
+    hasher: KeyHasher,
+    shards: Vec<Mutex<Shard>>,
+    /// The most words a shard holds: its share of the cache's budget.
+    share: usize,
+    /// Entries still free in all shards together: once none is, a climb
+    /// stops offering steps without taking a lock.
     room: AtomicUsize,
 }
 
+/// From this many seeds on, a fit reserves its cache up front.
+const RESERVE_FROM_SEEDS: usize = 1 << 16;
+
 impl StepCache {
+    /// An empty cache for a fit of `seeds` seeds in `dim` dimensions. The
+    /// cache stops growing at a budget in bytes (a constant floor, or 8 bytes
+    /// a seed for large fits) so that its memory stays within the fit's
+    /// bound.
+    ///
+    /// A large fit fills its cache, so the space is reserved here, on the
+    /// calling thread: grown by the workers, it would be kept, once freed,
+    /// for their reuse alone (the allocator keeps a block in the arena of the
+    /// thread that took it), and the stages after climbing would take as much
+    /// again. A small fit grows its cache as it goes: reserving 64 blocks
+    /// would cost it more time than it saves.
     pub fn new(dim: usize, seeds: usize) -> Self {
         const FLOOR_BYTES: usize = 8 << 20;
-        const ENTRIES_PER_SEED: usize = 4;
-        // The words, the allocator's header, the set's slot.
-        let entry_bytes = (2 * dim + 1) * std::mem::size_of::<u64>() + 16 + 17;
-        let entries = (FLOOR_BYTES / entry_bytes).max(seeds.saturating_mul(ENTRIES_PER_SEED));
+        // A fit may hold 64 bytes a seed beyond twice its input (see
+        // `mean_shift`); the seeds, their climbed centres and the climbs'
+        // records take most of it for 2-D data, and the cache only saves time.
+        const BYTES_PER_SEED: usize = 8;
+        // The words, and the index's slot (8 bytes, at most 8/3 slots per
+        // entry just after the index doubles).
+        let entry_words = 2 * dim + 1;
+        let entry_bytes = entry_words * std::mem::size_of::<u64>() + 22;
+        let budget = FLOOR_BYTES.max(seeds.saturating_mul(BYTES_PER_SEED));
+        let share = budget / entry_bytes / SHARDS * entry_words;
+        let shard = || {
+            let mut words = Vec::new();
+            if seeds >= RESERVE_FROM_SEEDS {
+                // Too little memory only leaves the cache to grow as it goes.
+                let _ = words.try_reserve_exact(share);
+            }
+            Mutex::new(Shard {
+                keys: ExactKeys::default(),
+                words,
+            })
+        };
         StepCache {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashSet::new())).collect(),
-            room: AtomicUsize::new(entries),
+            dim,
+            hasher: KeyHasher::default(),
+            shards: (0..SHARDS).map(|_| shard()).collect(),
+            share,
+            room: AtomicUsize::new(share / entry_words * SHARDS),
         }
     }
 
-    /// The shard holding `key`, picked by a cheap multiplicative mix of its
-    /// bits (the set then hashes the key properly, once).
-    fn shard(&self, key: &[u64]) -> &Mutex<HashSet<Step>> {
-        let mixed = key.iter().fold(0u64, |h, &k| {
-            (h.rotate_left(5) ^ k).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        });
-        &self.shards[(mixed >> 58) as usize % SHARDS]
+    /// The shard holding the key of `hash`, by the hash's top bits (the
+    /// index uses its bottom bits).
+    fn shard(&self, hash: u64) -> &Mutex<Shard> {
+        &self.shards[(hash >> 58) as usize % SHARDS]
     }
 
     /// The step from the position whose bits are `key`, written to `next`,
     /// with its ball's size, if some climb has taken it.
     pub fn get(&self, key: &[u64], next: &mut [f64]) -> Option<usize> {
-        let shard = self.shard(key).lock().unwrap_or_else(|e| e.into_inner());
-        let step = shard.get(key)?;
-        next.iter_mut().zip(step.next()).for_each(|(n, x)| *n = x);
-        Some(step.count())
+        let hash = self.hasher.words(key);
+        let shard = self.shard(hash).lock().unwrap_or_else(|e| e.into_inner());
+        let dim = self.dim;
+        let number = shard
+            .keys
+            .find(hash, |k| &shard.step(k, dim)[..dim] == key)?;
+        let step = shard.step(number, dim);
+        let landed = step[dim..2 * dim].iter().map(|&bits| f64::from_bits(bits));
+        next.iter_mut().zip(landed).for_each(|(n, x)| *n = x);
+        Some(step[2 * dim] as usize)
     }
 
     /// Records the step from `key` to `next` over a ball of `count` points,
-    /// unless the cache is full.
+    /// unless the cache is full (or memory is short: the cache only saves
+    /// time, so it then goes without).
     pub fn insert(&self, key: &[u64], next: &[f64], count: usize) {
-        let claimed = self
-            .room
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |room| {
-                room.checked_sub(1)
-            });
-        if claimed.is_err() {
+        if self.room.load(Ordering::Relaxed) == 0 {
             return;
         }
-        let step = Step::new(key, next, count);
-        let mut shard = self.shard(key).lock().unwrap_or_else(|e| e.into_inner());
-        shard.insert(step);
+        let hash = self.hasher.words(key);
+        let mut shard = self.shard(hash).lock().unwrap_or_else(|e| e.into_inner());
+        let shard = &mut *shard;
+        let dim = self.dim;
+        if shard.words.len() + 2 * dim + 1 > self.share
+            || shard.words.try_reserve(2 * dim + 1).is_err()
+        {
+            return;
+        }
+        let words = &shard.words;
+        let step = |k: usize| &words[k * (2 * dim + 1)..k * (2 * dim + 1) + dim];
+        let numbered = shard
+            .keys
+            .number(hash, |k| step(k) == key, |k| self.hasher.words(step(k)));
+        // Another climb may have recorded it since `get` missed.
+        if let Ok((_, true)) = numbered {
+            shard.words.extend_from_slice(key);
+            shard.words.extend(next.iter().map(|x| x.to_bits()));
+            shard.words.push(count as u64);
+            self.room.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -140,12 +160,60 @@ mod tests {
 
     #[test]
     fn stops_growing_at_its_budget() {
-        let cache = StepCache::new(1, 0);
-        let budget = cache.room.load(Ordering::Relaxed);
-        for i in 0..budget as u64 + 10 {
-            cache.insert(&[i], &[i as f64], 1);
+        for seeds in [0, RESERVE_FROM_SEEDS] {
+            let cache = StepCache::new(1, seeds);
+            // The floor's worth of 3-word entries (with their slots), in shares.
+            let entries = (8 << 20) / (3 * 8 + 22);
+            assert!(cache.share / 3 * SHARDS > entries - SHARDS);
+            assert!(cache.share / 3 * SHARDS <= entries);
+            assert_eq!(cache.room.load(Ordering::Relaxed), cache.share / 3 * SHARDS);
+            for i in 0..2 * entries as u64 {
+                cache.insert(&[i], &[i as f64], 1);
+            }
+            // Every shard filled to its share, and not beyond.
+            for shard in &cache.shards {
+                assert_eq!(shard.lock().unwrap().words.len(), cache.share);
+            }
+            assert_eq!(cache.room.load(Ordering::Relaxed), 0);
         }
-        let stored: usize = cache.shards.iter().map(|s| s.lock().unwrap().len()).sum();
-        assert_eq!(stored, budget);
+    }
+
+    #[test]
+    fn a_large_fit_reserves_its_budget_up_front() {
+        let cache = StepCache::new(2, RESERVE_FROM_SEEDS);
+        for shard in &cache.shards {
+            assert!(shard.lock().unwrap().words.capacity() >= cache.share);
+        }
+        let small = StepCache::new(2, RESERVE_FROM_SEEDS - 1);
+        assert_eq!(small.shards[0].lock().unwrap().words.capacity(), 0);
+    }
+
+    #[test]
+    fn finds_every_step_after_the_index_grows() {
+        let cache = StepCache::new(2, 0);
+        let step = |i: u64| ([i, i * 7], [i as f64, -(i as f64)], i as usize + 1);
+        for i in 0..5000 {
+            let (key, next, count) = step(i);
+            cache.insert(&key, &next, count);
+        }
+        let mut next = [0.0; 2];
+        for i in 0..5000 {
+            let (key, expected, count) = step(i);
+            assert_eq!(cache.get(&key, &mut next), Some(count));
+            assert_eq!(next, expected);
+        }
+    }
+
+    #[test]
+    fn a_step_recorded_twice_is_stored_once() {
+        let cache = StepCache::new(1, 0);
+        cache.insert(&[3], &[1.0], 2);
+        cache.insert(&[3], &[1.0], 2);
+        let stored: usize = cache
+            .shards
+            .iter()
+            .map(|s| s.lock().unwrap().words.len())
+            .sum();
+        assert_eq!(stored, 3);
     }
 }
