@@ -41,8 +41,8 @@ def assert_same_outcome(X, expected_fn, **params) -> None:
     assert_same_clustering(fit(X, **params), expected, X)
 
 
-def fit(X, **params):
-    model = fms.MeanShift(**params).fit(X)
+def fit(X, sample_weight=None, **params):
+    model = fms.MeanShift(**params).fit(X, sample_weight=sample_weight)
     return model.cluster_centers_, model.labels_, model.n_iter_
 
 

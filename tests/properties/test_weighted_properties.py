@@ -11,11 +11,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-import fastmeanshift as fms
-
 import reference
 from datasets import bandwidths, datasets
-from test_properties import assert_same_clustering
+from test_properties import assert_same_clustering, assert_same_outcome, fit
 
 KERNELS = ["flat", "epanechnikov", "gaussian"]
 
@@ -31,22 +29,6 @@ def weights_for(draw, X: np.ndarray, integers: bool = False) -> np.ndarray:
         w = rng.uniform(0, 2, n) * (rng.random(n) < 0.85)
     assume(w.any())
     return w
-
-
-def fit(X, sample_weight=None, **params):
-    model = fms.MeanShift(**params).fit(X, sample_weight=sample_weight)
-    return model.cluster_centers_, model.labels_, model.n_iter_
-
-
-def assert_same_outcome(X, expected_fn, **params) -> None:
-    """The reference's clustering, or its "no point within bandwidth" error."""
-    try:
-        expected = expected_fn()
-    except ValueError:
-        with pytest.raises(ValueError, match="No point was within bandwidth"):
-            fit(X, **params)
-        return
-    assert_same_clustering(fit(X, **params), expected, X)
 
 
 def assert_bit_identical(a, b) -> None:
