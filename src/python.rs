@@ -189,10 +189,9 @@ fn matrix<'py, T: Element>(
 #[derive(FromPyObject)]
 #[pyo3(from_item_all)]
 struct FitOptions<'py> {
-    /// None: estimated at `quantile` over every row, or over the rows `sample`.
+    /// None: estimated at `quantile` over every row (as `MeanShift` does).
     bandwidth: Option<f64>,
     quantile: f64,
-    sample: Option<Vec<usize>>,
     /// Rows of float64; None: every row of X, or the bins of `bin_seeding`.
     seeds: Option<PyReadonlyArray2<'py, f64>>,
     bin_seeding: bool,
@@ -243,10 +242,9 @@ fn fit<'py>(
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Fitted<'py>> {
     let to_py = |e: Error| SignalCheck::default().into_py_err(e);
-    let bandwidth = match (options.bandwidth, &options.sample) {
-        (Some(given), _) => Bandwidth::given(given),
-        (None, None) => Bandwidth::estimated(options.quantile),
-        (None, Some(sample)) => Bandwidth::estimated_from_sample(options.quantile, sample),
+    let bandwidth = match options.bandwidth {
+        Some(given) => Bandwidth::given(given),
+        None => Bandwidth::estimated(options.quantile),
     }
     .map_err(to_py)?;
     let given_seeds = options.seeds.as_ref().map(points).transpose()?;

@@ -9,7 +9,6 @@ import numpy.typing as npt
 class FitOptions(TypedDict):
     bandwidth: float | None
     quantile: float
-    sample: list[int] | None
     seeds: npt.NDArray[np.float64] | None
     bin_seeding: bool
     min_bin_freq: int

@@ -517,7 +517,6 @@ class MeanShift(ClusterEstimator):
         options: _core.FitOptions = {
             "bandwidth": None if bandwidth is None else float(bandwidth),
             "quantile": 0.3,
-            "sample": None,
             "seeds": seeds,
             "bin_seeding": bin_seeding,
             "min_bin_freq": clamped(self.min_bin_freq, 1, _U64_MAX),
