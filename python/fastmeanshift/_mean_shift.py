@@ -372,7 +372,7 @@ class MeanShift(ClusterEstimator):
         Maximum number of iterations performed on each seed.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during ``fit``; defined only when ``X``
         has string feature names (a pandas DataFrame).
 
