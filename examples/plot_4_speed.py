@@ -100,6 +100,9 @@ for ax, (case, setting) in zip(axes, cases.items()):
     ax.set_xlabel("samples")
     ax.set_ylabel("seconds for a fit (one thread)")
     ax.set_title(case)
+    ax.set_xticks(
+        setting["sizes"], [f"{n // 1000}k" if n >= 1000 else str(n) for n in setting["sizes"]]
+    )
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="lower right")

@@ -328,8 +328,9 @@ class MeanShift(ClusterEstimator):
     Parameters
     ----------
     bandwidth : float, default=None
-        Bandwidth of the flat kernel. If None, it is estimated with
-        :func:`estimate_bandwidth` on all samples.
+        Bandwidth of the kernel: the radius of the flat and Epanechnikov
+        kernels, the standard deviation of the Gaussian. If None, it is
+        estimated with :func:`estimate_bandwidth` on all samples.
     seeds : array-like of shape (n_seeds, n_features), default=None
         Points where the climbs start. If None and ``bin_seeding`` is False,
         every sample is a seed.
