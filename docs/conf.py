@@ -37,15 +37,7 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
-exclude_patterns = [
-    "_build",
-    # sphinx-gallery's own files, included by the gallery pages themselves.
-    "auto_examples/*.ipynb",
-    "auto_examples/*.py",
-    "auto_examples/*.zip",
-    "auto_examples/*.md5",
-    "auto_examples/*.codeobj.json",
-]
+exclude_patterns = ["_build"]
 
 # Every cross-reference must resolve: an unresolved one is a warning, and
 # .ci/docs turns warnings into errors.
@@ -55,9 +47,9 @@ nitpicky = True
 # stay without annotations (the Parameters sections give every type).
 autosummary_generate = True
 autodoc_typehints = "none"
-autodoc_default_options = {"members": True, "inherited-members": True}
+# The class template lists the methods (inherited ones too: get_params and
+# set_params); numpydoc's own list of them would repeat it.
 numpydoc_show_class_members = False
-numpydoc_validation_checks: set[str] = set()
 
 # The doctest builder (``sphinx-build -b doctest``) runs every ``>>>`` block
 # of the user guide and of the docstrings in the API reference, with the
@@ -67,7 +59,6 @@ doctest_global_setup = "import numpy as np"
 
 # Markdown (the algorithm contract, the changelog, parts of the README).
 myst_heading_anchors = 3
-myst_enable_extensions = ["dollarmath"]
 
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
