@@ -328,8 +328,9 @@ class MeanShift(ClusterEstimator):
     Parameters
     ----------
     bandwidth : float, default=None
-        Bandwidth of the flat kernel. If None, it is estimated with
-        :func:`estimate_bandwidth` on all samples.
+        Bandwidth of the kernel: the radius of the flat and Epanechnikov
+        kernels, the standard deviation of the Gaussian. If None, it is
+        estimated with :func:`estimate_bandwidth` on all samples.
     seeds : array-like of shape (n_seeds, n_features), default=None
         Points where the climbs start. If None and ``bin_seeding`` is False,
         every sample is a seed.
@@ -372,7 +373,7 @@ class MeanShift(ClusterEstimator):
         Maximum number of iterations performed on each seed.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during ``fit``; defined only when ``X``
         has string feature names (a pandas DataFrame).
 
