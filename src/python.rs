@@ -451,7 +451,8 @@ impl DaskChunk {
         with_chunk!(&self.chunk, |c| c.bytes())
     }
 
-    /// The rows, weights and kernel to rebuild the chunk from.
+    /// The rows, weights and kernel to rebuild the chunk from (by
+    /// `fastmeanshift.dask._tasks.rebuild_chunk`).
     fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
         py: Python<'py>,
@@ -462,7 +463,11 @@ impl DaskChunk {
             c.weights().map(|w| w.to_vec().into_pyarray(py).into_any())
         ));
         let args = (rows, weights, this.kernel.clone()).into_pyobject(py)?;
-        Ok((slf.get_type().into_any(), args.into_any()))
+        // Rebuilt by Python, which aligns the arrays that come over a network.
+        let rebuild = py
+            .import("fastmeanshift.dask._tasks")?
+            .getattr("rebuild_chunk")?;
+        Ok((rebuild, args.into_any()))
     }
 
     /// For every row of `positions` (float64), the unrounded partial sums of
