@@ -146,7 +146,7 @@ class MeanShift(_OneMachineMeanShift):
     >>> from distributed import Client, LocalCluster
     >>> from fastmeanshift.dask import MeanShift
     >>> client = Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=False))
-    >>> X = da.from_array(np.array([[1, 1], [2, 1], [1, 0], [4, 7], [3, 5], [3, 6]]), chunks=2)
+    >>> X = da.from_array(np.array([[1, 1], [2, 1], [1, 0], [4, 7], [3, 5], [3, 6]]), chunks=(2, 2))
     >>> model = MeanShift(bandwidth=2).fit(X)
     >>> model.cluster_centers_
     array([[3.33333333, 6.        ],
