@@ -46,7 +46,11 @@ def predict(
 
 class DaskChunk:
     def __init__(
-        self, x: np.ndarray, sample_weight: np.ndarray | None, kernel: str, n_jobs: int | None = None
+        self,
+        x: np.ndarray,
+        sample_weight: np.ndarray | None,
+        kernel: str,
+        n_jobs: int | None = None,
     ) -> None: ...
     def __len__(self) -> int: ...
     def __sizeof__(self) -> int: ...

@@ -13,13 +13,14 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from datasets import bandwidths, datasets
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fastmeanshift
 from fastmeanshift import InvalidParameterError
 from fastmeanshift.dask import MeanShift, estimate_bandwidth
+
+from datasets import bandwidths, datasets
 
 KERNELS = ["flat", "epanechnikov", "gaussian"]
 
@@ -105,17 +106,17 @@ def test_blobs_every_kernel_with_and_without_weights(client, kernel, weighted):
     weights = rng.integers(0, 3, len(X)).astype(float) if weighted else None
     for params in ({"bin_seeding": True}, {"seeds": X[::97]}):
         expected = outcome(
-            lambda: fastmeanshift.MeanShift(bandwidth=0.6, kernel=kernel, **params).fit(
-                X, sample_weight=weights
-            )
+            lambda params=params: fastmeanshift.MeanShift(
+                bandwidth=0.6, kernel=kernel, **params
+            ).fit(X, sample_weight=weights)
         )
         for chunks in (1500, 400, (1, 700, 0, 799)):
             dx = da.from_array(X, chunks=(chunks, 3))
             dw = None if weights is None else da.from_array(weights, chunks=250)
             got = outcome(
-                lambda: MeanShift(bandwidth=0.6, kernel=kernel, **params).fit(
-                    dx, sample_weight=dw
-                )
+                lambda params=params, dx=dx, dw=dw: MeanShift(
+                    bandwidth=0.6, kernel=kernel, **params
+                ).fit(dx, sample_weight=dw)
             )
             assert_same(got, expected)
 
@@ -124,7 +125,8 @@ def test_dataset_b_and_predict(client):
     X = np.array([[1, 1], [2, 1], [1, 0], [4, 7], [3, 5], [3, 6]])
     model = MeanShift(bandwidth=2).fit(da.from_array(X, chunks=(2, 2)))
     np.testing.assert_array_equal(
-        model.cluster_centers_, [[3.3333333333333335, 6.0], [1.3333333333333333, 0.6666666666666666]]
+        model.cluster_centers_,
+        [[3.3333333333333335, 6.0], [1.3333333333333333, 0.6666666666666666]],
     )
     assert model.n_iter_ == 2
     assert model.labels_.chunks == ((2, 2, 2),)
@@ -202,9 +204,9 @@ def test_a_chunk_pickles_as_its_rows(client):
     again = pickle.loads(pickle.dumps(chunk))
     positions = np.ascontiguousarray(rows[:20])
     assert len(again) == 300
-    assert again.partial_sums(positions, 0.5).tobytes() == chunk.partial_sums(
-        positions, 0.5
-    ).tobytes()
+    assert (
+        again.partial_sums(positions, 0.5).tobytes() == chunk.partial_sums(positions, 0.5).tobytes()
+    )
     assert chunk.__sizeof__() > rows.nbytes + weights.nbytes
 
 

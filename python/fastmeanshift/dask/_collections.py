@@ -124,9 +124,7 @@ def dask_weights(sample_weight: Any, X: da.Array) -> da.Array | None:
             "sample_weight has chunks of unknown size: call compute_chunk_sizes() first."
         )
     if sample_weight.shape != (n_samples,):
-        raise ValueError(
-            f"sample_weight.shape == {sample_weight.shape}, expected {(n_samples,)}!"
-        )
+        raise ValueError(f"sample_weight.shape == {sample_weight.shape}, expected {(n_samples,)}!")
     weights = sample_weight.astype(np.float64)
     if weights.chunks[0] != X.chunks[0]:
         weights = weights.rechunk((X.chunks[0],))

@@ -213,7 +213,7 @@ class MeanShift(_OneMachineMeanShift):
         self.cluster_centers_ = centers
         self.n_iter_ = int(n_iter)
         self.n_features_in_ = matrix.shape[1]
-        self.labels_ = _labels(
+        self.labels_ = _labels(  # type: ignore[assignment]  # lazy, unlike one machine's
             matrix,
             centers,
             single,
@@ -277,7 +277,8 @@ class MeanShift(_OneMachineMeanShift):
         -------
         labels : dask array of shape (n_samples,)
         """
-        labels: da.Array = self.fit(X, sample_weight=sample_weight).labels_
+        fitted: Any = self.fit(X, sample_weight=sample_weight)
+        labels: da.Array = fitted.labels_
         return labels
 
 
@@ -298,7 +299,8 @@ def _labels(
     n_jobs: int | None,
 ) -> da.Array:
     """The labels of X's rows, lazily, block by block."""
-    labels: da.Array = matrix.map_blocks(
+    blocks: Any = matrix  # dask's map_blocks is typed for its decorator's use
+    labels: da.Array = blocks.map_blocks(
         _tasks.block_labels,
         centers=core_layout(centers, np.float64),
         single=single,
@@ -387,9 +389,7 @@ class _ClusterFit:
         """The cluster centres and ``n_iter_`` (docs/algorithm.md §11.1)."""
         seeds = given_seeds if given_seeds is not None else self.seeds()
         # Copies climb once, as on one machine (-0.0 and 0.0 alike).
-        _, first, inverse = np.unique(
-            seeds + 0.0, axis=0, return_index=True, return_inverse=True
-        )
+        _, first, inverse = np.unique(seeds + 0.0, axis=0, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
         positions, intensities, iterations = self.climb(np.ascontiguousarray(seeds[first]))
         storage = np.float32 if self.single else np.float64
@@ -469,9 +469,7 @@ class _ClusterFit:
         """The rounded means and intensities of the neighbourhoods of
         ``positions``: each chunk's partial sums, combined on a worker."""
         [scattered] = self.client.scatter([positions], hash=False)
-        parts = self.submit_to_chunks(
-            _tasks.partial_sums, scattered, self.bandwidth, self.n_jobs
-        )
+        parts = self.submit_to_chunks(_tasks.partial_sums, scattered, self.bandwidth, self.n_jobs)
         combined = self.client.submit(
             _tasks.combine, parts, self.single, self.weighted, self.kernel, pure=False
         )

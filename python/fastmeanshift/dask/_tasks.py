@@ -12,9 +12,7 @@ from .. import _core
 from .._validation import check_array, core_layout
 
 
-def build_chunk(
-    block: Any, weights: Any, kernel: str, n_jobs: int | None
-) -> _core.DaskChunk:
+def build_chunk(block: Any, weights: Any, kernel: str, n_jobs: int | None) -> _core.DaskChunk:
     """The chunk of a block of X's rows, validated as one machine validates
     X (NaN and infinities raise its errors), copied and indexed once."""
     rows = check_array(block, "MeanShift")
