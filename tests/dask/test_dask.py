@@ -244,3 +244,37 @@ def test_ctrl_c_abandons_the_fit_and_its_futures(client):
         MeanShift(bandwidth=0.5, bin_seeding=True)._fit_on_cluster(dx, progress=interrupt)
     # Every chunk and task of the fit is released on the cluster.
     assert not client.futures
+
+
+def test_command_line_reads_a_glob_and_writes_labels_per_partition(client, tmp_path, capsys):
+    from fastmeanshift.cli import main
+
+    rng = np.random.default_rng(4)
+    X = np.round(rng.normal(0, 1, (900, 2)), 3)
+    frames = [pd.DataFrame(X[k : k + 300], columns=["x", "y"]) for k in (0, 300, 600)]
+    for k, frame in enumerate(frames):
+        frame.to_parquet(tmp_path / f"data-{k}.parquet")
+    labels = tmp_path / "labels" / "part-*.npy"
+    status = main(
+        [
+            "cluster",
+            str(tmp_path / "data-*.parquet"),
+            "--bandwidth",
+            "0.6",
+            "--bin-seeding",
+            "--scheduler",
+            client.scheduler.address,
+            "--labels",
+            str(labels),
+            "--centers",
+            str(tmp_path / "centers.npy"),
+        ]
+    )
+    assert status == 0, capsys.readouterr().err
+    expected = fastmeanshift.MeanShift(bandwidth=0.6, bin_seeding=True).fit(X)
+    parts = [np.load(tmp_path / "labels" / f"part-{k}.npy") for k in range(3)]
+    np.testing.assert_array_equal(np.concatenate(parts), expected.labels_)
+    centers = np.load(tmp_path / "centers.npy")
+    assert centers.tobytes() == expected.cluster_centers_.tobytes()
+    assert main(["cluster", str(tmp_path / "none-*.csv"), "--scheduler", "local"]) == 1
+    assert "no file matches" in capsys.readouterr().err

@@ -76,4 +76,6 @@ def block_labels(
     """The nearest centre of every row of a block (-1 beyond
     ``orphan_bandwidth`` if given)."""
     rows = core_layout(block, np.float32 if single else np.float64)
-    return _core.assign_labels(rows, centers, orphan_bandwidth, n_jobs)
+    # The centres came over the network: they may be unaligned.
+    aligned = core_layout(centers, np.float64)
+    return _core.assign_labels(rows, aligned, orphan_bandwidth, n_jobs)
