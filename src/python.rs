@@ -522,14 +522,15 @@ impl DaskChunk {
         let indices = indices.as_slice()?;
         with_chunk!(&self.chunk, |c| {
             let p = c.points();
-            let mut rows = Vec::with_capacity(indices.len() * p.dim());
-            for &i in indices {
-                let i = usize::try_from(i)
-                    .ok()
-                    .filter(|&i| i < p.len())
-                    .ok_or_else(|| PyValueError::new_err("row index out of range"))?;
-                rows.extend_from_slice(p.row(i));
-            }
+            let rows = py.detach(|| {
+                let mut rows = Vec::with_capacity(indices.len() * p.dim());
+                for &i in indices {
+                    let i = usize::try_from(i).ok().filter(|&i| i < p.len())?;
+                    rows.extend_from_slice(p.row(i));
+                }
+                Some(rows)
+            });
+            let rows = rows.ok_or_else(|| PyValueError::new_err("row index out of range"))?;
             Ok(matrix(py, rows, p.dim())?.into_any())
         })
     }
@@ -539,18 +540,20 @@ impl DaskChunk {
     fn seed_rows<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         with_chunk!(&self.chunk, |c| {
             let p = c.points();
-            let rows: Vec<_> = (0..p.len())
-                .filter(|&i| c.weights().is_none_or(|w| w[i] > 0.0))
-                .flat_map(|i| p.row(i).iter().copied())
-                .collect();
+            let rows: Vec<_> = py.detach(|| {
+                (0..p.len())
+                    .filter(|&i| c.weights().is_none_or(|w| w[i] > 0.0))
+                    .flat_map(|i| p.row(i).iter().copied())
+                    .collect()
+            });
             Ok(matrix(py, rows, p.dim())?.into_any())
         })
     }
 
     /// The sum of the weights as a compensated pair (the number of rows
     /// without weights).
-    fn weight_sum(&self) -> (f64, f64) {
-        with_chunk!(&self.chunk, |c| c.weight_sum())
+    fn weight_sum(&self, py: Python<'_>) -> (f64, f64) {
+        with_chunk!(&self.chunk, |c| py.detach(|| c.weight_sum()))
     }
 }
 
