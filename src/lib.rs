@@ -20,13 +20,16 @@
 //!   [`exact::summation`] (sums whose result does not depend on order),
 //!   `exact::interner` (exact coordinate keys);
 //! - [`parallel`]: the workers of one call, and the stop check that makes
-//!   every stage interruptible.
+//!   every stage interruptible;
+//! - [`distributed`]: a fit over chunks of rows held by different machines
+//!   (a Dask cluster): per-chunk partial sums and bins, combined exactly.
 //!
 //! The Python binding, `python.rs`, is compiled only with the `python`
 //! feature; nothing else in the crate knows about Python.
 
 pub mod bandwidth;
 pub mod climbing;
+pub mod distributed;
 pub mod error;
 pub mod exact;
 pub mod labels;

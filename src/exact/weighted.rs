@@ -182,6 +182,16 @@ impl WeightedSums {
         }
     }
 
+    /// Which points of positive term weight were added (for a subtotal that
+    /// another accumulator, on another machine, adds: docs/algorithm.md §11).
+    pub fn members(&self) -> Members<'_, f64> {
+        match (self.any, self.copies) {
+            (false, _) => Members::Nothing,
+            (true, true) => Members::CopiesOf(&self.first),
+            (true, false) => Members::Mixed,
+        }
+    }
+
     /// The sum of the term weights: the neighbourhood's intensity.
     pub fn weight(&self) -> f64 {
         self.weight + self.weight_error

@@ -134,6 +134,21 @@ def build_parser() -> argparse.ArgumentParser:
         "(its name, or its index from 0; negative counts from the end), "
         "which is then not a feature",
     )
+    cluster_group = cluster.add_argument_group("on a Dask cluster")
+    cluster_group.add_argument(
+        "--scheduler",
+        metavar="ADDRESS|local",
+        help="cluster on the Dask scheduler at ADDRESS (tcp://host:8786), or on a new local "
+        "cluster; DATA may then be a glob of files, read by the workers, and --labels a "
+        "pattern with one * (one file per partition); needs fastmeanshift[dask]",
+    )
+    cluster_group.add_argument(
+        "--sample",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="with --scheduler and --bandwidth auto, estimate from N sampled rows (default 10000)",
+    )
     output = cluster.add_argument_group("output")
     output.add_argument("--labels", metavar="FILE", help="write the labels here (- for stdout)")
     output.add_argument("--centers", metavar="FILE", help="write the centers here (- for stdout)")
@@ -225,6 +240,9 @@ def warnings_as_lines() -> Iterator[None]:
 
 
 def run_cluster(args: argparse.Namespace) -> None:
+    if args.scheduler is not None:
+        run_cluster_on_dask(args)
+        return
     outputs = planned_outputs(args)
     if args.plot:
         require_matplotlib()
@@ -263,6 +281,28 @@ def run_cluster(args: argparse.Namespace) -> None:
         )
         if not args.quiet:
             sys.stderr.write(f"plot written to {args.plot}\n")
+
+
+def run_cluster_on_dask(args: argparse.Namespace) -> None:
+    """``run_cluster`` on the Dask cluster of ``--scheduler``."""
+    from . import cluster_on_dask
+
+    if args.sample < 1:
+        raise UsageError("--sample must be at least 1")
+    cluster_on_dask.require_dask()
+    from ..dask import MeanShift as DaskMeanShift
+
+    model = DaskMeanShift(
+        bandwidth=args.bandwidth,
+        seeds=read_data(args.seeds) if args.seeds else None,
+        bin_seeding=args.bin_seeding,
+        min_bin_freq=args.min_bin_freq,
+        cluster_all=args.cluster_all,
+        max_iter=args.max_iter,
+        n_jobs=None,
+        kernel=args.kernel,
+    )
+    cluster_on_dask.run(args, model, quiet=args.quiet)
 
 
 def zero_estimate(n_samples: int, quantile: float) -> str:
