@@ -96,6 +96,21 @@ def test_any_chunking_gives_one_machines_fit(client, data):
     assert_same(got, expected)
 
 
+@pytest.mark.parametrize(("weights", "row_chunks"), [([1.0], (0, 1)), ([1.0, 2.0, 0.0], (1, 0, 2))])
+def test_weights_with_an_empty_chunk(client, weights, row_chunks):
+    # Found by the test above: dask's own reductions read ``[1.0]``, rechunked
+    # to X's ``(0, 1)``, as holding a negative weight, so the weights are
+    # checked block by block.
+    weights = np.array(weights)
+    X = np.linspace(0, 1, len(weights), dtype=np.float32).reshape(-1, 1)
+    expected = outcome(lambda: fastmeanshift.MeanShift(bandwidth=1).fit(X, sample_weight=weights))
+    dx = da.from_array(X, chunks=(row_chunks, 1))
+    dw = da.from_array(weights, chunks=((len(X),),))
+    assert_same(outcome(lambda: MeanShift(bandwidth=1).fit(dx, sample_weight=dw)), expected)
+    with pytest.raises(ValueError, match="Negative values"):
+        MeanShift(bandwidth=1).fit(dx, sample_weight=-dw)
+
+
 @pytest.mark.parametrize("kernel", KERNELS)
 @pytest.mark.parametrize("weighted", [False, True])
 def test_blobs_every_kernel_with_and_without_weights(client, kernel, weighted):
