@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -28,6 +29,9 @@ from .._validation import (
 )
 from . import _tasks
 from ._collections import dask_matrix, dask_weights, storage_is_single
+
+# Tries at a quarter of a second apart: see _ClusterFit.scatter.
+_SCATTER_ATTEMPTS = 120
 
 #: ``progress(round, active seeds, seeds, bytes sent, bytes received)``,
 #: called on the client after every round of the climb.
@@ -465,10 +469,24 @@ class _ClusterFit:
             active = active[~finished]
         return positions, intensities, iterations
 
+    def scatter(self, data: np.ndarray) -> Future:
+        """``data`` on a worker. A worker that has died since the scheduler last
+        heard from it refuses the connection: the scheduler soon learns of the
+        death, so ask again (for up to half a minute) rather than fail a fit
+        that Dask's recomputation of the lost chunks would otherwise carry."""
+        for _ in range(_SCATTER_ATTEMPTS - 1):
+            try:
+                [future] = self.client.scatter([data], hash=False)
+                return future
+            except OSError:  # distributed's CommClosedError among them
+                time.sleep(0.25)
+        [future] = self.client.scatter([data], hash=False)
+        return future
+
     def step(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The rounded means and intensities of the neighbourhoods of
         ``positions``: each chunk's partial sums, combined on a worker."""
-        [scattered] = self.client.scatter([positions], hash=False)
+        scattered = self.scatter(positions)
         parts = self.submit_to_chunks(_tasks.partial_sums, scattered, self.bandwidth, self.n_jobs)
         combined = self.client.submit(
             _tasks.combine, parts, self.single, self.weighted, self.kernel, pure=False
