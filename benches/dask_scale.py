@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import argparse
 import gc
-import resource
 import time
+from pathlib import Path
 
 import dask.array as da
 import numpy as np
@@ -41,7 +41,13 @@ def blobs_block(block: np.ndarray, block_info=None) -> np.ndarray:
     index = block_info[None]["chunk-location"][0]
     rows = block.shape[0]
     rng = np.random.default_rng(index)
-    return CENTRES[rng.integers(0, 3, rows)] + rng.normal(0.0, 0.4, (rows, 3))
+    # In place, a column at a time: the generator's temporaries would
+    # otherwise be most of a worker's peak, and they are not the fit's.
+    out = rng.normal(0.0, 0.4, (rows, 3))
+    blob = rng.integers(0, 3, rows, dtype=np.uint8)
+    for j in range(3):
+        out[:, j] += CENTRES[blob, j]
+    return out
 
 
 def blobs(n: int) -> da.Array:
@@ -49,8 +55,27 @@ def blobs(n: int) -> da.Array:
     return template.map_blocks(blobs_block, dtype=np.float64)
 
 
+def status_mb(field: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
+def reset_peak_rss() -> float:
+    """The resident size now, in MB, after resetting the peak mark to it
+    (Linux: writing 5 to /proc/self/clear_refs resets VmHWM)."""
+    Path("/proc/self/clear_refs").write_text("5")
+    return status_mb("VmRSS")
+
+
+def rows_held(dask_worker) -> int:
+    """The rows of the fit's chunks that this worker holds."""
+    return sum(len(v) for v in dask_worker.data.values() if type(v).__name__ == "DaskChunk")
+
+
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return status_mb("VmHWM")
 
 
 def run_case(n: int, n_workers: int, memory_limit: str) -> dict:
@@ -64,23 +89,29 @@ def run_case(n: int, n_workers: int, memory_limit: str) -> dict:
     )
     client = Client(cluster)
     try:
-        baseline = client.run(peak_rss_mb)
+        baseline = client.run(reset_peak_rss)
         rounds: list[tuple[int, int, int, int]] = []
+
+        held: dict[str, int] = {}
 
         def report(round_number, active, seeds, sent, received):
             rounds.append((round_number, active, sent, received))
+            if round_number == 1:
+                held.update(client.run(rows_held))
 
         start = time.perf_counter()
         model = MeanShift(bandwidth=BANDWIDTH, bin_seeding=True)
         model._fit_on_cluster(X, progress=report)
         fitted = time.perf_counter() - start
+        peaks = client.run(peak_rss_mb)
+        before_labels = client.run(reset_peak_rss)
         # Block by block to the client: `compute()` would join the blocks on
         # one worker first, which a worker of case 2 cannot hold.
         blocks = client.compute(model.labels_.to_delayed().ravel().tolist())
         labels = np.concatenate(client.gather(blocks))
         del blocks
         labelled = time.perf_counter() - start - fitted
-        peaks = client.run(peak_rss_mb)
+        label_peaks = client.run(peak_rss_mb)
         limit = cluster.workers[next(iter(cluster.workers))].memory_manager.memory_limit
     finally:
         client.close()
@@ -108,6 +139,9 @@ def run_case(n: int, n_workers: int, memory_limit: str) -> dict:
         "same": same,
         "baseline": baseline,
         "peaks": peaks,
+        "held": held,
+        "before_labels": before_labels,
+        "label_peaks": label_peaks,
         "rounds": rounds,
         "clusters": len(model.cluster_centers_),
         "n_iter": model.n_iter_,
@@ -116,7 +150,6 @@ def run_case(n: int, n_workers: int, memory_limit: str) -> dict:
 
 def show(result: dict) -> None:
     n, workers = result["n"], result["workers"]
-    share = result["x_mb"] / workers
     print(
         f"\n## {n:,} x 3 points, {workers} workers of {result['limit_mb']:.0f} MB "
         f"(X = {result['x_mb']:.0f} MB)"
@@ -135,16 +168,26 @@ def show(result: dict) -> None:
         f"| dask fit + labels, ratio to one machine | {total:.1f} ({total / result['one']:.2f}x) |"
     )
     print(
-        "\n| worker | RSS before fit MB | peak RSS MB | peak - before MB | share of X MB |"
-        " peak / share | (peak - before) / share |"
+        "\nPeak resident size of each worker process (VmHWM, reset before each phase),"
+        " over its size before the phase, against its share of X: the rows of the"
+        " chunks it holds, 24 bytes a row."
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for k, (address, peak) in enumerate(sorted(result["peaks"].items())):
-        before = result["baseline"][address]
-        print(
-            f"| {k} | {before:.0f} | {peak:.0f} | {peak - before:.0f} | {share:.0f} | "
-            f"{peak / share:.2f} | {(peak - before) / share:.2f} |"
-        )
+    print(
+        "\n| worker | phase | RSS before MB | peak RSS MB | peak - before MB | share of X MB |"
+        " (peak - before) / share |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for k, address in enumerate(sorted(result["peaks"])):
+        for phase, befores, peaks in [
+            ("fit", result["baseline"], result["peaks"]),
+            ("labels", result["before_labels"], result["label_peaks"]),
+        ]:
+            before, peak = befores[address], peaks[address]
+            share = result["held"][address] * 24 / 2**20
+            print(
+                f"| {k} | {phase} | {before:.0f} | {peak:.0f} | {peak - before:.0f} | "
+                f"{share:.0f} | {(peak - before) / share:.2f} |"
+            )
     print("\n| round | active seeds | bytes to workers | bytes to client |")
     print("|---:|---:|---:|---:|")
     for round_number, active, sent, received in result["rounds"]:

@@ -46,6 +46,28 @@ impl PartialSums {
     }
 }
 
+/// Where a chunk's rows are kept: a `Vec` of its own, or (in the Python
+/// binding) the array they arrived in, so that a worker need not hold them
+/// twice.
+///
+/// # Safety
+///
+/// [`RowStorage::rows`] must return the same slice (address, length and
+/// contents) for as long as the value lives, even after it is moved: the
+/// chunk's tree borrows it for the chunk's whole life.
+pub unsafe trait RowStorage<T>: Send + Sync {
+    /// The rows, row-major.
+    fn rows(&self) -> &[T];
+}
+
+// SAFETY: a `Vec`'s buffer does not move when the `Vec` does, and nothing
+// changes it through a shared reference.
+unsafe impl<T: Send + Sync> RowStorage<T> for Vec<T> {
+    fn rows(&self) -> &[T] {
+        self
+    }
+}
+
 /// One chunk of a dataset's rows, with their weights, and the tree a climb
 /// searches them with, built once and kept for every round.
 pub struct Chunk<T: Coord> {
@@ -56,29 +78,44 @@ pub struct Chunk<T: Coord> {
     rows: Option<OrderedRows>,
     kernel: Kernel,
     weights_view: Option<&'static [f64]>,
-    points: Vec<T>,
+    points: Box<dyn RowStorage<T>>,
     weights: Option<Vec<f64>>,
 }
 
 impl<T: Coord> Chunk<T> {
     /// The chunk of `points` (row-major, `dim` coordinates) and their
     /// `weights` (None: 1 each; else finite and `>= 0`), indexed for climbs
-    /// with `kernel`, on `workers`.
+    /// with `kernel`, on `workers`. The chunk keeps `points` where they are.
+    ///
+    /// ```
+    /// use fastmeanshift::distributed::Chunk;
+    /// use fastmeanshift::parallel::never_stop;
+    /// use fastmeanshift::{Kernel, Workers};
+    ///
+    /// let workers = Workers::new(1)?;
+    /// let rows = vec![0.0, 0.0, 1.0, 0.0, 5.0, 5.0];
+    /// let chunk = Chunk::new(Box::new(rows), 2, None, Kernel::Flat, &workers, &never_stop)?;
+    /// assert_eq!(chunk.points().len(), 3);
+    /// # Ok::<(), fastmeanshift::Error>(())
+    /// ```
     pub fn new(
-        points: Vec<T>,
+        points: Box<dyn RowStorage<T>>,
         dim: usize,
         weights: Option<Vec<f64>>,
         kernel: Kernel,
         workers: &Workers,
         stop: StopCheck<'_>,
     ) -> Result<Self> {
-        // SAFETY: the slices point into the heap buffers of `points` and
-        // `weights`, which the chunk owns, never changes and frees only after
-        // the tree and totals that borrow them (field order); moving a `Vec`
-        // does not move its buffer. The 'static borrows never leave the chunk
-        // except with a lifetime tied to `&self`.
-        let view: &'static [T] =
-            unsafe { std::slice::from_raw_parts(points.as_ptr(), points.len()) };
+        // SAFETY: the slices point into the storage of `points` (which
+        // `RowStorage` promises stays put) and the heap buffer of `weights`,
+        // which the chunk owns, never changes and frees only after the tree
+        // and totals that borrow them (field order); moving a `Vec` does not
+        // move its buffer. The 'static borrows never leave the chunk except
+        // with a lifetime tied to `&self`.
+        let view: &'static [T] = {
+            let rows = points.rows();
+            unsafe { std::slice::from_raw_parts(rows.as_ptr(), rows.len()) }
+        };
         let weights_view: Option<&'static [f64]> = weights
             .as_ref()
             .map(|w| unsafe { std::slice::from_raw_parts(w.as_ptr(), w.len()) });
@@ -141,12 +178,12 @@ impl<T: Coord> Chunk<T> {
 
     /// Bytes the chunk holds: its points, weights and index.
     pub fn bytes(&self) -> usize {
-        let n = self.points.len() / self.tree.points().dim().max(1);
+        let n = self.tree.points().len();
         let dim = self.tree.points().dim();
         // The tree: 4 bytes of order a point, and per node (about one per 8
         // points) its bounds, totals and bookkeeping.
         let nodes = n / 8 + 1;
-        self.points.len() * std::mem::size_of::<T>()
+        self.points.rows().len() * std::mem::size_of::<T>()
             + self.weights.as_ref().map_or(0, |w| w.len() * 8)
             + n * 4
             + nodes * (16 + 32 * dim)
@@ -541,7 +578,7 @@ mod tests {
             .map(|r| {
                 let rows = data[r[0] * dim..r[1] * dim].to_vec();
                 let w = weights.map(|w| w[r[0]..r[1]].to_vec());
-                Chunk::new(rows, dim, w, kernel, &workers, &never_stop).unwrap()
+                Chunk::new(Box::new(rows), dim, w, kernel, &workers, &never_stop).unwrap()
             })
             .collect();
         let positions = Points::new(seeds, dim).unwrap();

@@ -397,19 +397,48 @@ struct DaskChunk {
     kernel: String,
 }
 
+/// A chunk's rows kept in the NumPy array they arrived in, so that a worker
+/// holds them once, not twice.
+struct ArrayRows<T: Element> {
+    // Keeps the array, hence its buffer, alive.
+    _array: Py<PyArray2<T>>,
+    start: *const T,
+    len: usize,
+}
+
+// SAFETY: the pointer is only read, as a shared slice (see `rows`), and the
+// array it points into is kept alive by a `Py`, which may be sent and shared.
+unsafe impl<T: Element> Send for ArrayRows<T> {}
+unsafe impl<T: Element> Sync for ArrayRows<T> {}
+
+// SAFETY: NumPy never moves the buffer of a live array that another object
+// references (`ndarray.resize` refuses), and the arrays handed to
+// `DaskChunk` are blocks of a Dask array (or rows unpickled for one), which
+// Dask treats as immutable and nothing of fastmeanshift writes to.
+unsafe impl<T: Element + Send + Sync> crate::distributed::RowStorage<T> for ArrayRows<T> {
+    fn rows(&self) -> &[T] {
+        unsafe { std::slice::from_raw_parts(self.start, self.len) }
+    }
+}
+
 impl DaskChunk {
-    fn build<T: Coord>(
+    fn build<T: Coord + Element>(
         py: Python<'_>,
-        rows: Points<'_, T>,
+        array: &PyReadonlyArray2<'_, T>,
         weights: Option<&[f64]>,
         kernel: Kernel,
         n_jobs: Option<NonZeroI64>,
     ) -> PyResult<crate::distributed::Chunk<T>> {
+        let rows = points(array)?;
+        let (dim, slice) = (rows.dim(), rows.as_slice());
+        let storage = Box::new(ArrayRows {
+            _array: array.as_unbound().clone_ref(py),
+            start: slice.as_ptr(),
+            len: slice.len(),
+        });
         SignalCheck::default().run_on(py, n_jobs, |workers, stop| {
-            let mut data = crate::error::try_filled(rows.as_slice().len(), T::from_f64(0.0))?;
-            data.copy_from_slice(rows.as_slice());
             let weights = weights.map(<[f64]>::to_vec);
-            crate::distributed::Chunk::new(data, rows.dim(), weights, kernel, workers, stop)
+            crate::distributed::Chunk::new(storage, dim, weights, kernel, workers, stop)
         })
     }
 }
@@ -434,8 +463,8 @@ impl DaskChunk {
             ),
         };
         let chunk = match Matrix::extract(x)? {
-            Matrix::F32(a) => AnyChunk::F32(Self::build(py, points(&a)?, weights, parsed, n_jobs)?),
-            Matrix::F64(a) => AnyChunk::F64(Self::build(py, points(&a)?, weights, parsed, n_jobs)?),
+            Matrix::F32(a) => AnyChunk::F32(Self::build(py, &a, weights, parsed, n_jobs)?),
+            Matrix::F64(a) => AnyChunk::F64(Self::build(py, &a, weights, parsed, n_jobs)?),
         };
         Ok(DaskChunk { chunk, kernel })
     }
