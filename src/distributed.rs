@@ -183,7 +183,7 @@ impl<T: Coord> Chunk<T> {
         // The tree: 4 bytes of order a point, and per node (about one per 8
         // points) its bounds, totals and bookkeeping.
         let nodes = n / 8 + 1;
-        self.points.rows().len() * std::mem::size_of::<T>()
+        std::mem::size_of_val(self.points.rows())
             + self.weights.as_ref().map_or(0, |w| w.len() * 8)
             + n * 4
             + nodes * (16 + 32 * dim)
