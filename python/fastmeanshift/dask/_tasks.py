@@ -14,7 +14,9 @@ from .._validation import check_array, core_layout
 
 def build_chunk(block: Any, weights: Any, kernel: str, n_jobs: int | None) -> _core.DaskChunk:
     """The chunk of a block of X's rows, validated as one machine validates
-    X (NaN and infinities raise its errors), copied and indexed once."""
+    X (NaN and infinities raise its errors) and indexed once. The chunk keeps
+    the rows in the checked array (the block itself when it needs no
+    conversion), which Dask never changes: a worker holds them once."""
     rows = check_array(block, "MeanShift")
     w = None if weights is None else core_layout(np.asarray(weights), np.float64).ravel()
     return _core.DaskChunk(rows, w, kernel, n_jobs)
