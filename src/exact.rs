@@ -6,5 +6,6 @@
 pub mod distance;
 pub mod exponential;
 pub(crate) mod interner;
+pub mod lanes;
 pub mod summation;
 pub mod weighted;

@@ -192,7 +192,7 @@ impl Kernel {
         match self {
             Kernel::Flat => 1.0,
             Kernel::Epanechnikov => 1.0 - u,
-            Kernel::Gaussian => crate::exact::exponential::exp_minus_half(u),
+            Kernel::Gaussian => crate::exact::exponential::exp_minus_half::<f64>(u),
         }
     }
 }

@@ -10,6 +10,8 @@
 //! and `tests/reference.py` repeats it operation for operation in NumPy.
 //! Its error is below one unit in the last place on the kernel's support.
 
+use crate::exact::lanes::Float;
+
 /// `1.5 * 2^52`: adding it rounds a float64 below `2^51` in magnitude to an
 /// integer, which the sum's low bits then hold.
 const SHIFTER: f64 = 6_755_399_441_055_744.0;
@@ -40,7 +42,7 @@ const TAYLOR: [f64; 12] = [
 ];
 
 /// `exp(-u / 2)` for `u` in `[0, 9]` (the Gaussian kernel's profile on its
-/// support), within 0.68 units in the last place (0.67 measured against
+/// support), of one float64 or of each of [`crate::exact::lanes::Lanes`], within 0.68 units in the last place (0.67 measured against
 /// 60-digit decimals; the correctly rounded value for 98% of `u`); any
 /// value elsewhere.
 ///
@@ -54,20 +56,21 @@ const TAYLOR: [f64; 12] = [
 /// ```
 /// use fastmeanshift::exact::exponential::exp_minus_half;
 ///
-/// assert_eq!(exp_minus_half(0.0), 1.0);
-/// assert_eq!(exp_minus_half(2.0), 0.36787944117144233); // exp(-1), correctly rounded
+/// assert_eq!(exp_minus_half(0.0f64), 1.0);
+/// assert_eq!(exp_minus_half(2.0f64), 0.36787944117144233); // exp(-1), correctly rounded
 /// ```
 #[inline(always)]
-pub fn exp_minus_half(u: f64) -> f64 {
-    let t = -0.5 * u;
-    let shifted = t * LOG2_E + SHIFTER;
-    let n = shifted - SHIFTER;
-    let r_high = t - n * LN2_HIGH;
-    let r_low = n * LN2_LOW;
+pub fn exp_minus_half<F: Float>(u: F) -> F {
+    let k = F::splat;
+    let t = k(-0.5) * u;
+    let shifted = t * k(LOG2_E) + k(SHIFTER);
+    let n = shifted - k(SHIFTER);
+    let r_high = t - n * k(LN2_HIGH);
+    let r_low = n * k(LN2_LOW);
     let r = r_high - r_low;
     // q(r) by Estrin's scheme: pairs, then pairs of pairs, then the three
     // quadruples (a shorter chain of dependent operations than Horner's).
-    let c = TAYLOR;
+    let c = TAYLOR.map(k);
     let r2 = r * r;
     let r4 = r2 * r2;
     let q0 = (c[0] + c[1] * r) + (c[2] + c[3] * r) * r2;
@@ -75,13 +78,14 @@ pub fn exp_minus_half(u: f64) -> f64 {
     let q2 = (c[8] + c[9] * r) + (c[10] + c[11] * r) * r2;
     let q = q0 + r4 * (q1 + r4 * q2);
     // 1 + r_high and its rounding error (exact: |r_high| < 1), then the rest.
-    let one = 1.0 + r_high;
-    let tail = ((1.0 - one) + r_high) + (r2 * q - r_low);
+    let one = k(1.0) + r_high;
+    let tail = ((k(1.0) - one) + r_high) + (r2 * q - r_low);
     let e_r = one + tail;
     // The shifted sum's bits differ from the shifter's by n, and 2^n has the
     // exponent field n + 1023 (n is at least -7 on the support).
-    let n_bits = shifted.to_bits().wrapping_sub(SHIFTER.to_bits());
-    e_r * f64::from_bits(n_bits.wrapping_add(1023) << 52)
+    let scale =
+        shifted.map_bits(|bits| bits.wrapping_sub(SHIFTER.to_bits()).wrapping_add(1023) << 52);
+    e_r * scale
 }
 
 #[cfg(test)]
@@ -94,7 +98,7 @@ mod tests {
         // they differ by at most one.
         for k in 0..=9 * 8192 {
             let u = k as f64 / 8192.0 + 1e-9 * (k % 7) as f64;
-            let (ours, libm) = (exp_minus_half(u), (-0.5 * u).exp());
+            let (ours, libm) = (exp_minus_half(u), (-0.5f64 * u).exp());
             let ulp = f64::from_bits(libm.to_bits() + 1) - libm;
             assert!((ours - libm).abs() <= ulp, "u = {u}: {ours} vs {libm}");
         }
@@ -102,8 +106,8 @@ mod tests {
 
     #[test]
     fn exact_where_exp_is() {
-        assert_eq!(exp_minus_half(0.0), 1.0);
-        assert_eq!(exp_minus_half(-0.0), 1.0);
+        assert_eq!(exp_minus_half(0.0f64), 1.0);
+        assert_eq!(exp_minus_half(-0.0f64), 1.0);
         assert_eq!(exp_minus_half(f64::MIN_POSITIVE), 1.0);
     }
 }

@@ -209,11 +209,11 @@ impl WeightedSums {
     }
 }
 
-/// Points weighed side by side: each of this many lanes keeps sums of its
+/// Points weighed side by side: each of [`LANES`] lanes keeps sums of its
 /// own, so that the additions of a batch do not wait on each other (and
 /// vectorise); the lanes are added up at the end. Compensated sums do not
 /// depend on order, so neither does the result.
-pub const LANES: usize = 8;
+pub use crate::exact::lanes::LANES;
 
 /// How a batch forms the exact error of a product: the two ways agree bit
 /// for bit wherever [`two_product_is_exact`] holds, so which one runs

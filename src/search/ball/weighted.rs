@@ -5,6 +5,8 @@
 use super::{BallSearch, Found};
 use crate::error::{try_filled, Result};
 use crate::exact::distance::{squared_distance, SquaredRadius};
+use crate::exact::exponential::exp_minus_half;
+use crate::exact::lanes::{Float, Lanes};
 use crate::exact::weighted::{
     products_are_safe, ExactProduct, Fused, LaneSums, Members, Split, WeightedSubtotal,
     WeightedSums, LANES,
@@ -57,9 +59,10 @@ impl OrderedRows {
 }
 
 /// A kernel profile as a type, so that each kernel's batch loop is
-/// compiled for it alone.
+/// compiled for it alone: [`Kernel::profile`] of every lane, by the same
+/// operations.
 trait Profile {
-    fn at(u: f64) -> f64;
+    fn at(u: Lanes) -> Lanes;
 }
 
 struct Flat;
@@ -68,22 +71,22 @@ struct Gaussian;
 
 impl Profile for Flat {
     #[inline(always)]
-    fn at(u: f64) -> f64 {
-        Kernel::Flat.profile(u)
+    fn at(_: Lanes) -> Lanes {
+        Lanes::splat(1.0)
     }
 }
 
 impl Profile for Epanechnikov {
     #[inline(always)]
-    fn at(u: f64) -> f64 {
-        Kernel::Epanechnikov.profile(u)
+    fn at(u: Lanes) -> Lanes {
+        Lanes::splat(1.0) - u
     }
 }
 
 impl Profile for Gaussian {
     #[inline(always)]
-    fn at(u: f64) -> f64 {
-        Kernel::Gaussian.profile(u)
+    fn at(u: Lanes) -> Lanes {
+        exp_minus_half(u)
     }
 }
 
@@ -359,21 +362,20 @@ fn weigh_batch<P: ExactProduct, K: Profile, const WEIGHTED: bool>(
     // Lanes past `count` get coordinates NaN here, hence a squared distance
     // outside every support, and 0 where they are summed (times a term
     // weight +0, they add nothing).
-    let mut d2 = [0.0; LANES];
+    let mut d2 = Lanes::splat(0.0);
     for (j, &q) in q.iter().enumerate() {
-        let x = rows.lanes(j, i, count, f64::NAN);
-        for l in 0..LANES {
-            let diff = q - x[l];
-            d2[l] += diff * diff;
-        }
+        let diff = Lanes::splat(q) - Lanes(rows.lanes(j, i, count, f64::NAN));
+        d2 = d2 + diff * diff;
     }
+    // u = 0 at the position itself (0 / r2 is +0), also when r2 is 0: then
+    // only squared distances of 0 are in the support, and are divided by 1.
+    let divisor = if r2 > 0.0 { r2 } else { 1.0 };
+    let u = d2.map(|d2| d2 / divisor);
+    let Lanes(k) = K::at(u);
+    let Lanes(d2) = d2;
     let mut keep = [0u64; LANES];
-    let mut k = [0.0; LANES];
     for l in 0..LANES {
         keep[l] = if d2[l] <= support2 { !0 } else { 0 };
-        // u = 0 at the position itself, also when r2 is 0.
-        let u = if d2[l] == 0.0 { 0.0 } else { d2[l] / r2 };
-        k[l] = K::at(u);
     }
     let (mut c_hi, mut c_lo) = ([0.0; LANES], [0.0; LANES]);
     if WEIGHTED {
