@@ -362,10 +362,17 @@ fn weigh_batch<P: ExactProduct, K: Profile, const WEIGHTED: bool>(
     // Lanes past `count` get coordinates NaN here, hence a squared distance
     // outside every support, and 0 where they are summed (times a term
     // weight +0, they add nothing).
+    // The ordered sum from 0 (§6.1), whose first addition, 0 + d * d, is
+    // d * d (never -0): not adding it shortens the chain.
+    let diff = |j: usize, q: f64| Lanes::splat(q) - Lanes(rows.lanes(j, i, count, f64::NAN));
     let mut d2 = Lanes::splat(0.0);
-    for (j, &q) in q.iter().enumerate() {
-        let diff = Lanes::splat(q) - Lanes(rows.lanes(j, i, count, f64::NAN));
-        d2 = d2 + diff * diff;
+    if let Some((&q0, rest)) = q.split_first() {
+        let d = diff(0, q0);
+        d2 = d * d;
+        for (j, &q) in rest.iter().enumerate() {
+            let d = diff(j + 1, q);
+            d2 = d2 + d * d;
+        }
     }
     // u = 0 at the position itself (0 / r2 is +0), also when r2 is 0: then
     // only squared distances of 0 are in the support, and are divided by 1.
