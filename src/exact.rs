@@ -1,8 +1,11 @@
 //! Exact arithmetic, kept in one place: the distance formula and the bounds
 //! that decide ball membership as it would, summation whose result does not
-//! depend on order (plain and weighted), and interning of exact coordinate keys.
+//! depend on order (plain and weighted), the Gaussian kernel's exponential
+//! (the same bits on every CPU), and interning of exact coordinate keys.
 
 pub mod distance;
+pub mod exponential;
 pub(crate) mod interner;
+pub mod lanes;
 pub mod summation;
 pub mod weighted;

@@ -626,7 +626,10 @@ mod tests {
         let data = blobs(5, 400, &[&[0.0, 0.0], &[2.0, 1.0]], 0.6);
         let weights: Vec<f64> = (0..400).map(|i| 0.5 + (i % 7) as f64 * 0.25).collect();
         let huge: Vec<f64> = weights.iter().map(|w| w * 2f64.powi(966)).collect();
-        assert!(!exact::weighted::products_are_safe(huge[6], 4.0));
+        assert!(!exact::weighted::products_are_safe(
+            std::iter::once(huge[6]),
+            std::iter::once(4.0)
+        ));
         for kernel in [Kernel::Flat, Kernel::Epanechnikov, Kernel::Gaussian] {
             let plain = fit_with(&data, 2, weighted(bw(0.8), kernel, &weights)).unwrap();
             let scaled = fit_with(&data, 2, weighted(bw(0.8), kernel, &huge));

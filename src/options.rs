@@ -185,13 +185,14 @@ impl Kernel {
         }
     }
 
-    /// The profile `k(u)` at a `u` within the support.
+    /// The profile `k(u)` at a `u` within the support (the Gaussian's
+    /// exponential is [`crate::exact::exponential::exp_minus_half`]).
     #[inline(always)]
     pub fn profile(self, u: f64) -> f64 {
         match self {
             Kernel::Flat => 1.0,
             Kernel::Epanechnikov => 1.0 - u,
-            Kernel::Gaussian => (-0.5 * u).exp(),
+            Kernel::Gaussian => crate::exact::exponential::exp_minus_half::<f64>(u),
         }
     }
 }

@@ -53,10 +53,46 @@ def climb(X: np.ndarray, seed: np.ndarray, bandwidth: float, max_iter: int):
         iterations += 1
 
 
+# exp(-u/2) as the core computes it (src/exact/exponential.rs,
+# docs/algorithm.md §10.1), operation for operation in float64: no fused
+# operations, no C library exp, so the same bits on every CPU.
+SHIFTER = np.float64(1.5 * 2.0**52)
+LOG2_E = np.float64(1.4426950408889634)
+LN2_HIGH = np.float64(float.fromhex("0x1.62e42fee00000p-1"))  # ln 2, its low 21 bits zero
+LN2_LOW = np.float64(float.fromhex("0x1.a39ef35793c76p-33"))  # the rest of ln 2
+TAYLOR = [np.float64(1 / math.factorial(k + 2)) for k in range(12)]  # 1/(k+2)!, rounded
+
+
+def exp_minus_half(u: np.ndarray) -> np.ndarray:
+    """exp(-u/2) for u in [0, 9], within 0.7 ulp, by the core's sequence of operations."""
+    u = np.asarray(u, dtype=np.float64)
+    c = TAYLOR
+    with np.errstate(all="ignore"):
+        t = np.float64(-0.5) * u
+        shifted = t * LOG2_E + SHIFTER
+        n = shifted - SHIFTER
+        r_high = t - n * LN2_HIGH
+        r_low = n * LN2_LOW
+        r = r_high - r_low
+        r2 = r * r
+        r4 = r2 * r2
+        q0 = (c[0] + c[1] * r) + (c[2] + c[3] * r) * r2
+        q1 = (c[4] + c[5] * r) + (c[6] + c[7] * r) * r2
+        q2 = (c[8] + c[9] * r) + (c[10] + c[11] * r) * r2
+        q = q0 + r4 * (q1 + r4 * q2)
+        one = np.float64(1.0) + r_high
+        tail = ((np.float64(1.0) - one) + r_high) + (r2 * q - r_low)
+        e_r = one + tail
+        # 2^n from its exponent bits: n is the difference of the shifted sum's bits.
+        n_bits = shifted.view(np.int64) - SHIFTER.view(np.int64)
+        scale = ((n_bits + 1023) << 52).view(np.float64)
+        return e_r * scale
+
+
 PROFILES = {
     "flat": (1.0, lambda u: 1.0),
     "epanechnikov": (1.0, lambda u: 1.0 - u),
-    "gaussian": (9.0, lambda u: math.exp(-0.5 * u)),
+    "gaussian": (9.0, lambda u: float(exp_minus_half(np.float64(u)))),
 }
 
 

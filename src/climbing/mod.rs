@@ -342,9 +342,8 @@ impl<'w> Climber<'w> {
             }
             (None, Some(rows)) => {
                 s.lanes.clear();
-                let weighted = weights.is_some();
                 let (q, r2) = (&s.position, self.radius2);
-                tree.kernel_sum(q, self.support2, r2, kernel, weighted, rows, &mut s.lanes);
+                tree.kernel_sum(q, self.support2, r2, kernel, rows, &mut s.lanes);
                 s.weighted.clear();
                 s.lanes.add_to(&mut s.weighted);
                 self.weighted_mean::<T>(s)

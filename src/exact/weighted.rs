@@ -219,18 +219,52 @@ impl WeightedSums {
     }
 }
 
-/// Points weighed side by side: each of this many lanes keeps sums of its
+/// Points weighed side by side: each of [`LANES`] lanes keeps sums of its
 /// own, so that the additions of a batch do not wait on each other (and
 /// vectorise); the lanes are added up at the end. Compensated sums do not
 /// depend on order, so neither does the result.
-pub const LANES: usize = 8;
+pub use crate::exact::lanes::LANES;
+
+/// How a batch forms the exact error of a product: the two ways agree bit
+/// for bit wherever [`two_product_is_exact`] holds, so which one runs
+/// depends on the CPU and never changes a result.
+pub trait ExactProduct {
+    /// `(p, e)` with `p = fl(a * b)` and `p + e == a * b` exactly, where
+    /// [`two_product_is_exact`]`(a, b)`; elsewhere unspecified (finite or not).
+    fn two_product(a: f64, b: f64) -> (f64, f64);
+}
+
+/// Dekker's TwoProduct with Veltkamp's splitting: additions and
+/// multiplications only, the same bits on every CPU.
+pub struct Split;
+
+/// The error as one fused multiply-add, `a.mul_add(b, -p)`, which is
+/// `a * b - p` rounded once, hence exact where the error is representable.
+/// One instruction where compiled with FMA (`#[target_feature]`); a slow
+/// library call anywhere else.
+pub struct Fused;
+
+impl ExactProduct for Split {
+    #[inline(always)]
+    fn two_product(a: f64, b: f64) -> (f64, f64) {
+        two_product_unchecked(a, b)
+    }
+}
+
+impl ExactProduct for Fused {
+    #[inline(always)]
+    fn two_product(a: f64, b: f64) -> (f64, f64) {
+        let p = a * b;
+        (p, a.mul_add(b, -p))
+    }
+}
 
 /// Lane-wise weighted sums of one neighbourhood, for kernels other than the
-/// flat one (no copies rule): coordinate `j` of lane `l` at `j * LANES + l`.
+/// flat one (no copies rule): per coordinate, one running sum and one error
+/// term per lane.
 pub struct LaneSums {
-    dim: usize,
-    sums: Vec<f64>,
-    errors: Vec<f64>,
+    sums: Vec<[f64; LANES]>,
+    errors: Vec<[f64; LANES]>,
     weight: [f64; LANES],
     weight_error: [f64; LANES],
 }
@@ -239,9 +273,8 @@ impl LaneSums {
     /// Empty sums over `dim` coordinates.
     pub fn new(dim: usize) -> Self {
         LaneSums {
-            dim,
-            sums: vec![0.0; dim * LANES],
-            errors: vec![0.0; dim * LANES],
+            sums: vec![[0.0; LANES]; dim],
+            errors: vec![[0.0; LANES]; dim],
             weight: [0.0; LANES],
             weight_error: [0.0; LANES],
         }
@@ -249,50 +282,58 @@ impl LaneSums {
 
     /// Forgets every point added.
     pub fn clear(&mut self) {
-        self.sums.fill(0.0);
-        self.errors.fill(0.0);
+        self.sums.fill([0.0; LANES]);
+        self.errors.fill([0.0; LANES]);
         self.weight = [0.0; LANES];
         self.weight_error = [0.0; LANES];
     }
 
     /// Adds up to [`LANES`] points, point `l` in lane `l`, with the term
-    /// weights `c_hi[l] + c_lo[l]` (0 for an unused lane): `coordinate(l, j)`
-    /// is coordinate `j` of point `l`. Every product must be free of
-    /// overflow, which [`two_product_unchecked`] assumes.
+    /// weights `c_hi[l] + c_lo[l]` (0 for an unused lane): `coordinates(j)`
+    /// is coordinate `j` of every lane's point. With `WEIGHTED` false every
+    /// `c_lo` must be 0 and is not read: `p_error + 0 * x` would be
+    /// `p_error` (an exact product's error is never -0). Every product
+    /// `c_hi[l] * x` must satisfy [`two_product_is_exact`].
     #[inline(always)]
-    pub fn add_batch(
+    pub fn add_batch<P: ExactProduct, const WEIGHTED: bool>(
         &mut self,
         c_hi: &[f64; LANES],
         c_lo: &[f64; LANES],
-        coordinate: impl Fn(usize, usize) -> f64,
+        coordinates: impl Fn(usize) -> [f64; LANES],
     ) {
-        for j in 0..self.dim {
-            let sums = &mut self.sums[j * LANES..(j + 1) * LANES];
-            let errors = &mut self.errors[j * LANES..(j + 1) * LANES];
+        // Each lane array is copied in and out whole, which lets the compiler
+        // keep it in vector registers.
+        for (j, (sums, errors)) in self.sums.iter_mut().zip(&mut self.errors).enumerate() {
+            let x = coordinates(j);
+            let (mut s, mut e) = (*sums, *errors);
             for l in 0..LANES {
-                let x = coordinate(l, j);
-                let (p, p_error) = two_product_unchecked(c_hi[l], x);
-                two_sum_into(&mut sums[l], &mut errors[l], p, p_error + c_lo[l] * x);
+                let (p, p_error) = P::two_product(c_hi[l], x[l]);
+                // `c_lo * x` is below an ulp of `p`: its own rounding is second order.
+                let error = if WEIGHTED {
+                    p_error + c_lo[l] * x[l]
+                } else {
+                    p_error
+                };
+                two_sum_into(&mut s[l], &mut e[l], p, error);
             }
+            (*sums, *errors) = (s, e);
         }
+        let (mut w, mut w_error) = (self.weight, self.weight_error);
         for l in 0..LANES {
-            two_sum_into(
-                &mut self.weight[l],
-                &mut self.weight_error[l],
-                c_hi[l],
-                c_lo[l],
-            );
+            two_sum_into(&mut w[l], &mut w_error[l], c_hi[l], c_lo[l]);
         }
+        (self.weight, self.weight_error) = (w, w_error);
     }
 
     /// Adds every lane to `total` (empty or not), in lane order.
     pub fn add_to(&self, total: &mut WeightedSums) {
-        let mut sums = vec![0.0; self.dim];
-        let mut errors = vec![0.0; self.dim];
+        let dim = self.sums.len();
+        let mut sums = vec![0.0; dim];
+        let mut errors = vec![0.0; dim];
         for l in 0..LANES {
-            for j in 0..self.dim {
-                sums[j] = self.sums[j * LANES + l];
-                errors[j] = self.errors[j * LANES + l];
+            for j in 0..dim {
+                sums[j] = self.sums[j][l];
+                errors[j] = self.errors[j][l];
             }
             total.add_subtotal(WeightedSubtotal::<f64> {
                 sums: &sums,
@@ -305,8 +346,8 @@ impl LaneSums {
     }
 }
 
-/// [`two_product`] without its checks, branch-free: exact when neither
-/// factor reaches 2^995 and the product neither overflows nor underflows.
+/// [`two_product`] without its checks, branch-free: exact where
+/// [`two_product_is_exact`].
 #[inline(always)]
 pub fn two_product_unchecked(a: f64, b: f64) -> (f64, f64) {
     let p = a * b;
@@ -318,20 +359,133 @@ pub fn two_product_unchecked(a: f64, b: f64) -> (f64, f64) {
     )
 }
 
-/// Whether products of these weights and coordinates are safe for
-/// [`two_product_unchecked`] (with room for a kernel profile `<= 1`).
-pub fn products_are_safe(largest_weight: f64, largest_coordinate: f64) -> bool {
-    const SAFE: f64 = 1.0e290;
-    largest_weight < SAFE && largest_coordinate < SAFE && largest_weight * largest_coordinate < SAFE
+/// Whether Dekker's TwoProduct of `a` and `b` is exact, so that [`Split`]
+/// and [`Fused`] agree: both factors below `2^995` in magnitude (Veltkamp's
+/// split cannot overflow), and one of them 0 or else their product below
+/// `2^1022` and their exponents adding up to at least `-969` (Boldo: no
+/// partial product underflows, and the error is representable).
+pub fn two_product_is_exact(a: f64, b: f64) -> bool {
+    const SPLITTABLE: f64 = f64::from_bits((1023 + 995) << 52); // 2^995
+    if !(a.abs() < SPLITTABLE && b.abs() < SPLITTABLE) {
+        return false;
+    }
+    if a == 0.0 || b == 0.0 {
+        return true;
+    }
+    let exponent = |x: f64| {
+        let biased = ((x.to_bits() >> 52) & 0x7ff) as i32;
+        if biased == 0 {
+            // Subnormal: the exponent of its leading bit.
+            -1074 + 63 - (x.to_bits() & ((1 << 52) - 1)).leading_zeros() as i32
+        } else {
+            biased - 1023
+        }
+    };
+    let sum = exponent(a) + exponent(b);
+    (-969..1021).contains(&sum)
+}
+
+/// Whether products of these weights and coordinates are safe for the
+/// batches' exact products: [`two_product_is_exact`] for every term `w * k`
+/// and `w * k * x`, with a kernel profile `k` of 0 or in `[2^-53, 1]`.
+/// Taking the smallest and largest magnitudes of the nonzero weights and
+/// coordinates: the smallest weight, and its product with the smallest
+/// coordinate, at least `2^-900` (so exponents add up to at least
+/// `-900 - 53 - 2 > -969`), and the largest of each, and their product,
+/// below `1e290` (far from `2^995`).
+pub fn products_are_safe(
+    weights: impl Iterator<Item = f64>,
+    coordinates: impl Iterator<Item = f64>,
+) -> bool {
+    const LARGE: f64 = 1.0e290;
+    const SMALL: f64 = f64::from_bits((1023 - 900) << 52); // 2^-900
+    let range = |values: &mut dyn Iterator<Item = f64>| {
+        values.fold((f64::INFINITY, 0.0f64), |(low, high), x| {
+            let x = x.abs();
+            (if x == 0.0 { low } else { low.min(x) }, high.max(x))
+        })
+    };
+    let (w_low, w_high) = range(&mut { weights });
+    let (x_low, x_high) = range(&mut { coordinates });
+    w_low >= SMALL
+        && w_low * x_low >= SMALL
+        && w_high < LARGE
+        && x_high < LARGE
+        && w_high * x_high < LARGE
+}
+
+#[cfg(test)]
+impl LaneSums {
+    /// Every running sum and error term, as bits.
+    pub(crate) fn bits(&self) -> Vec<u64> {
+        let lanes = self.sums.iter().chain(&self.errors);
+        let lanes = lanes.chain([&self.weight, &self.weight_error]);
+        lanes.flatten().map(|x| x.to_bits()).collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::exact::summation::{CoordinateSums, Summation};
+    use crate::testing::noise;
+
+    /// Random float64s of every binade, subnormals and zeros of both signs
+    /// included: a random sign, exponent field and fraction.
+    fn any_finite(seed: u64, n: usize) -> Vec<f64> {
+        let raw = noise(seed, 3 * n);
+        raw.chunks_exact(3)
+            .map(|r| {
+                let (sign, field, fraction) = (r[0] < 0.5, (r[1] * 2047.0) as u64, r[2]);
+                let bits = ((fraction * (1u64 << 52) as f64) as u64) | (field.min(2046) << 52);
+                let x = f64::from_bits(bits | if sign { 1 << 63 } else { 0 });
+                // Some exact zeros, and some values at the domain's edges.
+                match (r[2] * 64.0) as u32 {
+                    0 => 0.0,
+                    1 => -0.0,
+                    _ => x,
+                }
+            })
+            .collect()
+    }
 
     #[test]
-    fn two_product_is_exact() {
+    fn fused_and_split_products_agree_wherever_exact() {
+        let (a, b) = (any_finite(1, 400_000), any_finite(2, 400_000));
+        let mut exact = 0;
+        for (&a, &b) in a.iter().zip(&b) {
+            // Also b scaled so that the exponents add up near the limits.
+            let edge = b * 2f64.powi(-969 - exponent(a) - exponent(b)).min(f64::MAX);
+            for b in [b, edge, edge * 0.75, edge * 2.0] {
+                if !two_product_is_exact(a, b) {
+                    continue;
+                }
+                exact += 1;
+                let (split, fused) = (Split::two_product(a, b), Fused::two_product(a, b));
+                assert_eq!(split.0.to_bits(), fused.0.to_bits(), "{a:e} * {b:e}");
+                assert_eq!(split.1.to_bits(), fused.1.to_bits(), "{a:e} * {b:e}");
+                assert_eq!(split.1, a.mul_add(b, -split.0));
+            }
+        }
+        // Enough of the domain was tried, subnormal factors included.
+        assert!(exact > 200_000, "{exact}");
+        let tiny = f64::from_bits(3); // subnormal
+        assert!(two_product_is_exact(tiny, 2f64.powi(200)));
+        assert_eq!(Split::two_product(tiny, 2f64.powi(200)).1, 0.0);
+        assert!(!two_product_is_exact(tiny, 1.0));
+        assert!(!two_product_is_exact(1e300, 1.0));
+    }
+
+    fn exponent(x: f64) -> i32 {
+        if x == 0.0 {
+            0
+        } else {
+            x.abs().log2().floor() as i32
+        }
+    }
+
+    #[test]
+    fn the_checked_two_product_is_exact() {
         for (a, b) in [
             (0.1, 3.0),
             (1.0 / 3.0, 0.7),

@@ -146,3 +146,21 @@ def test_kernels_and_weights_do_not_depend_on_n_jobs(data, X):
         return
     two = fit(X, sample_weight=w, bandwidth=bandwidth, kernel=kernel, n_jobs=2)
     assert_bit_identical(one, two)
+
+
+def test_the_gaussian_profile_matches_the_reference_bit_for_bit():
+    """Each seed steps once over a pair of points, (0, y) and (f, y), ten
+    bandwidths from every other pair: its centre is (f k / (1 + k), y) with
+    k = exp(-f**2 / 2) the core's exp, and an ulp more or less in k moves it
+    by about 0.7 ulp. So 3,000 pairs with f spread over the support compare
+    the core's exp with the reference's (the C library's differs from it in
+    about 2% of the cases)."""
+    n = 3000
+    f = np.random.default_rng(7).uniform(0.0, 3.0, n)
+    y = 10.0 * np.arange(n)
+    X = np.concatenate([np.stack([np.zeros(n), y], 1), np.stack([f, y], 1)])
+    seeds = X[:n]
+    expected = reference.mean_shift(X, 1.0, seeds=seeds, max_iter=0, kernel="gaussian")
+    got = fit(X, bandwidth=1.0, seeds=seeds, max_iter=0, kernel="gaussian")
+    assert len(got[0]) == n
+    assert got[0].tobytes() == expected[0].tobytes()

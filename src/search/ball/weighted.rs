@@ -5,9 +5,11 @@
 use super::{BallSearch, Found};
 use crate::error::{try_filled, Result};
 use crate::exact::distance::{squared_distance, SquaredRadius};
+use crate::exact::exponential::exp_minus_half;
+use crate::exact::lanes::{Float, Lanes};
 use crate::exact::weighted::{
-    products_are_safe, two_product_unchecked, LaneSums, Members, WeightedSubtotal, WeightedSums,
-    LANES,
+    products_are_safe, ExactProduct, Fused, LaneSums, Members, Split, WeightedSubtotal,
+    WeightedSums, LANES,
 };
 use crate::options::Kernel;
 use crate::points::Coord;
@@ -27,34 +29,99 @@ pub struct WeightedTotals<'w> {
     members: Vec<u32>,
 }
 
-/// The points in tree order, each row its `dim` coordinates (as float64)
-/// and its weight, so that a kernel's visit of a node reads one contiguous
-/// run of memory instead of gathering rows by index.
+/// The points in tree order as columns: coordinate `j` of every point,
+/// as float64, then (with weights) every weight, so that a kernel's visit
+/// of a node reads `dim + 1` contiguous runs, eight lanes at a time.
 pub struct OrderedRows {
-    rows: Vec<f64>,
+    columns: Vec<f64>,
+    /// How many points.
+    len: usize,
+    weighted: bool,
+}
+
+impl OrderedRows {
+    /// Column `column` of the points `i..i + count` (`count <= LANES`), the
+    /// lanes past `count` set to `pad`.
+    #[inline(always)]
+    fn lanes(&self, column: usize, i: usize, count: usize, pad: f64) -> [f64; LANES] {
+        let start = column * self.len + i;
+        if count == LANES {
+            if let Ok(full) = <[f64; LANES]>::try_from(&self.columns[start..start + LANES]) {
+                return full;
+            }
+        }
+        let mut lanes = [pad; LANES];
+        for (lane, &x) in lanes.iter_mut().zip(&self.columns[start..start + count]) {
+            *lane = x;
+        }
+        lanes
+    }
+}
+
+/// A kernel profile as a type, so that each kernel's batch loop is
+/// compiled for it alone: [`Kernel::profile`] of every lane, by the same
+/// operations.
+trait Profile {
+    fn at(u: Lanes) -> Lanes;
+}
+
+struct Flat;
+struct Epanechnikov;
+struct Gaussian;
+
+impl Profile for Flat {
+    #[inline(always)]
+    fn at(_: Lanes) -> Lanes {
+        Lanes::splat(1.0)
+    }
+}
+
+impl Profile for Epanechnikov {
+    #[inline(always)]
+    fn at(u: Lanes) -> Lanes {
+        Lanes::splat(1.0) - u
+    }
+}
+
+impl Profile for Gaussian {
+    #[inline(always)]
+    fn at(u: Lanes) -> Lanes {
+        exp_minus_half(u)
+    }
 }
 
 impl<'a, T: Coord> BallSearch<'a, T> {
     /// The points and `weights` (None: 1 each) in tree order, if the exact
-    /// products of a batched kernel sum are safe for them (no coordinate
-    /// or weight near the float64 limit); None otherwise.
+    /// products of a batched kernel sum are safe for them (no coordinate or
+    /// weight near the float64 limits, see [`products_are_safe`]); None
+    /// otherwise.
     pub fn ordered_rows(&self, weights: Option<&[f64]>) -> Result<Option<OrderedRows>> {
         let dim = self.points.dim();
-        let largest =
-            |values: &mut dyn Iterator<Item = f64>| values.fold(0.0f64, |m, x| m.max(x.abs()));
-        let coordinate = largest(&mut self.points.as_slice().iter().map(|x| x.to_f64()));
-        let weight = weights.map_or(1.0, |w| largest(&mut w.iter().copied()));
-        if !products_are_safe(weight, coordinate) {
+        let coordinates = self.points.as_slice().iter().map(|x| x.to_f64());
+        let safe = match weights {
+            Some(w) => products_are_safe(w.iter().copied(), coordinates),
+            None => products_are_safe(std::iter::once(1.0), coordinates),
+        };
+        if !safe {
             return Ok(None);
         }
-        let mut rows = try_filled(self.order.len() * (dim + 1), 0.0)?;
-        for (row, &i) in rows.chunks_exact_mut(dim + 1).zip(&self.order) {
-            for (r, &x) in row.iter_mut().zip(self.points.row(i as usize)) {
-                *r = x.to_f64();
+        let len = self.order.len();
+        let mut columns = try_filled(len * (dim + usize::from(weights.is_some())), 0.0)?;
+        for (j, column) in columns.chunks_exact_mut(len.max(1)).enumerate().take(dim) {
+            for (x, &i) in column.iter_mut().zip(&self.order) {
+                *x = self.points.row(i as usize)[j].to_f64();
             }
-            row[dim] = weights.map_or(1.0, |w| w[i as usize]);
         }
-        Ok(Some(OrderedRows { rows }))
+        if let Some(weights) = weights {
+            for (w, &i) in columns[dim * len..].iter_mut().zip(&self.order) {
+                *w = weights[i as usize];
+            }
+        }
+        Ok(Some(OrderedRows {
+            columns,
+            len,
+            weighted: weights.is_some(),
+        }))
     }
 
     /// Adds every point within `squared_distance(q, p) <= support2` to
@@ -63,23 +130,77 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     /// §10.3. Nodes outside the support are pruned (§6.2); the points of
     /// every other leaf, and of nodes wholly inside, are weighed in batches
     /// of [`LANES`] from `rows` (made by [`BallSearch::ordered_rows`]).
+    ///
+    /// On x86-64 CPUs with AVX2 and FMA the same code runs compiled for
+    /// them, its exact products' errors each one fused multiply-add
+    /// ([`Fused`]) instead of Dekker's eleven operations ([`Split`]): the
+    /// two agree bit for bit on the rows `ordered_rows` accepts, so the
+    /// results do not depend on the CPU.
     #[inline]
-    #[allow(clippy::too_many_arguments)]
     pub fn kernel_sum(
         &self,
         q: &[f64],
         support2: f64,
         r2: f64,
         kernel: Kernel,
-        weighted: bool,
         rows: &OrderedRows,
         sums: &mut LaneSums,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU has AVX2 and FMA, checked just above.
+            return unsafe { self.kernel_sum_fused(q, support2, r2, kernel, rows, sums) };
+        }
+        self.kernel_sum_with::<Split>(q, support2, r2, kernel, rows, sums);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn kernel_sum_fused(
+        &self,
+        q: &[f64],
+        support2: f64,
+        r2: f64,
+        kernel: Kernel,
+        rows: &OrderedRows,
+        sums: &mut LaneSums,
+    ) {
+        self.kernel_sum_with::<Fused>(q, support2, r2, kernel, rows, sums);
+    }
+
+    /// [`BallSearch::kernel_sum`] with the exact products of `P`, compiled
+    /// for each kernel and for weights or none.
+    #[inline(always)]
+    fn kernel_sum_with<P: ExactProduct>(
+        &self,
+        q: &[f64],
+        support2: f64,
+        r2: f64,
+        kernel: Kernel,
+        rows: &OrderedRows,
+        sums: &mut LaneSums,
+    ) {
+        let args = (q, support2, r2, rows, sums);
+        match (kernel, rows.weighted) {
+            (Kernel::Flat, false) => self.kernel_sum_for::<P, Flat, false>(args),
+            (Kernel::Flat, true) => self.kernel_sum_for::<P, Flat, true>(args),
+            (Kernel::Epanechnikov, false) => self.kernel_sum_for::<P, Epanechnikov, false>(args),
+            (Kernel::Epanechnikov, true) => self.kernel_sum_for::<P, Epanechnikov, true>(args),
+            (Kernel::Gaussian, false) => self.kernel_sum_for::<P, Gaussian, false>(args),
+            (Kernel::Gaussian, true) => self.kernel_sum_for::<P, Gaussian, true>(args),
+        }
+    }
+
+    #[inline(always)]
+    fn kernel_sum_for<P: ExactProduct, K: Profile, const WEIGHTED: bool>(
+        &self,
+        (q, support2, r2, rows, sums): (&[f64], f64, f64, &OrderedRows, &mut LaneSums),
     ) {
         if self.nodes.is_empty() {
             return;
         }
-        let dim = q.len();
-        let support = SquaredRadius::new(support2, dim);
+        let support = SquaredRadius::new(support2, q.len());
         let mut pending = [0u32; 64];
         let mut top = 1;
         while top > 0 {
@@ -91,10 +212,11 @@ impl<'a, T: Coord> BallSearch<'a, T> {
             }
             let node = self.nodes[id];
             if node.right == 0 || support.surely_includes(far) {
-                let run =
-                    &rows.rows[node.start as usize * (dim + 1)..node.end as usize * (dim + 1)];
-                for batch in run.chunks(LANES * (dim + 1)) {
-                    weigh_batch(batch, q, support2, r2, kernel, weighted, sums);
+                let (mut i, end) = (node.start as usize, node.end as usize);
+                while i < end {
+                    let count = (end - i).min(LANES);
+                    weigh_batch::<P, K, WEIGHTED>(rows, i, count, q, support2, r2, sums);
+                    i += count;
                 }
             } else {
                 pending[top] = node.right;
@@ -103,6 +225,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
             }
         }
     }
+
     /// The weighted totals of every node, for `weights` (one per point),
     /// computed bottom-up: nodes are in preorder, so children come after
     /// their parent and a reverse walk meets them first.
@@ -219,43 +342,62 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     }
 }
 
-/// Weighs up to [`LANES`] rows (`dim` coordinates and a weight each): the
-/// support test and `u` from the ordered squared distance (docs/algorithm.md §6.1), the
-/// exact term weight `w * k(u)`, then the lanes' sums.
+/// Weighs the points `i..i + count` of `rows` (`count <= LANES`), point
+/// `i + l` in lane `l`: the support test and `u` from the ordered squared
+/// distance (docs/algorithm.md §6.1), the exact term weight `w * k(u)`,
+/// then the lanes' sums. Every lane is computed, branch-free (so that the
+/// compiler vectorises each step across the lanes), and a lane outside the
+/// support or past `count` gets the term weight +0, which leaves its sums
+/// as they are.
 #[inline(always)]
-fn weigh_batch(
-    batch: &[f64],
+fn weigh_batch<P: ExactProduct, K: Profile, const WEIGHTED: bool>(
+    rows: &OrderedRows,
+    i: usize,
+    count: usize,
     q: &[f64],
     support2: f64,
     r2: f64,
-    kernel: Kernel,
-    weighted: bool,
     sums: &mut LaneSums,
 ) {
-    let dim = q.len();
-    let stride = dim + 1;
-    let count = batch.len() / stride;
-    let mut c_hi = [0.0; LANES];
-    let mut c_lo = [0.0; LANES];
-    for (l, row) in batch.chunks_exact(stride).enumerate() {
-        let d2 = squared_distance(q, &row[..dim]);
-        if d2 <= support2 {
-            let u = if d2 == 0.0 { 0.0 } else { d2 / r2 };
-            let k = kernel.profile(u);
-            (c_hi[l], c_lo[l]) = if weighted {
-                two_product_unchecked(row[dim], k)
-            } else {
-                (k, 0.0)
-            };
+    // Lanes past `count` get coordinates NaN here, hence a squared distance
+    // outside every support, and 0 where they are summed (times a term
+    // weight +0, they add nothing).
+    // The ordered sum from 0 (§6.1), whose first addition, 0 + d * d, is
+    // d * d (never -0): not adding it shortens the chain.
+    let diff = |j: usize, q: f64| Lanes::splat(q) - Lanes(rows.lanes(j, i, count, f64::NAN));
+    let mut d2 = Lanes::splat(0.0);
+    if let Some((&q0, rest)) = q.split_first() {
+        let d = diff(0, q0);
+        d2 = d * d;
+        for (j, &q) in rest.iter().enumerate() {
+            let d = diff(j + 1, q);
+            d2 = d2 + d * d;
         }
     }
-    sums.add_batch(&c_hi, &c_lo, |l, j| {
-        if l < count {
-            batch[l * stride + j]
-        } else {
-            0.0
+    // u = 0 at the position itself (0 / r2 is +0), also when r2 is 0: then
+    // only squared distances of 0 are in the support, and are divided by 1.
+    let divisor = if r2 > 0.0 { r2 } else { 1.0 };
+    let u = d2.map(|d2| d2 / divisor);
+    let Lanes(k) = K::at(u);
+    let Lanes(d2) = d2;
+    let mut keep = [0u64; LANES];
+    for l in 0..LANES {
+        keep[l] = if d2[l] <= support2 { !0 } else { 0 };
+    }
+    let (mut c_hi, mut c_lo) = ([0.0; LANES], [0.0; LANES]);
+    if WEIGHTED {
+        let w = rows.lanes(q.len(), i, count, 0.0);
+        for l in 0..LANES {
+            (c_hi[l], c_lo[l]) = P::two_product(w[l], k[l]);
         }
-    });
+    } else {
+        c_hi = k;
+    }
+    for l in 0..LANES {
+        c_hi[l] = f64::from_bits(c_hi[l].to_bits() & keep[l]);
+        c_lo[l] = f64::from_bits(c_lo[l].to_bits() & keep[l]);
+    }
+    sums.add_batch::<P, WEIGHTED>(&c_hi, &c_lo, |j| rows.lanes(j, i, count, 0.0));
 }
 
 #[cfg(test)]
@@ -338,7 +480,7 @@ mod tests {
                     let q = p.row(k * 777).to_vec();
                     let support2 = kernel.support() * r2;
                     let mut lanes = LaneSums::new(3);
-                    t.kernel_sum(&q, support2, r2, kernel, w.is_some(), &rows, &mut lanes);
+                    t.kernel_sum(&q, support2, r2, kernel, &rows, &mut lanes);
                     let mut batched = WeightedSums::new(3);
                     lanes.add_to(&mut batched);
                     let mut one_by_one = WeightedSums::new(3);
@@ -359,6 +501,50 @@ mod tests {
                             one_by_one.mean::<f64>(j, false),
                         );
                         assert_eq!(a.to_bits(), b.to_bits(), "{kernel:?} r2 {r2}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_cpu_path_gives_the_same_bits() {
+        // Data at ordinary, tiny and huge scales, weights of every binade the
+        // batches accept, zeros of both signs: the dispatched path (fused
+        // on CPUs with FMA), the split products and the fused ones compiled
+        // without FMA (the library's fma) must agree on every lane's bits.
+        let base: Vec<f64> = noise(11, 3 * 3000).iter().map(|x| x * 4.0 - 2.0).collect();
+        let spread: Vec<f64> = noise(12, 3000)
+            .iter()
+            .map(|x| 2f64.powi((x * 700.0) as i32 - 350))
+            .collect();
+        for scale in [1.0, 2f64.powi(-500), 2f64.powi(500)] {
+            let mut data: Vec<f64> = base.iter().map(|x| x * scale).collect();
+            data[..6].copy_from_slice(&[0.0, -0.0, 0.0, 0.0, -0.0, -0.0]);
+            let p = Points::new(&data, 3).unwrap();
+            let t = BallSearch::new(p).unwrap();
+            for kernel in [Kernel::Epanechnikov, Kernel::Gaussian] {
+                for w in [None, Some(spread.as_slice())] {
+                    let rows = t.ordered_rows(w).unwrap().unwrap();
+                    for (k, r) in [0.3, 1.0, 5.0].into_iter().enumerate() {
+                        let q: Vec<f64> = p.row(k * 999).iter().map(|x| x * 0.999).collect();
+                        let (r2, support2) = ((r * scale) * (r * scale), 0.0);
+                        let support2 = support2 + kernel.support() * r2;
+                        let run = |sum: &dyn Fn(&mut LaneSums)| {
+                            let mut lanes = LaneSums::new(3);
+                            sum(&mut lanes);
+                            lanes.bits()
+                        };
+                        let dispatched = run(&|l| t.kernel_sum(&q, support2, r2, kernel, &rows, l));
+                        let split = run(&|l| {
+                            t.kernel_sum_with::<Split>(&q, support2, r2, kernel, &rows, l)
+                        });
+                        let fused = run(&|l| {
+                            t.kernel_sum_with::<Fused>(&q, support2, r2, kernel, &rows, l)
+                        });
+                        assert!(split.iter().any(|&b| b != 0));
+                        assert_eq!(dispatched, split, "{kernel:?} scale {scale:e} r {r}");
+                        assert_eq!(fused, split, "{kernel:?} scale {scale:e} r {r}");
                     }
                 }
             }
