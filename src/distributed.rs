@@ -235,7 +235,6 @@ impl<T: Coord> Chunk<T> {
         let (head, rest) = row.split_at_mut(3);
         let (sums, rest) = rest.split_at_mut(dim);
         let (errors, first) = rest.split_at_mut(dim);
-        let weighted = self.weights_view.is_some();
         let members = match (self.kernel, &self.totals, &self.rows) {
             (Kernel::Flat, None, _) => {
                 s.sums.clear();
@@ -262,7 +261,7 @@ impl<T: Coord> Chunk<T> {
             (kernel, _, Some(rows)) => {
                 s.lanes.clear();
                 let tree = &self.tree;
-                tree.kernel_sum(q, support2, radius2, kernel, weighted, rows, &mut s.lanes);
+                tree.kernel_sum(q, support2, radius2, kernel, rows, &mut s.lanes);
                 s.weighted.clear();
                 s.lanes.add_to(&mut s.weighted);
                 s.weighted_row(head, sums, errors, first)
