@@ -362,7 +362,7 @@ fn weigh_batch<P: ExactProduct, K: Profile, const WEIGHTED: bool>(
     // Lanes past `count` get coordinates NaN here, hence a squared distance
     // outside every support, and 0 where they are summed (times a term
     // weight +0, they add nothing).
-    // The ordered sum from 0 (§6.1), whose first addition, 0 + d * d, is
+    // The ordered sum from 0 (docs/algorithm.md §6.1), whose first addition, 0 + d * d, is
     // d * d (never -0): not adding it shortens the chain.
     let diff = |j: usize, q: f64| Lanes::splat(q) - Lanes(rows.lanes(j, i, count, f64::NAN));
     let mut d2 = Lanes::splat(0.0);
