@@ -209,9 +209,8 @@ pub fn fit<T: Coord>(
     };
     let centers = workers.run(0, &|_| stop(seeds_climbed), |task| {
         reject_overflowed_means(&climbed, points.dim())?;
-        modes::find_modes(&climbed, points.dim(), bandwidth, task)
+        modes::find_modes(climbed, points.dim(), bandwidth, task)
     })?;
-    drop(climbed);
     let orphans = if options.cluster_all {
         Orphans::Cluster
     } else {

@@ -57,6 +57,7 @@ impl Weighing<'_> {
 }
 
 /// Every seed's final mean (row-major, in the data's type) and how it got there.
+#[derive(Debug, Clone)]
 pub struct Climbs<T> {
     /// Where each seed's climb ended, row-major.
     pub centers: Vec<T>,
