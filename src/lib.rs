@@ -173,7 +173,10 @@ pub fn fit<T: Coord>(
                 if every_point_its_own_bin {
                     (Seeds::EveryPoint, SeedsUsed::EveryPointForLackOfBins)
                 } else {
-                    seed_rows = bins.positions(bandwidth, precision)?;
+                    // Made by a job, in the allocator arena of the fit's
+                    // other buffers (see `Workers::run`).
+                    seed_rows = workers
+                        .run(0, before_climbing, |_| bins.positions(bandwidth, precision))?;
                     let rows = Points::new(&seed_rows, points.dim())?;
                     if rows.is_empty() {
                         return Err(Error::NoSeeds);
@@ -197,15 +200,10 @@ pub fn fit<T: Coord>(
         )?;
         (bandwidth, used, climbed)
     };
-    let n_iter = climbed
-        .climbs
-        .iter()
-        .map(|c| c.iterations)
-        .max()
-        .unwrap_or(0);
+    let n_iter = climbed.n_iter;
     let seeds_climbed = Progress {
-        done: climbed.climbs.len(),
-        total: climbed.climbs.len(),
+        done: climbed.intensities.len(),
+        total: climbed.intensities.len(),
     };
     let centers = workers.run(0, &|_| stop(seeds_climbed), |task| {
         reject_overflowed_means(&climbed, points.dim())?;

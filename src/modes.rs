@@ -1,7 +1,7 @@
 //! From climbed seeds to cluster centres (docs/algorithm.md §2.4 to §2.7): collapse
 //! identical centres, order them by intensity, suppress near-duplicates.
 
-use crate::climbing::{Climb, Climbs};
+use crate::climbing::Climbs;
 use crate::error::{try_filled, Error, Result};
 use crate::exact::interner::{same_values, ExactKeys, WordMix};
 use crate::merge_sort;
@@ -34,10 +34,11 @@ pub fn find_modes<T: Coord>(
 ) -> Result<Vec<T>> {
     let Climbs {
         mut centers,
-        climbs,
+        intensities,
+        ..
     } = climbed;
-    let mut modes = collect(&climbs, Points::new(&centers, dim)?, task)?;
-    drop(climbs);
+    let mut modes = collect(&intensities, Points::new(&centers, dim)?, task)?;
+    drop(intensities);
     if modes.is_empty() {
         return Err(Error::NoPointWithinBandwidth { bandwidth });
     }
@@ -52,16 +53,16 @@ pub fn find_modes<T: Coord>(
 /// equal centres collapse, keeping the first one's coordinates (-0.0 and 0.0
 /// are equal) and the last one's intensity. The index keeps only the modes'
 /// numbers; their coordinates are read where they are.
-fn collect<T: Coord>(climbs: &[Climb], centers: Points<T>, task: &Task) -> Result<Vec<Mode>> {
+fn collect<T: Coord>(intensities: &[f64], centers: Points<T>, task: &Task) -> Result<Vec<Mode>> {
     let mut modes: Vec<Mode> = Vec::new();
     let hashing = WordMix::new();
     let mut keys = ExactKeys::default();
     let values = |row: u32| centers.row(row as usize).iter().map(|x| x.to_f64());
-    for (row, climb) in climbs.iter().enumerate() {
+    for (row, &intensity) in intensities.iter().enumerate() {
         if row % CHECK_EVERY == 0 {
             task.check()?;
         }
-        if climb.intensity == 0.0 {
+        if intensity == 0.0 {
             continue;
         }
         let row = row as u32;
@@ -74,12 +75,9 @@ fn collect<T: Coord>(climbs: &[Climb], centers: Points<T>, task: &Task) -> Resul
             modes.try_reserve(1).map_err(|_| Error::OutOfMemory {
                 bytes: (modes.len() + 1).saturating_mul(std::mem::size_of::<Mode>()),
             })?;
-            modes.push(Mode {
-                row,
-                intensity: climb.intensity,
-            });
+            modes.push(Mode { row, intensity });
         } else {
-            modes[m].intensity = climb.intensity;
+            modes[m].intensity = intensity;
         }
     }
     Ok(modes)
@@ -198,13 +196,8 @@ mod tests {
     fn climbs(centers: Vec<f64>, intensities: &[usize]) -> Climbs<f64> {
         Climbs {
             centers,
-            climbs: intensities
-                .iter()
-                .map(|&intensity| Climb {
-                    intensity: intensity as f64,
-                    iterations: 0,
-                })
-                .collect(),
+            intensities: intensities.iter().map(|&i| i as f64).collect(),
+            n_iter: 0,
         }
     }
 
