@@ -4,8 +4,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
-use crate::error::try_filled;
+use crate::error::{try_filled, Error, Result};
 use crate::exact::interner::{same_values, ExactKeys, WordMix};
 use crate::exact::summation::two_sum_into;
 use crate::parallel::{StopCheck, Task, Workers};
@@ -221,7 +220,12 @@ impl<T: Coord> Grid<'_, T> {
             let bins = &part.bins;
             let (b, new) = keys.number(
                 hash,
-                |b| same_values(cells[b * dim..(b + 1) * dim].iter().copied(), cell.iter().copied()),
+                |b| {
+                    same_values(
+                        cells[b * dim..(b + 1) * dim].iter().copied(),
+                        cell.iter().copied(),
+                    )
+                },
                 |b| bins[b].hash,
             )?;
             let weight = weights.map_or(1.0, |w| w[row]);
@@ -306,9 +310,12 @@ impl Occupied {
                         self.errors.push(bin.error);
                     }
                 }
-                (false, true) => {
-                    two_sum_into(&mut self.counts[b], &mut self.errors[b], bin.count, bin.error)
-                }
+                (false, true) => two_sum_into(
+                    &mut self.counts[b],
+                    &mut self.errors[b],
+                    bin.count,
+                    bin.error,
+                ),
                 (false, false) => self.counts[b] += bin.count,
             }
         }
@@ -323,10 +330,9 @@ fn try_reserve<T>(v: &mut Vec<T>, extra: usize) -> Result<()> {
         return Ok(());
     }
     let wanted = extra.max(v.capacity() / 2);
-    v.try_reserve_exact(wanted)
-        .map_err(|_| Error::OutOfMemory {
-            bytes: wanted.saturating_mul(std::mem::size_of::<T>()),
-        })
+    v.try_reserve_exact(wanted).map_err(|_| Error::OutOfMemory {
+        bytes: wanted.saturating_mul(std::mem::size_of::<T>()),
+    })
 }
 
 #[cfg(test)]
