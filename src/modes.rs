@@ -3,7 +3,6 @@
 
 use crate::climbing::Climbs;
 use crate::error::{try_filled, Error, Result};
-use crate::exact::interner::{same_values, ExactKeys, WordMix};
 use crate::merge_sort;
 use crate::parallel::Task;
 use crate::points::{Coord, Points};
@@ -49,36 +48,46 @@ pub fn find_modes<T: Coord>(
     suppress_near_duplicates(centers, dim, bandwidth, task)
 }
 
-/// Kept climbs keyed by their exact coordinates, as a Python dict of tuples:
-/// equal centres collapse, keeping the first one's coordinates (-0.0 and 0.0
-/// are equal) and the last one's intensity. The index keeps only the modes'
-/// numbers; their coordinates are read where they are.
+/// Kept climbs collapsed by their exact coordinates, as a Python dict of
+/// tuples collapses them: equal centres are one mode, with the first one's
+/// coordinates (-0.0 and 0.0 are equal; the first keeps its sign) and the
+/// last one's intensity. Found by sorting the rows' numbers (4 bytes a seed,
+/// and as much for the sort, where a hash index of the centres took 8 to 21
+/// and grew by doubling), so the modes come out in order of coordinates: the
+/// order they are sorted by next is total on distinct finite centres, so no
+/// order they came in can show.
 fn collect<T: Coord>(intensities: &[f64], centers: Points<T>, task: &Task) -> Result<Vec<Mode>> {
-    let mut modes: Vec<Mode> = Vec::new();
-    let hashing = WordMix::new();
-    let mut keys = ExactKeys::default();
-    let values = |row: u32| centers.row(row as usize).iter().map(|x| x.to_f64());
-    for (row, &intensity) in intensities.iter().enumerate() {
-        if row % CHECK_EVERY == 0 {
+    let kept = intensities.iter().filter(|&&i| i > 0.0).count();
+    let mut rows = try_filled(kept, 0u32)?;
+    // Seed rows are numbered in u32, as points are (see `Points`).
+    let numbered = intensities.iter().enumerate().filter(|(_, &i)| i > 0.0);
+    for (slot, (row, _)) in rows.iter_mut().zip(numbered) {
+        *slot = row as u32;
+    }
+    let values = |row: u32| centers.row(row as usize).iter().map(|x| x.to_f64() + 0.0);
+    let compare = |a: u32, b: u32| {
+        let mut pairs = values(a).zip(values(b));
+        pairs
+            .find_map(|(x, y)| Some(x.total_cmp(&y)).filter(|o| o.is_ne()))
+            .unwrap_or(Ordering::Equal)
+    };
+    merge_sort::sort_by(&mut rows, |&a, &b| compare(a, b).then(a.cmp(&b)), task)?;
+    let same = |a: &u32, b: &u32| compare(*a, *b).is_eq();
+    let mut modes = Vec::new();
+    let count = rows.chunk_by(same).count();
+    modes
+        .try_reserve_exact(count)
+        .map_err(|_| Error::OutOfMemory {
+            bytes: count.saturating_mul(std::mem::size_of::<Mode>()),
+        })?;
+    for (k, group) in rows.chunk_by(same).enumerate() {
+        if k % CHECK_EVERY == 0 {
             task.check()?;
         }
-        if intensity == 0.0 {
-            continue;
-        }
-        let row = row as u32;
-        let (m, new) = keys.number(
-            hashing.values(values(row)),
-            |m| same_values(values(modes[m].row), values(row)),
-            |m| hashing.values(values(modes[m].row)),
-        )?;
-        if new {
-            modes.try_reserve(1).map_err(|_| Error::OutOfMemory {
-                bytes: (modes.len() + 1).saturating_mul(std::mem::size_of::<Mode>()),
-            })?;
-            modes.push(Mode { row, intensity });
-        } else {
-            modes[m].intensity = intensity;
-        }
+        modes.push(Mode {
+            row: group[0],
+            intensity: intensities[group[group.len() - 1] as usize],
+        });
     }
     Ok(modes)
 }
