@@ -30,6 +30,7 @@ pub mod climbing;
 pub mod error;
 pub mod exact;
 pub mod labels;
+mod memory;
 mod merge_sort;
 pub mod modes;
 pub mod options;
@@ -113,6 +114,12 @@ pub fn fit<T: Coord>(
         }
     }
     let workers = Workers::new(options.threads.get())?;
+    // Between stages, a large fit gives back what the last one freed.
+    let stage_done = || {
+        if points.len() >= memory::LARGE_FIT {
+            memory::release_free_memory();
+        }
+    };
     // Progress counts climbed seeds: none before the climbs, of as many as
     // there are points until the seeds are known; all of them after.
     let before_climbing = &|_| {
@@ -164,6 +171,7 @@ pub fn fit<T: Coord>(
                     &workers,
                     before_climbing,
                 )?;
+                stage_done();
                 // As many bins as points; with weights, as many as the total
                 // weight (docs/algorithm.md §10.5).
                 let every_point_its_own_bin = match options.weights {
@@ -200,6 +208,7 @@ pub fn fit<T: Coord>(
         )?;
         (bandwidth, used, climbed)
     };
+    stage_done();
     let n_iter = climbed.n_iter;
     let seeds_climbed = Progress {
         done: climbed.intensities.len(),
@@ -209,6 +218,7 @@ pub fn fit<T: Coord>(
         reject_overflowed_means(&climbed, points.dim())?;
         modes::find_modes(climbed, points.dim(), bandwidth, task)
     })?;
+    stage_done();
     let orphans = if options.cluster_all {
         Orphans::Cluster
     } else {
