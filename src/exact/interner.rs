@@ -1,8 +1,8 @@
 //! Lookup by the exact bits of a key: records found by their first words
 //! ([`KeyedRecords`], the step cache's), and the numbering of coordinate
 //! tuples in order of first appearance ([`ExactKeys`]: the Python dict keyed
-//! by tuples that scikit-learn uses both for bins and for climbed centres;
-//! docs/algorithm.md §2.5, §3.1).
+//! by tuples that scikit-learn uses for bins, docs/algorithm.md §3.1; the
+//! climbed centres are collapsed by sorting instead, see `modes`).
 //!
 //! Records live in a few large segments, not one allocation each: tens of
 //! millions of small allocations take seconds to free, time in which nothing
