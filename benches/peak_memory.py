@@ -83,7 +83,7 @@ class ManySeeds:
         return self.quick_bin_size if quick else self.bin_size
 
 
-# The quick sizes are tests/test_memory.py's, at the same density of points per cell.
+# The quick sizes are tests/system/test_memory.py's, at the same density of points per cell.
 MANY_SEEDS = {
     case.name: case
     for case in (
