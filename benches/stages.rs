@@ -253,7 +253,7 @@ fn modes(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("find_modes", case.name), |b| {
             b.iter(|| {
                 pool.run(0, &never_stop, |task| {
-                    find_modes(black_box(&climbed), case.dim, case.bandwidth, task)
+                    find_modes(black_box(climbed.clone()), case.dim, case.bandwidth, task)
                 })
                 .unwrap()
             })
@@ -266,7 +266,8 @@ fn modes(c: &mut Criterion) {
                 b.iter(|| {
                     pool.run(0, &never_stop, |task| {
                         suppress_near_duplicates(
-                            points(black_box(&climbed.centers), case.dim),
+                            black_box(climbed.centers.clone()),
+                            case.dim,
                             case.bandwidth,
                             task,
                         )

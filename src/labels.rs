@@ -26,19 +26,20 @@ pub fn assign_labels<T: Coord, C: Coord>(
     workers: &Workers,
     stop: StopCheck<'_>,
 ) -> Result<Vec<i64>> {
-    // Allocated on the calling thread, as the caller's other buffers are (a
-    // worker's allocator arena would take fresh memory).
-    let mut labels = try_filled(points.len(), 0i64)?;
     workers.run(points.len(), stop, |task| {
+        // Allocated by the job, in the allocator arena where a fit's search
+        // tree was, and freed before this (the calling thread's arena would
+        // take fresh memory).
+        let mut labels = try_filled(points.len(), 0i64)?;
         let index = index_centres(centres, task)?;
         let label = |n: Nearest| match orphans {
             // scikit-learn compares the (square-rooted) distance itself.
             Orphans::Drop { bandwidth } if n.distance2.sqrt() > bandwidth => -1,
             _ => i64::from(n.centre),
         };
-        nearest_centres(index.as_ref(), points, task, label, &mut labels)
-    })?;
-    Ok(labels)
+        nearest_centres(index.as_ref(), points, task, label, &mut labels)?;
+        Ok(labels)
+    })
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ pub mod distributed;
 pub mod error;
 pub mod exact;
 pub mod labels;
+mod memory;
 mod merge_sort;
 pub mod modes;
 pub mod options;
@@ -88,6 +89,13 @@ pub enum SeedsUsed {
 /// `stop` on the calling thread with the progress of the climb now and then
 /// (returning `true` abandons the fit with [`Error::Interrupted`]).
 ///
+/// Memory: beyond the caller's points, which are never copied, a fit holds
+/// at most about twice their size plus 64 bytes a seed at any time: the
+/// search tree (a u32 index and its nodes), per seed its start, its climbed
+/// centre and intensity and a step cache of 8 bytes (over a fixed floor),
+/// the modes gathered within the climbed centres, one copy of the centres to
+/// label with, and the int64 labels (`benches/peak_memory.py --many-seeds`).
+///
 /// ```
 /// use fastmeanshift::{fit, parallel::never_stop, Bandwidth, Options, Points};
 ///
@@ -116,6 +124,12 @@ pub fn fit<T: Coord>(
         }
     }
     let workers = Workers::new(options.threads.get())?;
+    // Between stages, a large fit gives back what the last one freed.
+    let stage_done = || {
+        if points.len() >= memory::LARGE_FIT {
+            memory::release_free_memory();
+        }
+    };
     // Progress counts climbed seeds: none before the climbs, of as many as
     // there are points until the seeds are known; all of them after.
     let before_climbing = &|_| {
@@ -167,6 +181,7 @@ pub fn fit<T: Coord>(
                     &workers,
                     before_climbing,
                 )?;
+                stage_done();
                 // As many bins as points; with weights, as many as the total
                 // weight (docs/algorithm.md §10.5).
                 let every_point_its_own_bin = match options.weights {
@@ -176,7 +191,10 @@ pub fn fit<T: Coord>(
                 if every_point_its_own_bin {
                     (Seeds::EveryPoint, SeedsUsed::EveryPointForLackOfBins)
                 } else {
-                    seed_rows = bins.positions(bandwidth, precision)?;
+                    // Made by a job, in the allocator arena of the fit's
+                    // other buffers (see `Workers::run`).
+                    seed_rows = workers
+                        .run(0, before_climbing, |_| bins.positions(bandwidth, precision))?;
                     let rows = Points::new(&seed_rows, points.dim())?;
                     if rows.is_empty() {
                         return Err(Error::NoSeeds);
@@ -200,21 +218,17 @@ pub fn fit<T: Coord>(
         )?;
         (bandwidth, used, climbed)
     };
-    let n_iter = climbed
-        .climbs
-        .iter()
-        .map(|c| c.iterations)
-        .max()
-        .unwrap_or(0);
+    stage_done();
+    let n_iter = climbed.n_iter;
     let seeds_climbed = Progress {
-        done: climbed.climbs.len(),
-        total: climbed.climbs.len(),
+        done: climbed.intensities.len(),
+        total: climbed.intensities.len(),
     };
     let centers = workers.run(0, &|_| stop(seeds_climbed), |task| {
         reject_overflowed_means(&climbed, points.dim())?;
-        modes::find_modes(&climbed, points.dim(), bandwidth, task)
+        modes::find_modes(climbed, points.dim(), bandwidth, task)
     })?;
-    drop(climbed);
+    stage_done();
     let orphans = if options.cluster_all {
         Orphans::Cluster
     } else {

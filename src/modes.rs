@@ -2,8 +2,7 @@
 //! identical centres, order them by intensity, suppress near-duplicates.
 
 use crate::climbing::Climbs;
-use crate::error::{Error, Result};
-use crate::exact::interner::ExactKeys;
+use crate::error::{try_filled, Error, Result};
 use crate::merge_sort;
 use crate::parallel::Task;
 use crate::points::{Coord, Points};
@@ -13,54 +12,82 @@ use std::cmp::Ordering;
 /// Rows of a serial loop between two checks of the task.
 const CHECK_EVERY: usize = 1 << 12;
 
-/// A distinct centre: where it is (a row of the climbed centres) and its intensity.
+/// A distinct centre: where it is (a row of the climbed centres; rows fit in
+/// u32, see [`Points`]) and its intensity.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Mode {
-    row: usize,
+    row: u32,
     intensity: f64,
 }
 
 /// The cluster centres, row-major, in scikit-learn's order; abandoned with
-/// [`Error::Interrupted`] once `task` is cancelled.
+/// [`Error::Interrupted`] once `task` is cancelled. The climbs are taken by
+/// value: the distinct centres are gathered and suppressed within the climbed
+/// ones, in place, rather than copied out (a copy would be as large as them
+/// when nearly every seed climbs to a centre of its own).
 pub fn find_modes<T: Coord>(
-    climbed: &Climbs<T>,
+    climbed: Climbs<T>,
     dim: usize,
     bandwidth: f64,
     task: &Task,
 ) -> Result<Vec<T>> {
-    let centers = Points::new(&climbed.centers, dim)?;
-    let mut modes = collect(climbed, centers, task)?;
+    let Climbs {
+        mut centers,
+        intensities,
+        ..
+    } = climbed;
+    let mut modes = collect(&intensities, Points::new(&centers, dim)?, task)?;
+    drop(intensities);
     if modes.is_empty() {
         return Err(Error::NoPointWithinBandwidth { bandwidth });
     }
-    sort_by_intensity(&mut modes, centers, task)?;
-    let sorted: Vec<T> = modes
-        .iter()
-        .flat_map(|m| centers.row(m.row).iter().copied())
-        .collect();
-    suppress_near_duplicates(Points::new(&sorted, dim)?, bandwidth, task)
+    sort_by_intensity(&mut modes, Points::new(&centers, dim)?, task)?;
+    gather_in_place(&mut centers, dim, &modes, task)?;
+    centers.truncate(modes.len() * dim);
+    drop(modes);
+    suppress_near_duplicates(centers, dim, bandwidth, task)
 }
 
-/// Kept climbs keyed by their exact coordinates, as a Python dict of tuples:
-/// equal centres collapse, keeping the first one's coordinates (-0.0 and 0.0
-/// are equal) and the last one's intensity.
-fn collect<T: Coord>(climbed: &Climbs<T>, centers: Points<T>, task: &Task) -> Result<Vec<Mode>> {
-    let mut modes: Vec<Mode> = Vec::new();
-    let mut keys = ExactKeys::default();
-    for (row, climb) in climbed.climbs.iter().enumerate() {
-        if row % CHECK_EVERY == 0 {
+/// Kept climbs collapsed by their exact coordinates, as a Python dict of
+/// tuples collapses them: equal centres are one mode, with the first one's
+/// coordinates (-0.0 and 0.0 are equal; the first keeps its sign) and the
+/// last one's intensity. Found by sorting the rows' numbers (4 bytes a seed,
+/// and as much for the sort, where a hash index of the centres took 8 to 21
+/// and grew by doubling), so the modes come out in order of coordinates: the
+/// order they are sorted by next is total on distinct finite centres, so no
+/// order they came in can show.
+fn collect<T: Coord>(intensities: &[f64], centers: Points<T>, task: &Task) -> Result<Vec<Mode>> {
+    let kept = intensities.iter().filter(|&&i| i > 0.0).count();
+    let mut rows = try_filled(kept, 0u32)?;
+    // Seed rows are numbered in u32, as points are (see `Points`).
+    let numbered = intensities.iter().enumerate().filter(|(_, &i)| i > 0.0);
+    for (slot, (row, _)) in rows.iter_mut().zip(numbered) {
+        *slot = row as u32;
+    }
+    let values = |row: u32| centers.row(row as usize).iter().map(|x| x.to_f64() + 0.0);
+    let compare = |a: u32, b: u32| {
+        let mut pairs = values(a).zip(values(b));
+        pairs
+            .find_map(|(x, y)| Some(x.total_cmp(&y)).filter(|o| o.is_ne()))
+            .unwrap_or(Ordering::Equal)
+    };
+    merge_sort::sort_by(&mut rows, |&a, &b| compare(a, b).then(a.cmp(&b)), task)?;
+    let same = |a: &u32, b: &u32| compare(*a, *b).is_eq();
+    let mut modes = Vec::new();
+    let count = rows.chunk_by(same).count();
+    modes
+        .try_reserve_exact(count)
+        .map_err(|_| Error::OutOfMemory {
+            bytes: count.saturating_mul(std::mem::size_of::<Mode>()),
+        })?;
+    for (k, group) in rows.chunk_by(same).enumerate() {
+        if k % CHECK_EVERY == 0 {
             task.check()?;
         }
-        if climb.intensity == 0.0 {
-            continue;
-        }
-        match keys.number(centers.row(row).iter().map(|x| x.to_f64())) {
-            (m, false) => modes[m].intensity = climb.intensity,
-            (_, true) => modes.push(Mode {
-                row,
-                intensity: climb.intensity,
-            }),
-        }
+        modes.push(Mode {
+            row: group[0],
+            intensity: intensities[group[group.len() - 1] as usize],
+        });
     }
     Ok(modes)
 }
@@ -70,7 +97,7 @@ fn collect<T: Coord>(climbed: &Climbs<T>, centers: Points<T>, task: &Task) -> Re
 fn sort_by_intensity<T: Coord>(modes: &mut [Mode], centers: Points<T>, task: &Task) -> Result<()> {
     let by_intensity = |a: &Mode, b: &Mode| {
         b.intensity.total_cmp(&a.intensity).then_with(|| {
-            let (ra, rb) = (centers.row(a.row), centers.row(b.row));
+            let (ra, rb) = (centers.row(a.row as usize), centers.row(b.row as usize));
             for (x, y) in ra.iter().zip(rb) {
                 match y.to_f64().partial_cmp(&x.to_f64()) {
                     Some(Ordering::Equal) | None => continue,
@@ -83,59 +110,103 @@ fn sort_by_intensity<T: Coord>(modes: &mut [Mode], centers: Points<T>, task: &Ta
     merge_sort::sort_by(modes, by_intensity, task)
 }
 
-/// Walks the sorted centres; each one still unique claims every other centre
-/// within `bandwidth` of it, which stops being unique. The tree over the
-/// centres is built by the workers that run `task`; the walk gives up at its
-/// next ball query once `task` is cancelled.
+/// Moves the modes' rows of `centers` to the front, in the modes' order:
+/// afterwards row `i` holds mode `i` (the other rows are left in any order).
+/// Each row moves at most once, along the chains of the permutation.
+fn gather_in_place<T: Coord>(
+    centers: &mut [T],
+    dim: usize,
+    modes: &[Mode],
+    task: &Task,
+) -> Result<()> {
+    const FREE: u32 = u32::MAX;
+    // Where each row goes (a mode's place), or FREE; a row in its place goes
+    // nowhere else, so `to[r] == r` marks it placed.
+    let mut to = try_filled(centers.len() / dim, FREE)?;
+    for (place, mode) in modes.iter().enumerate() {
+        to[mode.row as usize] = place as u32;
+    }
+    let mut carried = vec![T::from_f64(0.0); dim];
+    for start in 0..to.len() {
+        if start % CHECK_EVERY == 0 {
+            task.check()?;
+        }
+        let mut place = to[start];
+        if place == FREE || place as usize == start {
+            continue;
+        }
+        carried.copy_from_slice(&centers[start * dim..(start + 1) * dim]);
+        to[start] = FREE;
+        // Put the carried row in its place and pick up the row there, until
+        // the row picked up is not a mode's (or is the start's, now free).
+        while place != FREE {
+            let at = place as usize;
+            place = to[at];
+            to[at] = at as u32;
+            centers[at * dim..(at + 1) * dim].swap_with_slice(&mut carried);
+        }
+    }
+    Ok(())
+}
+
+/// Walks the sorted centres (row-major, `dim` a row); each one still unique
+/// claims every other centre within `bandwidth` of it, which stops being
+/// unique. The survivors are moved up in place and returned in the same
+/// vector. The tree over the centres is built by the workers that run
+/// `task`; the walk gives up at its next ball query once `task` is cancelled.
 pub fn suppress_near_duplicates<T: Coord>(
-    sorted: Points<T>,
+    mut sorted: Vec<T>,
+    dim: usize,
     bandwidth: f64,
     task: &Task,
 ) -> Result<Vec<T>> {
-    let tree = BallSearch::new_parallel(sorted, task)?;
-    let radius2 = bandwidth * bandwidth;
-    let mut unique = vec![true; sorted.len()];
-    let mut position = vec![0.0; sorted.dim()];
-    for i in 0..sorted.len() {
-        if !unique[i] {
-            continue;
+    let unique = {
+        let centres = Points::new(&sorted, dim)?;
+        let tree = BallSearch::new_parallel(centres, task)?;
+        let radius2 = bandwidth * bandwidth;
+        let mut unique = try_filled(centres.len(), true)?;
+        let mut position = vec![0.0; dim];
+        for i in 0..centres.len() {
+            if !unique[i] {
+                continue;
+            }
+            task.check()?;
+            for (p, &x) in position.iter_mut().zip(centres.row(i)) {
+                *p = x.to_f64();
+            }
+            tree.for_each_within(&position, radius2, |j| unique[j] = false);
+            unique[i] = true;
         }
-        task.check()?;
-        for (p, &x) in position.iter_mut().zip(sorted.row(i)) {
-            *p = x.to_f64();
-        }
-        tree.for_each_within(&position, radius2, |j| unique[j] = false);
-        unique[i] = true;
+        unique
+    };
+    let mut kept = 0;
+    for (i, _) in unique.iter().enumerate().filter(|(_, &u)| u) {
+        sorted.copy_within(i * dim..(i + 1) * dim, kept * dim);
+        kept += 1;
     }
-    Ok((0..sorted.len())
-        .filter(|&i| unique[i])
-        .flat_map(|i| sorted.row(i).iter().copied())
-        .collect())
+    sorted.truncate(kept * dim);
+    // Shrinking gives the tail back (the allocator splits the block in place).
+    sorted.shrink_to_fit();
+    Ok(sorted)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::climbing::Climb;
     use crate::parallel::tests::run_cancelled;
     use crate::parallel::{never_stop, Workers};
 
     fn modes_of(climbed: &Climbs<f64>, dim: usize, bandwidth: f64) -> Result<Vec<f64>> {
         Workers::new(2).unwrap().run(0, &never_stop, |task| {
-            find_modes(climbed, dim, bandwidth, task)
+            find_modes(climbed.clone(), dim, bandwidth, task)
         })
     }
 
     fn climbs(centers: Vec<f64>, intensities: &[usize]) -> Climbs<f64> {
         Climbs {
             centers,
-            climbs: intensities
-                .iter()
-                .map(|&intensity| Climb {
-                    intensity: intensity as f64,
-                    iterations: 0,
-                })
-                .collect(),
+            intensities: intensities.iter().map(|&i| i as f64).collect(),
+            n_iter: 0,
         }
     }
 
@@ -169,7 +240,7 @@ mod tests {
         // 0 claims 1 (distance 1 <= 1); 2 is 1 from 1 but 2 from 0: it survives.
         let sorted = [0.0, 1.0, 2.0];
         let kept = Workers::new(1).unwrap().run(0, &never_stop, |task| {
-            suppress_near_duplicates(Points::new(&sorted, 1).unwrap(), 1.0, task)
+            suppress_near_duplicates(sorted.to_vec(), 1, 1.0, task)
         });
         assert_eq!(kept, Ok(vec![0.0, 2.0]));
     }
@@ -179,7 +250,7 @@ mod tests {
         let c = climbs(vec![1.0, 5.0, 1.0, 9.0], &[3, 2, 7, 1]);
         let mut got = None;
         let run = run_cancelled(|task| {
-            got = Some(find_modes(&c, 1, 0.5, task));
+            got = Some(find_modes(c.clone(), 1, 0.5, task));
             Ok(())
         });
         assert_eq!(run, Err(Error::Interrupted));

@@ -4,8 +4,8 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
-use crate::exact::interner::ExactKeys;
+use crate::error::{try_filled, Error, Result};
+use crate::exact::interner::{same_values, ExactKeys, WordMix};
 use crate::exact::summation::two_sum_into;
 use crate::parallel::{StopCheck, Task, Workers};
 use crate::points::{Coord, Points};
@@ -120,6 +120,12 @@ pub fn bin_seeds_weighted<T: Coord>(
 }
 
 /// [`bin_seeds_weighted`]' work, in the pool `task` runs in.
+///
+/// Memory: a bin is kept as the row that opened it and its frequency (with
+/// weights, also its error term), plus its slot in the index (8 bytes, 4/3
+/// to 8/3 of them); its coordinates are computed again from that row when
+/// needed. Parts are binned a wave of one per worker at a time and merged at
+/// once, so only one wave of parts is ever held beside the bins of the data.
 fn bin_rows<T: Coord>(
     points: Points<T>,
     bin_size: f64,
@@ -128,85 +134,205 @@ fn bin_rows<T: Coord>(
     weights: Option<&[f64]>,
     task: &Task,
 ) -> Result<Bins> {
-    let dim = points.dim();
+    let grid = Grid {
+        points,
+        bin_size,
+        precision,
+        hashing: WordMix::new(),
+    };
     let parts = points.len().div_ceil(PART);
-    let binned: Vec<Occupied> = (0..parts)
-        .into_par_iter()
-        .map(|k| {
+    let wave = rayon::current_num_threads().max(1);
+    let mut all = Occupied::new(weights.is_some());
+    for first in (0..parts).step_by(wave) {
+        let binned: Vec<Part> = (first..(first + wave).min(parts))
+            .into_par_iter()
+            .map(|k| {
+                task.check()?;
+                grid.bin_part(k * PART..((k + 1) * PART).min(points.len()), weights)
+            })
+            .collect::<Result<_>>()?;
+        // Parts in row order, each part's bins in order of first appearance:
+        // merged so, every bin keeps the place of its first row overall.
+        for part in &binned {
             task.check()?;
-            let rows = k * PART..((k + 1) * PART).min(points.len());
-            Ok(Occupied::of_rows(
-                points, rows, bin_size, precision, weights,
-            ))
-        })
-        .collect::<Result<_>>()?;
-    // Parts in row order, each part's bins in order of first appearance:
-    // merged so, every bin keeps the place of its first row overall.
-    let mut all = Occupied::default();
-    for part in &binned {
-        task.check()?;
-        let frequencies = part.counts.iter().zip(&part.errors);
-        for (coords, (&count, &error)) in part.coords.chunks_exact(dim).zip(frequencies) {
-            all.count(coords.iter().copied(), count, error);
+            all.add(&grid, part)?;
         }
     }
-
-    let mut coords = Vec::new();
-    let mut len = 0;
-    let frequencies = all.counts.iter().zip(&all.errors);
-    for (grid, (&count, &error)) in all.coords.chunks_exact(dim).zip(frequencies) {
-        // Exact for counts; the rounded compensated sum for weights.
-        if count + error >= min_bin_freq as f64 {
-            coords.extend(grid.iter().map(|&g| g as f32));
-            len += 1;
+    let Occupied {
+        keys,
+        first_rows,
+        counts,
+        errors,
+        ..
+    } = all;
+    drop(keys);
+    // Exact for counts; the rounded compensated sum for weights.
+    let frequency = |b: usize| counts[b] + errors.get(b).copied().unwrap_or(0.0);
+    let kept = (0..counts.len()).filter(|&b| frequency(b) >= min_bin_freq as f64);
+    let len = kept.clone().count();
+    let mut coords = try_filled(len * points.dim(), 0.0f32)?;
+    for (k, (row, b)) in coords.chunks_exact_mut(points.dim()).zip(kept).enumerate() {
+        if k % PART == 0 {
+            task.check()?;
+        }
+        for (c, g) in row.iter_mut().zip(grid.cell(first_rows[b] as usize)) {
+            *c = g as f32;
         }
     }
     Ok(Bins { coords, len })
 }
 
-/// Occupied bins in order of first appearance: grid coordinates and counts
-/// (or weight sums, with their error terms).
+/// Where the rows of one binning fall.
+struct Grid<'a, T> {
+    points: Points<'a, T>,
+    bin_size: f64,
+    precision: Precision,
+    /// The hash of every table of the binning, so that a part's bins keep
+    /// their hashes into the merge.
+    hashing: WordMix,
+}
+
+impl<T: Coord> Grid<'_, T> {
+    /// The grid coordinates of a row's bin, in the division's precision.
+    #[inline]
+    fn cell(&self, row: usize) -> impl Iterator<Item = f64> + Clone + '_ {
+        let single_bin = self.bin_size as f32;
+        self.points
+            .row(row)
+            .iter()
+            .map(move |&x| match self.precision {
+                Precision::Single => ((x.to_f64() as f32) / single_bin).round_ties_even() as f64,
+                Precision::Double => (x.to_f64() / self.bin_size).round_ties_even(),
+            })
+    }
+
+    /// The bins of `rows`, in order of first appearance.
+    fn bin_part(&self, rows: Range<usize>, weights: Option<&[f64]>) -> Result<Part> {
+        let dim = self.points.dim();
+        let mut keys = ExactKeys::default();
+        let mut part = Part::default();
+        let mut cell = Vec::with_capacity(dim);
+        for row in rows {
+            cell.clear();
+            cell.extend(self.cell(row));
+            let hash = self.hashing.values(cell.iter().copied());
+            let cells = &part.cells;
+            let bins = &part.bins;
+            let (b, new) = keys.number(
+                hash,
+                |b| {
+                    same_values(
+                        cells[b * dim..(b + 1) * dim].iter().copied(),
+                        cell.iter().copied(),
+                    )
+                },
+                |b| bins[b].hash,
+            )?;
+            let weight = weights.map_or(1.0, |w| w[row]);
+            if new {
+                part.bins.push(PartBin {
+                    first_row: row as u32,
+                    hash,
+                    count: weight,
+                    error: 0.0,
+                });
+                part.cells.extend_from_slice(&cell);
+            } else {
+                let bin = &mut part.bins[b];
+                two_sum_into(&mut bin.count, &mut bin.error, weight, 0.0);
+            }
+        }
+        Ok(part)
+    }
+}
+
+/// The bins of one part (at most [`PART`], so held only while a wave is
+/// merged), with their grid coordinates, so that a row's bin is compared
+/// with them, not computed again from the bin's first row.
 #[derive(Default)]
+struct Part {
+    bins: Vec<PartBin>,
+    cells: Vec<f64>,
+}
+
+/// A bin of one part: the row that opened it, its hash (kept for the merge)
+/// and its frequency with the error term of its compensated sum.
+struct PartBin {
+    first_row: u32,
+    hash: u64,
+    count: f64,
+    error: f64,
+}
+
+/// The occupied bins of the rows so far, in order of first appearance: the
+/// row that opened each, its frequency and, with weights, the error term of
+/// its compensated sum (a count of rows needs none: it is exact).
 struct Occupied {
     keys: ExactKeys,
-    coords: Vec<f64>,
+    first_rows: Vec<u32>,
     counts: Vec<f64>,
     errors: Vec<f64>,
+    weighted: bool,
 }
 
 impl Occupied {
-    fn of_rows<T: Coord>(
-        points: Points<T>,
-        rows: Range<usize>,
-        bin_size: f64,
-        precision: Precision,
-        weights: Option<&[f64]>,
-    ) -> Self {
-        let single_bin = bin_size as f32;
-        let grid = |x: T| -> f64 {
-            match precision {
-                Precision::Single => ((x.to_f64() as f32) / single_bin).round_ties_even() as f64,
-                Precision::Double => (x.to_f64() / bin_size).round_ties_even(),
-            }
-        };
-        let mut occupied = Occupied::default();
-        for i in rows {
-            let weight = weights.map_or(1.0, |w| w[i]);
-            occupied.count(points.row(i).iter().map(|&x| grid(x)), weight, 0.0);
+    fn new(weighted: bool) -> Self {
+        Occupied {
+            keys: ExactKeys::default(),
+            first_rows: Vec::new(),
+            counts: Vec::new(),
+            errors: Vec::new(),
+            weighted,
         }
-        occupied
     }
 
-    fn count(&mut self, grid: impl Iterator<Item = f64> + Clone, count: f64, error: f64) {
-        match self.keys.number(grid.clone()) {
-            (b, false) => two_sum_into(&mut self.counts[b], &mut self.errors[b], count, error),
-            (_, true) => {
-                self.coords.extend(grid);
-                self.counts.push(count);
-                self.errors.push(error);
+    /// Counts a part's bins in.
+    fn add<T: Coord>(&mut self, grid: &Grid<'_, T>, part: &Part) -> Result<()> {
+        let dim = grid.points.dim();
+        let extra = part.bins.len();
+        try_reserve(&mut self.first_rows, extra)?;
+        try_reserve(&mut self.counts, extra)?;
+        if self.weighted {
+            try_reserve(&mut self.errors, extra)?;
+        }
+        for (bin, cell) in part.bins.iter().zip(part.cells.chunks_exact(dim)) {
+            let first_rows = &self.first_rows;
+            let (b, new) = self.keys.number(
+                bin.hash,
+                |b| same_values(grid.cell(first_rows[b] as usize), cell.iter().copied()),
+                |b| grid.hashing.values(grid.cell(first_rows[b] as usize)),
+            )?;
+            match (new, self.weighted) {
+                (true, _) => {
+                    self.first_rows.push(bin.first_row);
+                    self.counts.push(bin.count);
+                    if self.weighted {
+                        self.errors.push(bin.error);
+                    }
+                }
+                (false, true) => two_sum_into(
+                    &mut self.counts[b],
+                    &mut self.errors[b],
+                    bin.count,
+                    bin.error,
+                ),
+                (false, false) => self.counts[b] += bin.count,
             }
         }
+        Ok(())
     }
+}
+
+/// Room for `extra` more items in `v`, reserved fallibly; growing by at
+/// least half, so that reserving part after part stays linear.
+fn try_reserve<T>(v: &mut Vec<T>, extra: usize) -> Result<()> {
+    if v.capacity() - v.len() >= extra {
+        return Ok(());
+    }
+    let wanted = extra.max(v.capacity() / 2);
+    v.try_reserve_exact(wanted).map_err(|_| Error::OutOfMemory {
+        bytes: wanted.saturating_mul(std::mem::size_of::<T>()),
+    })
 }
 
 #[cfg(test)]
@@ -228,6 +354,27 @@ mod tests {
         assert_eq!(got, Some(Err(Error::Interrupted)));
     }
 
+    /// Bins of `data` counted one row at a time, with a map of exact keys:
+    /// what the parts merged in order must reproduce.
+    fn binned_one_by_one(data: &[f64], dim: usize, size: f64, min: usize) -> Vec<f32> {
+        let mut count: std::collections::HashMap<Vec<u64>, usize> = Default::default();
+        let mut order = Vec::new();
+        for row in data.chunks_exact(dim) {
+            let grid: Vec<f64> = row.iter().map(|x| (x / size).round_ties_even()).collect();
+            let key = grid.iter().map(|g| (g + 0.0).to_bits()).collect();
+            *count.entry(key).or_insert_with(|| {
+                order.push(grid);
+                0
+            }) += 1;
+        }
+        let key = |g: &[f64]| g.iter().map(|g| (g + 0.0).to_bits()).collect::<Vec<_>>();
+        order
+            .into_iter()
+            .filter(|g| count[&key(g)] >= min)
+            .flat_map(|g| g.into_iter().map(|x| x as f32))
+            .collect()
+    }
+
     #[test]
     fn parts_merge_in_order_of_first_appearance() {
         // Three parts' worth of rows; some bins first appear in a later part.
@@ -236,25 +383,38 @@ mod tests {
             .flat_map(|i| [((i * 7919) % 1000) as f64 * 0.37, (i % 17) as f64 - 8.0])
             .collect();
         let p = Points::new(&data, 2).unwrap();
-        let expected = Occupied::of_rows(p, 0..n, 3.0, Precision::Double, None);
-        let kept: Vec<f32> = expected
-            .coords
-            .chunks_exact(2)
-            .zip(&expected.counts)
-            .filter(|(_, &count)| count >= 40.0)
-            .flat_map(|(g, _)| g.iter().map(|&x| x as f32))
-            .collect();
-        for threads in [1, 2, 3] {
-            let got = bin_seeds(
-                p,
-                3.0,
-                Precision::Double,
-                40,
-                &Workers::new(threads).unwrap(),
-                &never_stop,
-            );
-            assert_eq!(got.unwrap().coords, kept);
+        for min in [1, 40] {
+            let expected = binned_one_by_one(&data, 2, 3.0, min);
+            for threads in [1, 2, 3] {
+                let got = bin_seeds(
+                    p,
+                    3.0,
+                    Precision::Double,
+                    min,
+                    &Workers::new(threads).unwrap(),
+                    &never_stop,
+                );
+                assert_eq!(got.unwrap().coords, expected);
+            }
         }
+    }
+
+    #[test]
+    fn a_bin_per_row_across_many_parts() {
+        // Every row a bin of its own but for a few, in the order of the rows.
+        let n = 3 * PART + 77;
+        let data: Vec<f64> = (0..n).map(|i| ((i * 31) % (n - 5)) as f64).collect();
+        let got = bin_seeds(
+            Points::new(&data, 1).unwrap(),
+            1.0,
+            Precision::Double,
+            1,
+            &Workers::new(2).unwrap(),
+            &never_stop,
+        )
+        .unwrap();
+        assert_eq!(got.coords, binned_one_by_one(&data, 1, 1.0, 1));
+        assert_eq!(got.len, n - 5);
     }
 
     fn bins_of(data: &[f64], dim: usize, size: f64, min: usize) -> Vec<f32> {

@@ -2,6 +2,7 @@
 //! parallel over seeds.
 
 use std::cmp::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use rayon::prelude::*;
 
@@ -56,12 +57,17 @@ impl Weighing<'_> {
     };
 }
 
-/// Every seed's final mean (row-major, in the data's type) and how it got there.
+/// Every seed's final mean (row-major, in the data's type) and intensity,
+/// and the most iterations a climb took: 8 bytes a seed besides its centre,
+/// for fits where nearly every point is a seed.
+#[derive(Debug, Clone)]
 pub struct Climbs<T> {
     /// Where each seed's climb ended, row-major.
     pub centers: Vec<T>,
-    /// How each seed's climb went.
-    pub climbs: Vec<Climb>,
+    /// Each seed's [`Climb::intensity`] (0 for a dropped seed).
+    pub intensities: Vec<f64>,
+    /// The most iterations any seed took (dropped seeds included).
+    pub n_iter: u64,
 }
 
 /// Climbs every seed with the flat kernel and no weights; seeds are
@@ -105,11 +111,12 @@ pub fn climb_all_weighing<T: Coord>(
         Seeds::EveryPoint => points.len(),
         Seeds::Given(s) => s.len(),
     };
-    // The results are allocated here, on the calling thread, as the caller's
-    // other buffers are (a worker's allocator arena would take fresh memory).
-    let mut centers = try_filled(n_seeds * dim, T::from_f64(0.0))?;
-    let mut climbs = try_filled(n_seeds, Climb::default())?;
     workers.run(n_seeds, stop, |task| {
+        // The results are allocated by the job, on the worker whose allocator
+        // arena holds a fit's other buffers (see `Workers::run`).
+        let mut centers = try_filled(n_seeds * dim, T::from_f64(0.0))?;
+        let mut intensities = try_filled(n_seeds, 0.0)?;
+        let n_iter = AtomicU64::new(0);
         let firsts = match (seeds, weighing.weights) {
             (Seeds::EveryPoint, Some(weights)) => first_copies(points, |i| weights[i] > 0.0, task)?,
             (Seeds::EveryPoint, None) => first_copies(points, |_| true, task)?,
@@ -133,17 +140,19 @@ pub fn climb_all_weighing<T: Coord>(
 
         centers
             .par_chunks_mut(dim)
-            .zip(climbs.par_iter_mut())
+            .zip(intensities.par_iter_mut())
             .enumerate()
             .try_for_each_init(
                 || Scratch::new(tree),
-                |scratch, (s, (center, climb))| {
+                |scratch, (s, (center, intensity))| {
                     if firsts[s] as usize == s {
                         match seeds {
                             Seeds::EveryPoint => scratch.start_at(points.row(s)),
                             Seeds::Given(given) => scratch.start_at(given.row(s)),
                         }
-                        *climb = climber.climb(tree, &cache, scratch, center, task)?;
+                        let climb = climber.climb(tree, &cache, scratch, center, task)?;
+                        *intensity = climb.intensity;
+                        n_iter.fetch_max(climb.iterations, AtomicOrdering::Relaxed);
                     }
                     task.advance(1);
                     Ok(())
@@ -152,13 +161,16 @@ pub fn climb_all_weighing<T: Coord>(
         for (s, &first) in firsts.iter().enumerate() {
             let first = first as usize;
             if first != s && first != NOT_A_SEED as usize {
-                climbs[s] = climbs[first];
+                intensities[s] = intensities[first];
                 centers.copy_within(first * dim..(first + 1) * dim, s * dim);
             }
         }
-        Ok(())
-    })?;
-    Ok(Climbs { centers, climbs })
+        Ok(Climbs {
+            centers,
+            intensities,
+            n_iter: n_iter.into_inner(),
+        })
+    })
 }
 
 /// The mark of a row that does not climb (a point of weight 0).
@@ -390,6 +402,15 @@ mod tests {
     use crate::parallel::never_stop;
     use crate::testing::blobs;
 
+    /// The climb of the one seed of `climbed`.
+    fn only(climbed: &Climbs<f64>) -> Climb {
+        assert_eq!(climbed.intensities.len(), 1);
+        Climb {
+            intensity: climbed.intensities[0],
+            iterations: climbed.n_iter,
+        }
+    }
+
     fn climb_from(data: &[f64], dim: usize, seeds: Seeds, bw: f64, max_iter: u64) -> Climbs<f64> {
         let tree = BallSearch::new(Points::new(data, dim).unwrap()).unwrap();
         climb_all(
@@ -407,8 +428,7 @@ mod tests {
     fn dataset_b_climbs() {
         let data = [1.0, 1.0, 2.0, 1.0, 1.0, 0.0, 4.0, 7.0, 3.0, 5.0, 3.0, 6.0];
         let got = climb_from(&data, 2, Seeds::EveryPoint, 2.0, 300);
-        let max_iter = got.climbs.iter().map(|c| c.iterations).max().unwrap();
-        assert_eq!(max_iter, 2);
+        assert_eq!(got.n_iter, 2);
         assert_eq!(&got.centers[0..2], &[4.0 / 3.0, 2.0 / 3.0]);
         assert_eq!(&got.centers[6..8], &[10.0 / 3.0, 6.0]);
     }
@@ -445,7 +465,7 @@ mod tests {
             0,
         );
         assert_eq!(
-            got.climbs[0],
+            only(&got),
             Climb {
                 intensity: 2.0,
                 iterations: 0
@@ -469,7 +489,7 @@ mod tests {
         );
         assert_eq!(got.centers, vec![1.5]);
         assert_eq!(
-            got.climbs[0],
+            only(&got),
             Climb {
                 intensity: 2.0,
                 iterations: 1
@@ -489,7 +509,7 @@ mod tests {
             300,
         );
         assert_eq!(
-            got.climbs[0],
+            only(&got),
             Climb {
                 intensity: 0.0,
                 iterations: 0
@@ -505,23 +525,40 @@ mod tests {
         let data = [
             0.1, 0.1, 0.1, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7, 0.7,
         ];
-        let got = climb_from(&data, 1, Seeds::EveryPoint, 0.0, 300);
+        let from = |seed: f64| {
+            let seeds = [seed];
+            climb_from(
+                &data,
+                1,
+                Seeds::Given(Points::new(&seeds, 1).unwrap()),
+                0.0,
+                300,
+            )
+        };
+        let (copy_01, copy_07) = (from(0.1), from(0.7));
         assert_eq!(
-            got.climbs[0],
+            only(&copy_01),
             Climb {
                 intensity: 0.0,
                 iterations: 1
             }
         );
-        assert_eq!(got.centers[0], 0.10000000000000002);
+        assert_eq!(copy_01.centers[0], 0.10000000000000002);
         assert_eq!(
-            got.climbs[3],
+            only(&copy_07),
             Climb {
                 intensity: 10.0,
                 iterations: 0
             }
         );
-        assert_eq!(got.centers[3], 0.7);
+        assert_eq!(copy_07.centers[0], 0.7);
+        let every = climb_from(&data, 1, Seeds::EveryPoint, 0.0, 300);
+        assert_eq!((every.intensities[0], every.intensities[3]), (0.0, 10.0));
+        assert_eq!(
+            (every.centers[0], every.centers[3]),
+            (0.10000000000000002, 0.7)
+        );
+        assert_eq!(every.n_iter, 1);
     }
 
     #[test]
@@ -545,7 +582,8 @@ mod tests {
                 &never_stop,
             )
             .unwrap();
-            assert_eq!(alone.climbs[0], together.climbs[s], "seed {s}");
+            assert_eq!(alone.intensities[0], together.intensities[s], "seed {s}");
+            assert!(alone.n_iter <= together.n_iter);
             let bits = |c: &[f64]| c.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(
                 bits(&alone.centers),
@@ -563,7 +601,10 @@ mod tests {
             climb_all(&tree, Seeds::EveryPoint, 1.1, 300, &w, &never_stop).unwrap()
         };
         let (one, three) = (run(1), run(3));
-        assert_eq!(one.climbs, three.climbs);
+        assert_eq!(
+            (&one.intensities, one.n_iter),
+            (&three.intensities, three.n_iter)
+        );
         let bits = |c: &Climbs<f64>| c.centers.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&one), bits(&three));
     }

@@ -22,19 +22,24 @@ const SHARDS: usize = 64;
 pub struct StepCache {
     shards: Vec<Mutex<KeyedRecords>>,
     dim: usize,
-    /// Entries still allowed: the cache stops growing at a budget of a few
-    /// entries per seed (a constant floor for small fits) so that its memory
-    /// stays O(seeds).
+    /// Entries still allowed: the cache stops growing at its budget, so that
+    /// its memory stays within the fit's bound.
     room: AtomicUsize,
 }
 
 impl StepCache {
+    /// An empty cache for a fit of `seeds` seeds in `dim` dimensions, with a
+    /// budget of 8 bytes a seed over a floor of 8 MiB. A fit may hold 64
+    /// bytes a seed beyond twice its input (`fit`'s doc comment); where
+    /// nearly every point is a seed, the seeds, their climbed centres and
+    /// the climbs' records take most of it, and the cache only saves time.
+    /// The floor holds every step of the benchmark fits.
     pub fn new(dim: usize, seeds: usize) -> Self {
         const FLOOR_BYTES: usize = 8 << 20;
-        const ENTRIES_PER_SEED: usize = 4;
-        // The words and the link to the step with the same hash, the map's slot.
+        const BYTES_PER_SEED: usize = 8;
+        // A record's words and link, and its slot in the map of hashes.
         let entry_bytes = (2 * dim + 2) * std::mem::size_of::<u64>() + 17;
-        let entries = (FLOOR_BYTES / entry_bytes).max(seeds.saturating_mul(ENTRIES_PER_SEED));
+        let entries = FLOOR_BYTES.max(seeds.saturating_mul(BYTES_PER_SEED)) / entry_bytes;
         StepCache {
             shards: (0..SHARDS)
                 .map(|_| Mutex::new(KeyedRecords::new(dim, 2 * dim + 1)))

@@ -1,8 +1,8 @@
 //! Lookup by the exact bits of a key: records found by their first words
 //! ([`KeyedRecords`], the step cache's), and the numbering of coordinate
 //! tuples in order of first appearance ([`ExactKeys`]: the Python dict keyed
-//! by tuples that scikit-learn uses both for bins and for climbed centres;
-//! docs/algorithm.md §2.5, §3.1).
+//! by tuples that scikit-learn uses for bins, docs/algorithm.md §3.1; the
+//! climbed centres are collapsed by sorting instead, see `modes`).
 //!
 //! Records live in a few large segments, not one allocation each: tens of
 //! millions of small allocations take seconds to free, time in which nothing
@@ -12,6 +12,8 @@
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+
+use crate::error::{try_filled, Result};
 
 /// Marks the end of a chain of records whose keys share a hash.
 const NONE: u32 = u32::MAX;
@@ -142,28 +144,103 @@ fn place(n: usize) -> (usize, usize) {
     (segment, in_group & ((1 << size_bits) - 1))
 }
 
-/// Numbers tuples of equal length (a dataset's dimension) 0, 1, ... as they
-/// first appear.
+/// Numbers tuples 0, 1, ... as they first appear, storing no tuple: the
+/// caller keeps each tuple once, where it needs it anyway (a bin as the row
+/// that opened it, a centre as its row of the climbs), finds a tuple by its
+/// hash ([`WordMix::values`]) and tells equal tuples apart with its own
+/// comparison. A slot holds a number and the high half of the hash (8 bytes,
+/// 4/3 to 8/3 slots a tuple, linear probing), where a map of boxed tuples
+/// took a heap block, its pointer and a second copy of the tuple.
 #[derive(Default)]
 pub struct ExactKeys {
-    /// Made at the first tuple, whose length it takes.
-    records: Option<KeyedRecords>,
-    key: Vec<u64>,
+    slots: Vec<Slot>,
+    len: usize,
 }
 
+/// A slot of [`ExactKeys`]: a tuple's number, and the high half of its hash
+/// so that a probe rarely asks the caller to compare a tuple that differs.
+#[derive(Clone, Copy)]
+struct Slot {
+    tag: u32,
+    number: u32,
+}
+
+const EMPTY_SLOT: Slot = Slot {
+    tag: 0,
+    number: NONE,
+};
+
 impl ExactKeys {
-    /// The number of `values` among the tuples seen so far (a new number if it
-    /// is new), and whether it is new. Equal values are one key, so -0.0 and
-    /// 0.0 are the same, as in Python.
-    pub fn number(&mut self, values: impl IntoIterator<Item = f64>) -> (usize, bool) {
-        self.key.clear();
-        self.key
-            .extend(values.into_iter().map(|v| (v + 0.0).to_bits()));
-        let width = self.key.len();
-        self.records
-            .get_or_insert_with(|| KeyedRecords::new(width, width))
-            .insert(&self.key, [])
+    /// The slots a tuple of `hash` may sit in, in probe order.
+    #[inline]
+    fn probe(&self, hash: u64) -> impl Iterator<Item = usize> {
+        let mask = self.slots.len().wrapping_sub(1);
+        let start = hash as usize & mask;
+        (0..self.slots.len()).map(move |k| (start + k) & mask)
     }
+
+    /// The number of the tuple of `hash` for which `is_key(number)` holds and
+    /// `false`; if there is none, a new number (the count so far) and `true`.
+    /// `hash_of(number)` gives the hash of a tuple numbered before: the table
+    /// puts its tuples back by their hashes when it grows. Running out of
+    /// memory is an error, not an abort.
+    #[inline]
+    pub fn number(
+        &mut self,
+        hash: u64,
+        mut is_key: impl FnMut(usize) -> bool,
+        hash_of: impl FnMut(usize) -> u64,
+    ) -> Result<(usize, bool)> {
+        let tag = (hash >> 32) as u32;
+        for i in self.probe(hash) {
+            let slot = self.slots[i];
+            if slot.number == NONE {
+                break;
+            }
+            if slot.tag == tag && is_key(slot.number as usize) {
+                return Ok((slot.number as usize, false));
+            }
+        }
+        if (self.len + 1) * 4 > self.slots.len() * 3 {
+            self.grow(hash_of)?;
+        }
+        // Rows, and so tuples, are numbered in u32 (Points holds fewer than
+        // u32::MAX rows), one value short of the empty mark.
+        let number = self.len as u32;
+        self.put(hash, number);
+        self.len += 1;
+        Ok((number as usize, true))
+    }
+
+    /// Puts a number in the first empty slot of its probe sequence (there is
+    /// one: the table grows at 3/4 full).
+    fn put(&mut self, hash: u64, number: u32) {
+        if let Some(free) = self.probe(hash).find(|&i| self.slots[i].number == NONE) {
+            self.slots[free] = Slot {
+                tag: (hash >> 32) as u32,
+                number,
+            };
+        }
+    }
+
+    /// Doubles the table, putting every number back by its tuple's hash.
+    fn grow(&mut self, mut hash_of: impl FnMut(usize) -> u64) -> Result<()> {
+        let size = (self.slots.len() * 2).max(16);
+        let slots = try_filled(size, EMPTY_SLOT)?;
+        let old = std::mem::replace(&mut self.slots, slots);
+        for slot in old.into_iter().filter(|s| s.number != NONE) {
+            self.put(hash_of(slot.number as usize), slot.number);
+        }
+        Ok(())
+    }
+}
+
+/// Whether two tuples of values are one key: equal values, so -0.0 == 0.0.
+#[inline]
+pub fn same_values(a: impl IntoIterator<Item = f64>, b: impl IntoIterator<Item = f64>) -> bool {
+    a.into_iter()
+        .zip(b)
+        .all(|(x, y)| (x + 0.0).to_bits() == (y + 0.0).to_bits())
 }
 
 /// A keyed hash of whole words: each is folded in by a multiply and a
@@ -177,10 +254,28 @@ pub struct WordMix {
 }
 
 impl WordMix {
-    fn new() -> Self {
+    /// A hash keyed at random.
+    pub fn new() -> Self {
         WordMix {
             key: RandomState::new().build_hasher().finish(),
         }
+    }
+
+    /// The hash of a tuple of values, fed as the words of `v + 0.0` (so that
+    /// -0.0 and 0.0 hash alike).
+    #[inline]
+    pub fn values(&self, values: impl IntoIterator<Item = f64>) -> u64 {
+        let mut hasher = self.build_hasher();
+        for v in values {
+            hasher.write_u64((v + 0.0).to_bits());
+        }
+        hasher.finish()
+    }
+}
+
+impl Default for WordMix {
+    fn default() -> Self {
+        WordMix::new()
     }
 }
 
@@ -245,14 +340,61 @@ impl Hasher for PassThrough {
 mod tests {
     use super::*;
 
+    /// Numbers `t` among the tuples kept in `tuples`, as a caller would.
+    fn number(keys: &mut ExactKeys, tuples: &mut Vec<[f64; 2]>, t: [f64; 2]) -> (usize, bool) {
+        // One key for every call: a fixed one.
+        let hashing = WordMix { key: 12345 };
+        let hash = hashing.values(t);
+        let got = keys
+            .number(
+                hash,
+                |n| same_values(tuples[n], t),
+                |n| hashing.values(tuples[n]),
+            )
+            .unwrap();
+        if got.1 {
+            tuples.push(t);
+        }
+        got
+    }
+
     #[test]
     fn numbers_in_first_appearance_order() {
+        let (mut keys, mut tuples) = (ExactKeys::default(), vec![]);
+        assert_eq!(number(&mut keys, &mut tuples, [1.0, 2.0]), (0, true));
+        assert_eq!(number(&mut keys, &mut tuples, [2.0, 1.0]), (1, true));
+        assert_eq!(number(&mut keys, &mut tuples, [1.0, 2.0]), (0, false));
+        assert_eq!(number(&mut keys, &mut tuples, [-0.0, 0.0]), (2, true));
+        assert_eq!(number(&mut keys, &mut tuples, [0.0, -0.0]), (2, false));
+        // The first spelling is the one kept.
+        assert!(tuples[2][0].is_sign_negative());
+    }
+
+    #[test]
+    fn keeps_every_tuple_through_growth() {
+        let (mut keys, mut tuples) = (ExactKeys::default(), vec![]);
+        for i in 0..10_000 {
+            let t = [(i % 100) as f64, (i / 100) as f64];
+            assert_eq!(number(&mut keys, &mut tuples, t), (i, true));
+        }
+        for i in (0..10_000).rev() {
+            let t = [(i % 100) as f64, (i / 100) as f64];
+            assert_eq!(number(&mut keys, &mut tuples, t), (i, false));
+        }
+        assert_eq!(keys.len, 10_000);
+        // At most 3/4 full, at least 3/8 after a doubling.
+        assert!(keys.slots.len() * 3 >= 4 * 10_000 && keys.slots.len() * 3 <= 8 * 10_000);
+    }
+
+    #[test]
+    fn colliding_hashes_are_told_apart_by_the_caller() {
         let mut keys = ExactKeys::default();
-        assert_eq!(keys.number([1.0, 2.0]), (0, true));
-        assert_eq!(keys.number([2.0, 1.0]), (1, true));
-        assert_eq!(keys.number([1.0, 2.0]), (0, false));
-        assert_eq!(keys.number([-0.0, 0.0]), (2, true));
-        assert_eq!(keys.number([0.0, -0.0]), (2, false));
+        let tuples = [10, 20, 30];
+        for (n, &t) in tuples.iter().enumerate() {
+            let got = keys.number(7, |m| tuples[m] == t, |_| 7).unwrap();
+            assert_eq!(got, (n, true));
+        }
+        assert_eq!(keys.number(7, |m| tuples[m] == 20, |_| 7), Ok((1, false)));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! kiddo fixes the dimension at compile time, so the runtime dimension is
 //! dispatched to a monomorphised tree for 1 to 16 dimensions (scikit-learn
 //! itself leaves KD-trees for brute force above 15); above that, an exact scan
-//! of the centres. Centres are few, so they are copied to `f64` rows.
+//! of the centres. The index keeps one copy of the centres, as `f64` rows
+//! (kiddo keeps one more of its own).
 
 use std::num::NonZero;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -12,7 +13,7 @@ use kiddo::immutable::float::kdtree::ImmutableKdTree;
 use kiddo::SquaredEuclidean;
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::{try_filled, Error, Result};
 use crate::exact::distance::squared_distance;
 use crate::parallel::{Task, POLL_INTERVAL};
 use crate::points::{Coord, Points};
@@ -34,9 +35,11 @@ pub trait NearestCentre: Send + Sync {
 
 struct KiddoCentres<const K: usize> {
     tree: ImmutableKdTree<f64, u32, K, 32>,
-    /// kiddo's search starts at a distance of `f64::MAX`, so it cannot find a
-    /// centre at least that far (an overflowed squared distance): a scan does.
-    far: ScannedCentres,
+    /// The centres as float64 rows: kiddo was built from them, and keeps a
+    /// copy of its own. Its search starts at a distance of `f64::MAX`, so it
+    /// cannot find a centre at least that far (an overflowed squared
+    /// distance): a scan of these rows does.
+    rows: Vec<[f64; K]>,
 }
 
 impl<const K: usize> NearestCentre for KiddoCentres<K> {
@@ -45,7 +48,7 @@ impl<const K: usize> NearestCentre for KiddoCentres<K> {
         query.copy_from_slice(q);
         let best = self.tree.nearest_one::<SquaredEuclidean>(&query);
         if best.distance >= f64::MAX {
-            return self.far.nearest(q);
+            return scan(self.rows.as_flattened(), K, q);
         }
         // kiddo's leaf distance is the same ordered sum as `squared_distance`,
         // so exact ties are exact here too; "best" orders by item, the index.
@@ -68,52 +71,46 @@ struct ScannedCentres {
 
 impl NearestCentre for ScannedCentres {
     fn nearest(&self, q: &[f64]) -> Nearest {
-        let mut best = Nearest {
-            centre: 0,
-            distance2: f64::INFINITY,
-        };
-        for (c, row) in self.centres.chunks_exact(self.dim).enumerate() {
-            let d2 = squared_distance(q, row);
-            if d2 < best.distance2 || c == 0 {
-                best = Nearest {
-                    centre: c as u32,
-                    distance2: d2,
-                };
-            }
-        }
-        best
+        scan(&self.centres, self.dim, q)
     }
 }
 
-fn kiddo_centres<const K: usize>(centres: &[f64]) -> Box<dyn NearestCentre> {
-    let rows: Vec<[f64; K]> = centres
-        .chunks_exact(K)
-        .map(|c| {
-            let mut row = [0.0; K];
-            row.copy_from_slice(c);
-            row
-        })
-        .collect();
+/// The nearest of the `centres` (row-major, `dim` a row) to `q`, by an
+/// exact scan; the lowest index among equally near ones.
+fn scan(centres: &[f64], dim: usize, q: &[f64]) -> Nearest {
+    let mut best = Nearest {
+        centre: 0,
+        distance2: f64::INFINITY,
+    };
+    for (c, row) in centres.chunks_exact(dim).enumerate() {
+        let d2 = squared_distance(q, row);
+        if d2 < best.distance2 || c == 0 {
+            best = Nearest {
+                centre: c as u32,
+                distance2: d2,
+            };
+        }
+    }
+    best
+}
+
+/// The centres as rows of `K` float64 values, the one copy of them the
+/// index keeps (a fit can have about as many centres as seeds).
+fn rows_of<C: Coord, const K: usize>(centres: Points<C>) -> Result<Vec<[f64; K]>> {
+    let mut rows = try_filled(centres.len(), [0.0; K])?;
+    for (row, centre) in rows.iter_mut().zip(centres.as_slice().chunks_exact(K)) {
+        for (x, &c) in row.iter_mut().zip(centre) {
+            *x = c.to_f64();
+        }
+    }
+    Ok(rows)
+}
+
+fn kiddo_centres<const K: usize>(rows: Vec<[f64; K]>) -> Box<dyn NearestCentre> {
     Box::new(KiddoCentres {
         tree: ImmutableKdTree::new_from_slice(&rows),
-        far: ScannedCentres {
-            centres: centres.to_vec(),
-            dim: K,
-        },
+        rows,
     })
-}
-
-/// The search structure for `rows` (row-major, at least one row).
-fn index_rows(rows: Vec<f64>, dim: usize) -> Box<dyn NearestCentre> {
-    macro_rules! dispatch {
-        ($($k:literal)*) => {
-            match dim {
-                $($k => kiddo_centres::<$k>(&rows),)*
-                dim => Box::new(ScannedCentres { centres: rows, dim }),
-            }
-        };
-    }
-    dispatch!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
 }
 
 /// From this many centres on, kiddo's tree is built on a thread of its own
@@ -124,10 +121,29 @@ const BUILD_APART: usize = 1 << 17;
 /// up with [`Error::Interrupted`] within [`POLL_INTERVAL`] once `task` is
 /// cancelled.
 pub fn index_centres<C: Coord>(centres: Points<C>, task: &Task) -> Result<Box<dyn NearestCentre>> {
-    let dim = centres.dim();
-    let rows: Vec<f64> = centres.as_slice().iter().map(|x| x.to_f64()).collect();
-    if centres.len() < BUILD_APART {
-        return Ok(index_rows(rows, dim));
+    macro_rules! dispatch {
+        ($($k:literal)*) => {
+            match centres.dim() {
+                $($k => build(rows_of::<C, $k>(centres)?, kiddo_centres::<$k>, task),)*
+                dim => {
+                    let rows = centres.as_slice().iter().map(|x| x.to_f64()).collect();
+                    build(rows, move |centres| Box::new(ScannedCentres { centres, dim }), task)
+                }
+            }
+        };
+    }
+    dispatch!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
+}
+
+/// The index `make` builds from `rows` (a vector of rows), on a thread of
+/// its own for many rows.
+fn build<R: Send + 'static>(
+    rows: Vec<R>,
+    make: impl FnOnce(Vec<R>) -> Box<dyn NearestCentre> + Send + 'static,
+    task: &Task,
+) -> Result<Box<dyn NearestCentre>> {
+    if rows.len() < BUILD_APART {
+        return Ok(make(rows));
     }
     // kiddo's build cannot be interrupted, and takes seconds for millions of
     // centres: it runs on a thread of its own, which a cancelled task leaves
@@ -136,7 +152,7 @@ pub fn index_centres<C: Coord>(centres: Points<C>, task: &Task) -> Result<Box<dy
     let (built, index) = mpsc::channel();
     let builder = std::thread::Builder::new()
         .name("fastmeanshift-centres".into())
-        .spawn(move || built.send(index_rows(rows, dim)).ok())
+        .spawn(move || built.send(make(rows)).ok())
         .map_err(|e| Error::ThreadPool(e.to_string()))?;
     loop {
         match index.recv_timeout(POLL_INTERVAL) {
@@ -197,11 +213,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn brute(centres: &[f64], dim: usize, q: &[f64]) -> Nearest {
-        ScannedCentres {
-            centres: centres.to_vec(),
-            dim,
-        }
-        .nearest(q)
+        scan(centres, dim, q)
     }
 
     #[test]
