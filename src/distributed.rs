@@ -12,7 +12,7 @@
 use rayon::prelude::*;
 
 use crate::error::{try_filled, Error, Result};
-use crate::exact::interner::ExactKeys;
+use crate::exact::interner::{same_values, ExactKeys, WordMix};
 use crate::exact::summation::{two_sum_into, CoordinateSums, Subtotal, Summation};
 use crate::exact::weighted::{two_product, LaneSums, Members, WeightedSubtotal, WeightedSums};
 use crate::options::Kernel;
@@ -288,7 +288,7 @@ impl<T: Coord> Chunk<T> {
     }
 
     /// The grid bins of this chunk's rows (docs/algorithm.md §3.1, §11.3).
-    pub fn bins(&self, bin_size: f64, precision: Precision) -> ChunkBins {
+    pub fn bins(&self, bin_size: f64, precision: Precision) -> Result<ChunkBins> {
         chunk_bins(self.tree.points(), bin_size, precision, self.weights())
     }
 
@@ -464,7 +464,7 @@ pub fn chunk_bins<T: Coord>(
     bin_size: f64,
     precision: Precision,
     weights: Option<&[f64]>,
-) -> ChunkBins {
+) -> Result<ChunkBins> {
     let dim = points.dim();
     let single_bin = bin_size as f32;
     let grid = |x: T| -> f64 {
@@ -473,58 +473,85 @@ pub fn chunk_bins<T: Coord>(
             Precision::Double => (x.to_f64() / bin_size).round_ties_even(),
         }
     };
-    let mut keys = ExactKeys::default();
-    let mut values: Vec<f64> = Vec::new();
+    let mut bins = NumberedBins::new(dim);
     for i in 0..points.len() {
         let weight = weights.map_or(1.0, |w| w[i]);
-        let cell = points.row(i).iter().map(|&x| grid(x));
-        match keys.number(cell.clone()) {
-            (b, false) => {
-                let at = b * (dim + 2) + dim;
-                let (s, e) = values[at..at + 2].split_at_mut(1);
-                two_sum_into(&mut s[0], &mut e[0], weight, 0.0);
-            }
-            (_, true) => {
-                values.extend(cell);
-                values.extend([weight, 0.0]);
-            }
-        }
+        let cell: Vec<f64> = points.row(i).iter().map(|&x| grid(x)).collect();
+        bins.add(&cell, weight, 0.0)?;
     }
-    ChunkBins { values }
+    Ok(ChunkBins {
+        values: bins.values,
+    })
 }
 
 /// The bins of every chunk, given in row order (`parts`, each laid out as
 /// [`ChunkBins::values`]), merged: a bin keeps the place of its first row
 /// overall and the compensated sum of its frequencies, and is kept when that
 /// is at least `min_bin_freq` (docs/algorithm.md §3.2, §11.3).
-pub fn merge_bins(parts: &[&[f64]], dim: usize, min_bin_freq: usize) -> Bins {
-    let mut keys = ExactKeys::default();
-    let mut coords: Vec<f64> = Vec::new();
-    let mut frequencies: Vec<[f64; 2]> = Vec::new();
+pub fn merge_bins(parts: &[&[f64]], dim: usize, min_bin_freq: usize) -> Result<Bins> {
+    let mut bins = NumberedBins::new(dim);
     for part in parts {
         for bin in part.chunks_exact(dim + 2) {
             let (cell, frequency) = bin.split_at(dim);
-            match keys.number(cell.iter().copied()) {
-                (b, false) => {
-                    let [s, e] = &mut frequencies[b];
-                    two_sum_into(s, e, frequency[0], frequency[1]);
-                }
-                (_, true) => {
-                    coords.extend_from_slice(cell);
-                    frequencies.push([frequency[0], frequency[1]]);
-                }
-            }
+            bins.add(cell, frequency[0], frequency[1])?;
         }
     }
     let mut kept = Vec::new();
     let mut len = 0;
-    for (cell, [s, e]) in coords.chunks_exact(dim).zip(&frequencies) {
-        if s + e >= min_bin_freq as f64 {
+    for bin in bins.values.chunks_exact(dim + 2) {
+        let (cell, frequency) = bin.split_at(dim);
+        if frequency[0] + frequency[1] >= min_bin_freq as f64 {
             kept.extend(cell.iter().map(|&g| g as f32));
             len += 1;
         }
     }
-    Bins { coords: kept, len }
+    Ok(Bins { coords: kept, len })
+}
+
+/// Grid bins numbered in order of first appearance, each kept once as its
+/// `dim` grid coordinates followed by its frequency as a compensated pair.
+struct NumberedBins {
+    dim: usize,
+    keys: ExactKeys,
+    hashing: WordMix,
+    values: Vec<f64>,
+}
+
+impl NumberedBins {
+    fn new(dim: usize) -> Self {
+        NumberedBins {
+            dim,
+            keys: ExactKeys::default(),
+            hashing: WordMix::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Adds the frequency `(s, e)` to the bin at `cell`, opening it if new.
+    fn add(&mut self, cell: &[f64], s: f64, e: f64) -> Result<()> {
+        let (dim, width) = (self.dim, self.dim + 2);
+        let values = &self.values;
+        let hashing = &self.hashing;
+        let (b, new) = self.keys.number(
+            hashing.values(cell.iter().copied()),
+            |b| {
+                same_values(
+                    values[b * width..][..dim].iter().copied(),
+                    cell.iter().copied(),
+                )
+            },
+            |b| hashing.values(values[b * width..][..dim].iter().copied()),
+        )?;
+        if new {
+            self.values.extend_from_slice(cell);
+            self.values.extend([s, e]);
+        } else {
+            let at = b * width + dim;
+            let (sum, error) = self.values[at..at + 2].split_at_mut(1);
+            two_sum_into(&mut sum[0], &mut error[0], s, e);
+        }
+        Ok(())
+    }
 }
 
 /// The sum of compensated pairs, as [`crate::Weights::total`] sums weights.
@@ -596,8 +623,8 @@ mod tests {
             },
         };
         let (means, intensities) = combine::<f64>(&slices, dim, rule).unwrap();
-        for (s, climb) in one.climbs.iter().enumerate() {
-            assert_eq!(climb.intensity, intensities[s], "seed {s}");
+        for (s, &intensity) in one.intensities.iter().enumerate() {
+            assert_eq!(intensity, intensities[s], "seed {s}");
             for j in 0..dim {
                 assert_eq!(
                     one.centers[s * dim + j].to_bits(),
@@ -654,11 +681,11 @@ mod tests {
                 .windows(2)
                 .map(|r| {
                     let rows = Points::new(&data[r[0] * 2..r[1] * 2], 2).unwrap();
-                    chunk_bins(rows, 3.0, Precision::Double, None)
+                    chunk_bins(rows, 3.0, Precision::Double, None).unwrap()
                 })
                 .collect();
             let slices: Vec<&[f64]> = parts.iter().map(|p| p.values.as_slice()).collect();
-            let merged = merge_bins(&slices, 2, min);
+            let merged = merge_bins(&slices, 2, min).unwrap();
             assert_eq!(merged.coords, one.coords);
             assert_eq!(merged.len, one.len);
         }

@@ -537,7 +537,11 @@ impl DaskChunk {
         let (bins, dim) = with_chunk!(&self.chunk, |c| {
             let division = precision_of_division(c.points(), precision);
             let dim = c.points().dim();
-            (py.detach(|| c.bins(bin_size, division)), dim)
+            (
+                py.detach(|| c.bins(bin_size, division))
+                    .map_err(to_py_err)?,
+                dim,
+            )
         });
         matrix(py, bins.values, dim + 2)
     }
@@ -659,7 +663,9 @@ fn merge_bin_seeds<'py>(
         .map(|p| p.as_slice())
         .collect::<Result<Vec<_>, _>>()?;
     let least = usize::try_from(min_bin_freq).unwrap_or(usize::MAX);
-    let bins = py.detach(|| crate::distributed::merge_bins(&slices, dim, least));
+    let bins = py
+        .detach(|| crate::distributed::merge_bins(&slices, dim, least))
+        .map_err(to_py_err)?;
     let every_point_its_own_bin = match total_weight {
         None => bins.len as u64 == n_points,
         Some(total) => bins.len as f64 == total,
@@ -714,20 +720,15 @@ fn modes_of_climbs<T: Coord>(
     }
     let climbed = crate::climbing::Climbs {
         centers: centers.as_slice().to_vec(),
-        climbs: intensities
-            .iter()
-            .map(|&intensity| crate::climbing::Climb {
-                intensity,
-                iterations: 0,
-            })
-            .collect(),
+        intensities: intensities.to_vec(),
+        n_iter: 0,
     };
     let progress = Progress {
         done: intensities.len(),
         total: intensities.len(),
     };
     Workers::new(1)?.run(0, &|_| stop(progress), |task| {
-        crate::modes::find_modes(&climbed, centers.dim(), bandwidth, task)
+        crate::modes::find_modes(climbed, centers.dim(), bandwidth, task)
     })
 }
 
