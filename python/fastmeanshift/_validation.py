@@ -177,32 +177,52 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
         weights = np.full(n_samples, float(sample_weight))
     else:
         array = np.asarray(sample_weight)
-        if array.dtype.kind not in "biuf":
-            raise ValueError(
-                f"sample_weight must hold real numbers, got an array of dtype {array.dtype}."
-            )
-        if array.ndim != 1:
-            raise ValueError(
-                f"Sample weights must be 1D array or scalar, got {array.ndim}D array. "
-                f"Expected either a scalar value or a 1D array of length {n_samples}."
-            )
-        if array.shape != (n_samples,):
-            raise ValueError(f"sample_weight.shape == {array.shape}, expected {(n_samples,)}!")
+        check_weight_shape(array, n_samples)
         weights = np.ascontiguousarray(array, dtype=np.float64)
-    if np.isnan(weights).any():
+    with np.errstate(over="ignore"):
+        check_weight_values(
+            nan=bool(np.isnan(weights).any()),
+            inf=bool(np.isinf(weights).any()),
+            negative=bool((weights < 0).any()),
+            nonzero=bool(weights.any()),
+            total=float(weights.sum()),
+        )
+    return weights
+
+
+def check_weight_shape(weights: Any, n_samples: int) -> None:
+    """The type and shape checks of ``check_sample_weight``, on anything with
+    ``dtype``, ``ndim`` and ``shape`` (a NumPy or a Dask array)."""
+    if weights.dtype.kind not in "biuf":
+        raise ValueError(
+            f"sample_weight must hold real numbers, got an array of dtype {weights.dtype}."
+        )
+    if weights.ndim != 1:
+        raise ValueError(
+            f"Sample weights must be 1D array or scalar, got {weights.ndim}D array. "
+            f"Expected either a scalar value or a 1D array of length {n_samples}."
+        )
+    if weights.shape != (n_samples,):
+        raise ValueError(f"sample_weight.shape == {weights.shape}, expected {(n_samples,)}!")
+
+
+def check_weight_values(
+    *, nan: bool, inf: bool, negative: bool, nonzero: bool, total: float
+) -> None:
+    """The value checks of ``check_sample_weight``, from what was found of
+    the weights: any NaN, infinity, negative or nonzero weight, and their sum."""
+    if nan:
         raise ValueError("Input sample_weight contains NaN.")
-    if np.isinf(weights).any():
+    if inf:
         raise ValueError(
             "Input sample_weight contains infinity or a value too large for dtype('float64')."
         )
-    if (weights < 0).any():
+    if negative:
         raise ValueError("Negative values in data passed to `sample_weight`")
-    if not weights.any():
+    if not nonzero:
         raise ValueError("Sample weights must contain at least one non-zero number.")
-    with np.errstate(over="ignore"):
-        if not np.isfinite(weights.sum()):
-            raise ValueError("The sum of sample_weight overflows float64; rescale the weights.")
-    return weights
+    if not np.isfinite(total):
+        raise ValueError("The sum of sample_weight overflows float64; rescale the weights.")
 
 
 def is_sparse(X: Any) -> bool:

@@ -13,34 +13,15 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import numpy as np
 
 from .data_files import FORMATS, MissingDependency, read_data, write_json_document, write_table
+from .progress_bar import RoundsBar
 
 #: Rows of a block when ``.npy`` files are read.
 NPY_BLOCK = 1 << 20
-
-
-class RoundsBar:
-    """Called after every round of the climb: ``round r: a/s seeds active``
-    over itself on ``stream``."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.drawn = False
-
-    def __call__(self, round_number: int, active: int, seeds: int, *_: int) -> None:
-        self.stream.write(f"\rround {round_number}: {active}/{seeds} seeds active\x1b[K")
-        self.stream.flush()
-        self.drawn = True
-
-    def clear(self) -> None:
-        if self.drawn:
-            self.stream.write("\r\x1b[2K")
-            self.stream.flush()
-            self.drawn = False
 
 
 def require_dask() -> tuple[Any, Any, Any, Any]:

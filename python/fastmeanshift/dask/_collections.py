@@ -13,7 +13,7 @@ import dask.array as da
 import numpy as np
 
 from .._feature_names import feature_names
-from .._validation import check_sample_weight, is_sparse
+from .._validation import check_sample_weight, check_weight_shape, check_weight_values, is_sparse
 
 
 def is_dataframe_like(X: Any) -> bool:
@@ -129,21 +129,11 @@ def dask_weights(sample_weight: Any, X: da.Array) -> da.Array | None:
         # In memory: checked here in full, then cut as X is.
         weights = check_sample_weight(sample_weight, n_samples)
         return da.from_array(weights, chunks=(X.chunks[0],))
-    if sample_weight.dtype.kind not in "biuf":
-        raise ValueError(
-            f"sample_weight must hold real numbers, got an array of dtype {sample_weight.dtype}."
-        )
-    if sample_weight.ndim != 1:
-        raise ValueError(
-            f"Sample weights must be 1D array or scalar, got {sample_weight.ndim}D array. "
-            f"Expected either a scalar value or a 1D array of length {n_samples}."
-        )
-    if any(math.isnan(size) for size in sample_weight.chunks[0]):
+    if sample_weight.ndim == 1 and any(math.isnan(size) for size in sample_weight.chunks[0]):
         raise ValueError(
             "sample_weight has chunks of unknown size: call compute_chunk_sizes() first."
         )
-    if sample_weight.shape != (n_samples,):
-        raise ValueError(f"sample_weight.shape == {sample_weight.shape}, expected {(n_samples,)}!")
+    check_weight_shape(sample_weight, n_samples)
     weights = sample_weight.astype(np.float64)
     if weights.chunks[0] != X.chunks[0]:
         weights = weights.rechunk((X.chunks[0],))
@@ -158,16 +148,12 @@ def dask_weights(sample_weight: Any, X: da.Array) -> da.Array | None:
     nan, inf, negative, nonzero, total = (
         facts.reshape(-1, len(_FACTS)).sum(axis=0) if facts.size else np.zeros(len(_FACTS))
     )
-    if nan:
-        raise ValueError("Input sample_weight contains NaN.")
-    if inf:
-        raise ValueError(
-            "Input sample_weight contains infinity or a value too large for dtype('float64')."
+    with np.errstate(over="ignore"):
+        check_weight_values(
+            nan=bool(nan),
+            inf=bool(inf),
+            negative=bool(negative),
+            nonzero=bool(nonzero),
+            total=float(total),
         )
-    if negative:
-        raise ValueError("Negative values in data passed to `sample_weight`")
-    if not nonzero:
-        raise ValueError("Sample weights must contain at least one non-zero number.")
-    if not np.isfinite(total):
-        raise ValueError("The sum of sample_weight overflows float64; rescale the weights.")
     return weights
