@@ -19,7 +19,7 @@ use crate::options::Kernel;
 use crate::parallel::{StopCheck, Workers};
 use crate::points::{Coord, Points};
 use crate::search::ball::{BallSearch, OrderedRows, WeightedTotals};
-use crate::seeding::{Bins, Precision};
+use crate::seeding::{part_bins, Bins, Precision};
 
 /// How a neighbourhood's partial sums of one chunk are laid out: one row of
 /// [`PartialSums::width`] float64 per seed, `[weight, weight error, members,
@@ -456,31 +456,17 @@ pub struct ChunkBins {
     pub values: Vec<f64>,
 }
 
-/// The bins of `points` on the grid of spacing `bin_size`, as the core's
-/// binning forms them (`seeding::bin_seeds_weighted`, docs/algorithm.md §3.1):
-/// `round_half_even(x / bin_size)` in `precision`, bins told apart by value.
+/// The bins of `points` on the grid of spacing `bin_size`, formed by the
+/// core's own binning of a part of the rows (`seeding::part_bins`,
+/// docs/algorithm.md §3.1).
 pub fn chunk_bins<T: Coord>(
     points: Points<T>,
     bin_size: f64,
     precision: Precision,
     weights: Option<&[f64]>,
 ) -> Result<ChunkBins> {
-    let dim = points.dim();
-    let single_bin = bin_size as f32;
-    let grid = |x: T| -> f64 {
-        match precision {
-            Precision::Single => ((x.to_f64() as f32) / single_bin).round_ties_even() as f64,
-            Precision::Double => (x.to_f64() / bin_size).round_ties_even(),
-        }
-    };
-    let mut bins = NumberedBins::new(dim);
-    for i in 0..points.len() {
-        let weight = weights.map_or(1.0, |w| w[i]);
-        let cell: Vec<f64> = points.row(i).iter().map(|&x| grid(x)).collect();
-        bins.add(&cell, weight, 0.0)?;
-    }
     Ok(ChunkBins {
-        values: bins.values,
+        values: part_bins(points, bin_size, precision, weights)?,
     })
 }
 

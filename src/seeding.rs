@@ -182,6 +182,34 @@ fn bin_rows<T: Coord>(
     Ok(Bins { coords, len })
 }
 
+/// The bins of every row of `points`, in order of first appearance, laid
+/// out row-major as `dim` grid coordinates (in the division's precision, as
+/// float64) followed by the frequency and the error term of its compensated
+/// sum: the bins of one part of a binning whose parts are merged elsewhere
+/// (a chunk of a distributed fit, docs/algorithm.md §11.3).
+pub fn part_bins<T: Coord>(
+    points: Points<T>,
+    bin_size: f64,
+    precision: Precision,
+    weights: Option<&[f64]>,
+) -> Result<Vec<f64>> {
+    let grid = Grid {
+        points,
+        bin_size,
+        precision,
+        hashing: WordMix::new(),
+    };
+    let part = grid.bin_part(0..points.len(), weights)?;
+    let dim = points.dim();
+    let mut values = try_filled(part.bins.len() * (dim + 2), 0.0)?;
+    let rows = values.chunks_exact_mut(dim + 2);
+    for ((row, bin), cell) in rows.zip(&part.bins).zip(part.cells.chunks_exact(dim)) {
+        row[..dim].copy_from_slice(cell);
+        row[dim..].copy_from_slice(&[bin.count, bin.error]);
+    }
+    Ok(values)
+}
+
 /// Where the rows of one binning fall.
 struct Grid<'a, T> {
     points: Points<'a, T>,
