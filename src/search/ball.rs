@@ -357,6 +357,22 @@ mod tests {
     }
 
     #[test]
+    fn subtrees_built_on_copied_rows_find_exactly() {
+        // 2 MiB of rows: subtrees of up to an eighth of them are built on
+        // copies of their rows.
+        let data = scaled_noise(13, 2 * 131_072, 4.0);
+        let p = Points::new(&data, 2).unwrap();
+        let tree = BallSearch::new(p).unwrap();
+        let mut order = tree.order().to_vec();
+        order.sort_unstable();
+        assert!(order.iter().enumerate().all(|(k, &i)| k == i as usize));
+        for (k, r) in [0.05, 0.4, 1.5].into_iter().enumerate() {
+            let q: Vec<f64> = p.row(k * 40_009).to_vec();
+            assert_eq!(found(&tree, &q, r * r), brute(p, &q, r * r));
+        }
+    }
+
+    #[test]
     fn a_cancelled_build_gives_up() {
         let data = scaled_noise(12, 3 * 10_000, 10.0);
         let p = Points::new(&data, 3).unwrap();

@@ -116,6 +116,19 @@ const PARALLEL_SUBTREE: usize = 1 << 15;
 /// coinciding points (which no split separates) grows past the leaf size.
 const LEAF_CHECK: usize = 1 << 16;
 
+/// A subtree is built on a copy of its rows, gathered once in its order,
+/// when they are at most this many bytes and at most an eighth of the rows
+/// it reads now: its later median passes and leaves then read a buffer that
+/// is eight times smaller, instead of reading rows scattered over the
+/// caller's whole matrix (in a large data set each one a cache miss away).
+/// A subtree is copied again as it shrinks, so every level reads rows from a
+/// buffer at most eight times its own size.
+const MAX_COPIED_BYTES: usize = 1 << 25;
+/// How much smaller than the rows it reads a subtree must be to be copied.
+const COPY_SHRINK: usize = 8;
+/// Rows read from a buffer this small are in a core's own cache already.
+const CACHED_BYTES: usize = 1 << 20;
+
 struct Builder<'p, 'a, T> {
     points: Points<'a, T>,
     slots: &'p Slots,
@@ -150,6 +163,14 @@ impl<T: Coord> Builder<'_, '_, T> {
         self.task.check()?;
         let dim = self.points.dim();
         let m = at.order.len();
+        let row_bytes = dim * std::mem::size_of::<T>();
+        if m > self.slots.leaf
+            && m * row_bytes <= MAX_COPIED_BYTES
+            && m * COPY_SHRINK <= self.points.len()
+            && self.points.len() * row_bytes > CACHED_BYTES
+        {
+            return self.subtree_on_copied_rows(at, span, sums);
+        }
         let widest = (0..dim)
             .map(|j| (j, span[j][1] - span[j][0]))
             .fold((0, 0.0), |best, c| if c.1 > best.1 { c } else { best });
@@ -255,6 +276,61 @@ impl<T: Coord> Builder<'_, '_, T> {
             right: (id + 1 + left_slots) as u32,
             copies: node_bounds.iter().all(|&[lo, hi]| lo == hi),
         };
+        Ok(())
+    }
+}
+
+impl<T: Coord> Builder<'_, '_, T> {
+    /// [`Self::subtree`] over a copy of the subtree's rows, numbered in its
+    /// order: the same splits of the same keys, so the same subtree, whose
+    /// order is then translated back to the caller's row numbers.
+    fn subtree_on_copied_rows(
+        &self,
+        at: Subtree<'_>,
+        span: Vec<[f64; 2]>,
+        sums: &mut CoordinateSums,
+    ) -> Result<()> {
+        let dim = self.points.dim();
+        let rows: Vec<u32> = at.order.to_vec();
+        let mut copied = Vec::new();
+        copied
+            .try_reserve_exact(rows.len() * dim)
+            .map_err(|_| crate::Error::OutOfMemory {
+                bytes: rows.len() * dim * std::mem::size_of::<T>(),
+            })?;
+        for &i in &rows {
+            copied.extend_from_slice(self.points.row(i as usize));
+        }
+        for (k, slot) in at.order.iter_mut().enumerate() {
+            *slot = k as u32;
+        }
+        let local = Builder {
+            points: Points::new(&copied, dim)?,
+            slots: self.slots,
+            summation: self.summation,
+            parallel: self.parallel,
+            task: self.task,
+        };
+        let Subtree {
+            id,
+            start,
+            order,
+            nodes,
+            bounds,
+            totals,
+        } = at;
+        let at = Subtree {
+            id,
+            start,
+            order: &mut *order,
+            nodes,
+            bounds,
+            totals,
+        };
+        local.subtree(at, span, sums)?;
+        for slot in order.iter_mut() {
+            *slot = rows[*slot as usize];
+        }
         Ok(())
     }
 }
