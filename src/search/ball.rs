@@ -373,6 +373,30 @@ mod tests {
     }
 
     #[test]
+    fn a_tree_with_large_leaves_finds_and_sums_exactly() {
+        // Enough points for leaves twice the usual size.
+        let data = scaled_noise(14, 1 << 22, 100.0);
+        let p = Points::new(&data, 1).unwrap();
+        let tree = BallSearch::new(p).unwrap();
+        for (k, r) in [0.001, 0.02, 0.5].into_iter().enumerate() {
+            let q: Vec<f64> = p.row(k * 1_000_003).to_vec();
+            let within = brute(p, &q, r * r);
+            assert_eq!(found(&tree, &q, r * r), within);
+            let mut sums = tree.new_sums();
+            tree.ball_sum(&q, r * r, &mut sums);
+            let mut one_by_one = tree.new_sums();
+            for &i in &within {
+                one_by_one.add(p.row(i));
+            }
+            assert_eq!(sums.count(), within.len());
+            assert_eq!(
+                sums.mean::<f64>(0).to_bits(),
+                one_by_one.mean::<f64>(0).to_bits()
+            );
+        }
+    }
+
+    #[test]
     fn a_cancelled_build_gives_up() {
         let data = scaled_noise(12, 3 * 10_000, 10.0);
         let p = Points::new(&data, 3).unwrap();
