@@ -196,13 +196,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--sweep",
         action="store_true",
-        help="also time against n (2-D, bin seeding, 1e3 to 1e7) and d (every point a seed, "
-        "1 to 64)",
+        help="also time against n (2-D: bin seeding 1e3 to 1e8, every point a seed 1e3 to "
+        "1e5) and d (every point a seed, 1 to 64), then the goals of speed at scale",
     )
     parser.add_argument(
         "--plot",
         metavar="FILE.png",
-        help="with --sweep: save a log-log plot of time against n for each library",
+        help="with --sweep: save log-log plots of time per point against n, and of time "
+        "against d, for each library",
     )
     args = parser.parse_args(argv)
     if args.repeats is None:

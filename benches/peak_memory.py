@@ -18,6 +18,7 @@ where the bound is twice the input plus 64 bytes a seed:
     python benches/peak_memory.py --case fit_2m_2d_many_seeds
     python benches/peak_memory.py --many-seeds      # both, as a Markdown table
     python benches/peak_memory.py --blobs-2d 10000000   # JSON, measured in this process
+    python benches/peak_memory.py --blobs-2d 100000000 --float32
 
 A case prints a Markdown row with its bound (exit status 1 if missed).
 """
@@ -152,7 +153,8 @@ def inputs(args: argparse.Namespace) -> tuple[NDArray[np.float64], float, bool, 
         if bandwidth is None:
             bandwidth = float(fastmeanshift.estimate_bandwidth(X, n_jobs=-1))
         return X, bandwidth, case.bin_seeding, "fit"
-    return blobs_2d(args.blobs_2d), BANDWIDTH_2D, True, "fit"
+    X = blobs_2d(args.blobs_2d)
+    return (X.astype(np.float32) if args.float32 else X), BANDWIDTH_2D, True, "fit"
 
 
 def run(call: str, X: NDArray[np.float64], bandwidth: float, bin_seeding: bool) -> object:
@@ -209,6 +211,7 @@ def main() -> int:
     data.add_argument("--many-seeds", action="store_true", help="every many-seeds case")
     data.add_argument("--blobs-2d", type=int, metavar="N", help="2-D blobs, bin seeding")
     parser.add_argument("--quick", action="store_true", help="smaller inputs")
+    parser.add_argument("--float32", action="store_true", help="--blobs-2d stored as float32")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not (STATUS.exists() and CLEAR_REFS.exists()):
