@@ -89,9 +89,11 @@ pub enum SeedsUsed {
 /// `stop` on the calling thread with the progress of the climb now and then
 /// (returning `true` abandons the fit with [`Error::Interrupted`]).
 ///
-/// Memory: beyond the caller's points, which are never copied, a fit holds
-/// at most about twice their size plus 64 bytes a seed at any time: the
-/// search tree (a u32 index and its nodes), per seed its start, its climbed
+/// Memory: beyond the caller's points, which are never copied whole, a fit
+/// holds at most about twice their size plus 64 bytes a seed at any time:
+/// the search tree (a u32 index and its nodes; while it is built, each
+/// thread's copy of the rows of the subtree it builds, at most an eighth of
+/// the rows and 32 MiB), per seed its start, its climbed
 /// centre and intensity and a step cache of 8 bytes (over a fixed floor),
 /// the modes gathered within the climbed centres, one copy of the centres to
 /// label with, and the int64 labels (`benches/peak_memory.py --many-seeds`).

@@ -307,15 +307,11 @@ impl<T: Coord> Builder<'_, '_, T> {
         sums: &mut CoordinateSums,
     ) -> Result<()> {
         let dim = self.points.dim();
-        let rows: Vec<u32> = at.order.to_vec();
-        let mut copied = Vec::new();
-        copied
-            .try_reserve_exact(rows.len() * dim)
-            .map_err(|_| crate::Error::OutOfMemory {
-                bytes: rows.len() * dim * std::mem::size_of::<T>(),
-            })?;
-        for &i in &rows {
-            copied.extend_from_slice(self.points.row(i as usize));
+        let mut rows = try_filled(at.order.len(), 0u32)?;
+        rows.copy_from_slice(at.order);
+        let mut copied = try_filled(rows.len() * dim, self.points.row(0)[0])?;
+        for (copy, &i) in copied.chunks_exact_mut(dim).zip(&rows) {
+            copy.copy_from_slice(self.points.row(i as usize));
         }
         for (k, slot) in at.order.iter_mut().enumerate() {
             *slot = k as u32;
