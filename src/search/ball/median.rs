@@ -79,7 +79,9 @@ fn sample_pivot(range: &[u32], target: usize, key: &impl Fn(u32) -> f64) -> f64 
     let mut sample: Vec<f64> = (0..size).map(|k| key(range[k * len / size])).collect();
     sample.sort_unstable_by(f64::total_cmp);
     let at = target as f64 / len as f64 * size as f64;
-    let margin = 2.0 * (size as f64).sqrt() / 2.0;
+    // A sample quantile's rank errs by at most sqrt(size) / 2 in one
+    // standard error: two of them.
+    let margin = (size as f64).sqrt();
     let rank = if 2 * target < len {
         at + margin
     } else {
