@@ -294,9 +294,7 @@ impl<T: Coord> Builder<'_, '_, T> {
         };
         Ok(())
     }
-}
 
-impl<T: Coord> Builder<'_, '_, T> {
     /// [`Self::subtree`] over a copy of the subtree's rows, numbered in its
     /// order: the same splits of the same keys, so the same subtree, whose
     /// order is then translated back to the caller's row numbers.
@@ -323,23 +321,15 @@ impl<T: Coord> Builder<'_, '_, T> {
             parallel: self.parallel,
             task: self.task,
         };
-        let Subtree {
-            id,
-            start,
-            order,
-            nodes,
-            bounds,
-            totals,
-        } = at;
-        let at = Subtree {
-            id,
-            start,
-            order: &mut *order,
-            nodes,
-            bounds,
-            totals,
-        };
-        local.subtree(at, span, sums)?;
+        let order = at.order;
+        local.subtree(
+            Subtree {
+                order: &mut *order,
+                ..at
+            },
+            span,
+            sums,
+        )?;
         for slot in order.iter_mut() {
             *slot = rows[*slot as usize];
         }
