@@ -121,19 +121,32 @@ const BUILD_APART: usize = 1 << 17;
 /// up with [`Error::Interrupted`] within [`POLL_INTERVAL`] once `task` is
 /// cancelled.
 pub fn index_centres<C: Coord>(centres: Points<C>, task: &Task) -> Result<Box<dyn NearestCentre>> {
+    let scanned = |centres: Points<C>| {
+        let dim = centres.dim();
+        let rows = centres.as_slice().iter().map(|x| x.to_f64()).collect();
+        build(
+            rows,
+            move |centres| Box::new(ScannedCentres { centres, dim }),
+            task,
+        )
+    };
+    if centres.len() <= SCANNED_CENTRES {
+        return scanned(centres);
+    }
     macro_rules! dispatch {
         ($($k:literal)*) => {
             match centres.dim() {
                 $($k => build(rows_of::<C, $k>(centres)?, kiddo_centres::<$k>, task),)*
-                dim => {
-                    let rows = centres.as_slice().iter().map(|x| x.to_f64()).collect();
-                    build(rows, move |centres| Box::new(ScannedCentres { centres, dim }), task)
-                }
+                _ => scanned(centres),
             }
         };
     }
     dispatch!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16)
 }
+
+/// Up to this many centres (kiddo's bucket size: its tree would be one
+/// leaf) are scanned: kiddo would scan them too, and then again for ties.
+const SCANNED_CENTRES: usize = 32;
 
 /// The index `make` builds from `rows` (a vector of rows), on a thread of
 /// its own for many rows.
