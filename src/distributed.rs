@@ -141,12 +141,12 @@ impl<T: Coord> Chunk<T> {
             // when their batched exact products could overflow: this chunk's
             // own values decide, and both ways give the same sums).
             let totals = match (kernel, weights_view) {
-                (Kernel::Flat, Some(w)) => Some(tree.weighted_totals(w)?),
+                (Kernel::Flat, Some(w)) => Some(tree.weighted_totals(w, task)?),
                 _ => None,
             };
             let ordered = match kernel {
                 Kernel::Flat => None,
-                _ => tree.ordered_rows(weights_view)?,
+                _ => tree.ordered_rows(weights_view, task)?,
             };
             Ok((tree, totals, ordered))
         })?;

@@ -643,8 +643,8 @@ mod tests {
         let weights: Vec<f64> = (0..400).map(|i| 0.5 + (i % 7) as f64 * 0.25).collect();
         let huge: Vec<f64> = weights.iter().map(|w| w * 2f64.powi(966)).collect();
         assert!(!exact::weighted::products_are_safe(
-            std::iter::once(huge[6]),
-            std::iter::once(4.0)
+            exact::weighted::Magnitudes::of([huge[6]]),
+            exact::weighted::Magnitudes::of([4.0])
         ));
         for kernel in [Kernel::Flat, Kernel::Epanechnikov, Kernel::Gaussian] {
             let plain = fit_with(&data, 2, weighted(bw(0.8), kernel, &weights)).unwrap();

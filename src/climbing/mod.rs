@@ -127,13 +127,13 @@ pub fn climb_all_weighing<T: Coord>(
             Weighing {
                 kernel: Kernel::Flat,
                 weights: Some(weights),
-            } => Some(tree.weighted_totals(weights)?),
+            } => Some(tree.weighted_totals(weights, task)?),
             _ => None,
         };
         // Other kernels weigh every point, read in tree order.
         let rows = match weighing.kernel {
             Kernel::Flat => None,
-            _ => tree.ordered_rows(weighing.weights)?,
+            _ => tree.ordered_rows(weighing.weights, task)?,
         };
         let climber = Climber::new(bandwidth, max_iter, weighing, totals, rows);
         let cache = StepCache::new(dim, n_seeds);

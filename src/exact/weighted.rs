@@ -385,33 +385,79 @@ pub fn two_product_is_exact(a: f64, b: f64) -> bool {
     (-969..1021).contains(&sum)
 }
 
-/// Whether products of these weights and coordinates are safe for the
-/// batches' exact products: [`two_product_is_exact`] for every term `w * k`
-/// and `w * k * x`, with a kernel profile `k` of 0 or in `[2^-53, 1]`.
-/// Taking the smallest and largest magnitudes of the nonzero weights and
-/// coordinates: the smallest weight, and its product with the smallest
-/// coordinate, at least `2^-900` (so exponents add up to at least
+/// The smallest nonzero and the largest magnitude among some values (the
+/// smallest is infinite where every value is 0): what decides whether their
+/// products are safe ([`products_are_safe`]).
+///
+/// ```
+/// use fastmeanshift::exact::weighted::Magnitudes;
+///
+/// let m = Magnitudes::of([0.0, -3.0, 0.5]);
+/// assert_eq!((m.smallest, m.largest), (0.5, 3.0));
+/// assert_eq!(m.join(Magnitudes::of([8.0])).largest, 8.0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Magnitudes {
+    /// The smallest nonzero magnitude, or infinity.
+    pub smallest: f64,
+    /// The largest magnitude, or 0.
+    pub largest: f64,
+}
+
+impl Magnitudes {
+    /// Those of no values at all.
+    pub const NONE: Magnitudes = Magnitudes {
+        smallest: f64::INFINITY,
+        largest: 0.0,
+    };
+
+    /// Those of `values`.
+    pub fn of(values: impl IntoIterator<Item = f64>) -> Self {
+        values.into_iter().fold(Self::NONE, |m, x| {
+            let x = x.abs();
+            Magnitudes {
+                smallest: if x == 0.0 {
+                    m.smallest
+                } else {
+                    m.smallest.min(x)
+                },
+                largest: m.largest.max(x),
+            }
+        })
+    }
+
+    /// Those of both sets of values together (in any order: min and max).
+    pub fn join(self, other: Self) -> Self {
+        Magnitudes {
+            smallest: self.smallest.min(other.smallest),
+            largest: self.largest.max(other.largest),
+        }
+    }
+}
+
+/// Whether products of weights and coordinates of these magnitudes are safe
+/// for the batches' exact products: [`two_product_is_exact`] for every term
+/// `w * k` and `w * k * x`, with a kernel profile `k` of 0 or in
+/// `[2^-53, 1]`. The smallest weight, and its product with the smallest
+/// coordinate, must be at least `2^-900` (so exponents add up to at least
 /// `-900 - 53 - 2 > -969`), and the largest of each, and their product,
 /// below `1e290` (far from `2^995`).
-pub fn products_are_safe(
-    weights: impl Iterator<Item = f64>,
-    coordinates: impl Iterator<Item = f64>,
-) -> bool {
+///
+/// ```
+/// use fastmeanshift::exact::weighted::{products_are_safe, Magnitudes};
+///
+/// assert!(products_are_safe(Magnitudes::of([1.0]), Magnitudes::of([-2.5, 1e3])));
+/// assert!(!products_are_safe(Magnitudes::of([1e295]), Magnitudes::of([1.0])));
+/// ```
+pub fn products_are_safe(weights: Magnitudes, coordinates: Magnitudes) -> bool {
     const LARGE: f64 = 1.0e290;
     const SMALL: f64 = f64::from_bits((1023 - 900) << 52); // 2^-900
-    let range = |values: &mut dyn Iterator<Item = f64>| {
-        values.fold((f64::INFINITY, 0.0f64), |(low, high), x| {
-            let x = x.abs();
-            (if x == 0.0 { low } else { low.min(x) }, high.max(x))
-        })
-    };
-    let (w_low, w_high) = range(&mut { weights });
-    let (x_low, x_high) = range(&mut { coordinates });
-    w_low >= SMALL
-        && w_low * x_low >= SMALL
-        && w_high < LARGE
-        && x_high < LARGE
-        && w_high * x_high < LARGE
+    let (w, x) = (weights, coordinates);
+    w.smallest >= SMALL
+        && w.smallest * x.smallest >= SMALL
+        && w.largest < LARGE
+        && x.largest < LARGE
+        && w.largest * x.largest < LARGE
 }
 
 #[cfg(test)]
