@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use super::median::select_median;
 use super::{BallSearch, Node};
 use crate::error::{try_filled, Result};
@@ -44,8 +46,23 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         let n = points.len();
         let dim = points.dim();
         let mut order = try_filled(n, 0u32)?;
-        for (i, slot) in order.iter_mut().enumerate() {
-            *slot = i as u32;
+        let number = |(b, block): (usize, &mut [u32])| {
+            task.check()?;
+            for (k, slot) in block.iter_mut().enumerate() {
+                *slot = (b * ROWS_PER_CHECK + k) as u32;
+            }
+            Ok(())
+        };
+        if parallel {
+            order
+                .par_chunks_mut(ROWS_PER_CHECK)
+                .enumerate()
+                .try_for_each(number)?;
+        } else {
+            order
+                .chunks_mut(ROWS_PER_CHECK)
+                .enumerate()
+                .try_for_each(number)?;
         }
         let slots = Slots::new(n, leaf_size(dim, n));
         let node_count = if n == 0 { 0 } else { slots.of(n) };
@@ -58,10 +75,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
             summation: Summation::for_values(points.as_slice().iter().map(|x| x.to_f64())),
         };
         if n > 0 {
-            let mut span = vec![[f64::INFINITY, f64::NEG_INFINITY]; dim];
-            for i in 0..n {
-                widen(&mut span, points.row(i));
-            }
+            let span = span_of(points, parallel, task)?;
             let builder = Builder {
                 points,
                 slots: &slots,
@@ -334,6 +348,36 @@ impl<T: Coord> Builder<'_, '_, T> {
             *slot = rows[*slot as usize];
         }
         Ok(())
+    }
+}
+
+/// Rows read or written between two checks of the task, outside the nodes.
+const ROWS_PER_CHECK: usize = 1 << 16;
+
+/// The box of all `points` (min and max per coordinate), from blocks of
+/// rows, in parallel or not: min and max do not depend on order.
+fn span_of<T: Coord>(points: Points<'_, T>, parallel: bool, task: &Task) -> Result<Vec<[f64; 2]>> {
+    let dim = points.dim();
+    let empty = || vec![[f64::INFINITY, f64::NEG_INFINITY]; dim];
+    let span = |rows: &[T]| {
+        task.check()?;
+        let mut span = empty();
+        rows.chunks_exact(dim).for_each(|row| widen(&mut span, row));
+        Ok(span)
+    };
+    let join = |mut a: Vec<[f64; 2]>, b: Vec<[f64; 2]>| {
+        for (a, b) in a.iter_mut().zip(b) {
+            *a = [a[0].min(b[0]), a[1].max(b[1])];
+        }
+        Ok(a)
+    };
+    let rows = points.as_slice();
+    if parallel {
+        let spans = rows.par_chunks(ROWS_PER_CHECK * dim).map(span);
+        spans.try_reduce(empty, join)
+    } else {
+        let mut spans = rows.chunks(ROWS_PER_CHECK * dim).map(span);
+        spans.try_fold(empty(), |a, b| join(a, b?))
     }
 }
 
