@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use rayon::prelude::*;
+
 /// Every way a computation of the crate can fail.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Error {
@@ -102,13 +104,38 @@ impl fmt::Display for Short {
 /// The crate's result type.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// A zero-filled vector of `len` items, reserved fallibly so that a request too
-/// large for memory becomes an error instead of an abort.
-pub fn try_filled<T: Clone>(len: usize, value: T) -> Result<Vec<T>> {
+/// A vector of `len` copies of `value`, reserved fallibly so that a request
+/// too large for memory becomes an error instead of an abort.
+///
+/// Called on a worker of a pool (in a job of [`crate::Workers::run`]), a
+/// large vector is filled by all the pool's workers: the first write to
+/// fresh memory costs a page fault per page, and in a large fit, filled on
+/// one thread, those made the largest buffers' allocations a serial part of
+/// every stage.
+pub fn try_filled<T: Clone + Send + Sync>(len: usize, value: T) -> Result<Vec<T>> {
     let mut v = Vec::new();
     v.try_reserve_exact(len).map_err(|_| Error::OutOfMemory {
         bytes: len.saturating_mul(std::mem::size_of::<T>()),
     })?;
-    v.resize(len, value);
+    let bytes = len.saturating_mul(std::mem::size_of::<T>());
+    if bytes < PARALLEL_FILL_BYTES || rayon::current_thread_index().is_none() {
+        v.resize(len, value);
+        return Ok(v);
+    }
+    let chunk = (PARALLEL_FILL_BYTES / std::mem::size_of::<T>()).max(1);
+    v.spare_capacity_mut()[..len]
+        .par_chunks_mut(chunk)
+        .for_each(|slots| {
+            for slot in slots {
+                slot.write(value.clone());
+            }
+        });
+    // SAFETY: the capacity is at least `len` (reserved above), and each of
+    // the first `len` slots was just written.
+    unsafe { v.set_len(len) };
     Ok(v)
 }
+
+/// From this many bytes on, [`try_filled`] fills in parallel, in parts of
+/// this size.
+const PARALLEL_FILL_BYTES: usize = 1 << 20;
