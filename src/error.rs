@@ -139,3 +139,29 @@ pub fn try_filled<T: Clone + Send + Sync>(len: usize, value: T) -> Result<Vec<T>
 /// From this many bytes on, [`try_filled`] fills in parallel, in parts of
 /// this size.
 const PARALLEL_FILL_BYTES: usize = 1 << 20;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parallel::{never_stop, Workers};
+
+    #[test]
+    fn large_buffers_filled_in_a_pool_hold_the_value_everywhere() {
+        let len = 3 * PARALLEL_FILL_BYTES / 8 + 5;
+        let filled = Workers::new(2)
+            .unwrap()
+            .run(0, &never_stop, |_| try_filled(len, [7u32, 9]))
+            .unwrap();
+        assert_eq!(filled.len(), len);
+        assert!(filled.iter().all(|&x| x == [7, 9]));
+        assert_eq!(try_filled(len, 1.5f64).unwrap(), vec![1.5; len]);
+    }
+
+    #[test]
+    fn a_buffer_too_large_is_an_error() {
+        assert!(matches!(
+            try_filled(usize::MAX / 4, 0u64),
+            Err(Error::OutOfMemory { .. })
+        ));
+    }
+}

@@ -504,17 +504,45 @@ fn weigh_batch<P: ExactProduct, K: Profile, const WEIGHTED: bool>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Error;
     use crate::exact::summation::CoordinateSums;
+    use crate::parallel::tests::run_cancelled;
+    use crate::parallel::{never_stop, Workers};
     use crate::points::Points;
     use crate::testing::noise;
 
     #[test]
-    fn weighted_ball_sums_add_each_point_with_its_weight() {
-        let data: Vec<f64> = noise(3, 2 * 4000).iter().map(|x| x * 4.0).collect();
+    fn weighing_stops_once_cancelled() {
+        let data = noise(4, 2 * 3000);
         let p = Points::new(&data, 2).unwrap();
         let t = BallSearch::new(p).unwrap();
+        let weights = vec![1.0; p.len()];
+        let run = run_cancelled(|task| {
+            let totals = t.weighted_totals(&weights, task).map(|_| ());
+            let rows = t.ordered_rows(Some(&weights), task).map(|_| ());
+            assert_eq!(
+                (totals, rows),
+                (Err(Error::Interrupted), Err(Error::Interrupted))
+            );
+            Ok(())
+        });
+        assert_eq!(run, Err(Error::Interrupted));
+    }
+
+    #[test]
+    fn weighted_ball_sums_add_each_point_with_its_weight() {
+        // Enough points for subtrees weighed in parallel, on two workers.
+        let data: Vec<f64> = noise(3, 2 * 40_000).iter().map(|x| x * 4.0).collect();
+        let p = Points::new(&data, 2).unwrap();
         let weights: Vec<f64> = (0..p.len()).map(|i| (i % 4) as f64 * 0.5).collect();
-        let totals = t.weighted_totals(&weights, &Task::uncancelled()).unwrap();
+        let (t, totals) = Workers::new(2)
+            .unwrap()
+            .run(0, &never_stop, |task| {
+                let t = BallSearch::new_parallel(p, task)?;
+                let totals = t.weighted_totals(&weights, task)?;
+                Ok((t, totals))
+            })
+            .unwrap();
         for (k, r) in [0.1, 0.7, 3.0, 100.0].into_iter().enumerate() {
             let q = p.row(k * 101).to_vec();
             let mut tree = WeightedSums::new(2);
@@ -611,9 +639,10 @@ mod tests {
     #[test]
     fn every_cpu_path_gives_the_same_bits() {
         // Data at ordinary, tiny and huge scales, weights of every binade the
-        // batches accept, zeros of both signs: the dispatched path (fused
-        // on CPUs with FMA), the split products and the fused ones compiled
-        // without FMA (the library's fma) must agree on every lane's bits.
+        // batches accept, zeros of both signs: the dispatched path (fused,
+        // and compiled for AVX-512 on CPUs with it), the one for AVX2 and
+        // FMA, the split products and the fused ones compiled without FMA
+        // (the library's fma) must agree on every lane's bits.
         let base: Vec<f64> = noise(11, 3 * 3000).iter().map(|x| x * 4.0 - 2.0).collect();
         let spread: Vec<f64> = noise(12, 3000)
             .iter()
@@ -643,6 +672,16 @@ mod tests {
                         let fused = run(&|l| {
                             t.kernel_sum_with::<Fused>(&q, support2, r2, kernel, &rows, l)
                         });
+                        #[cfg(target_arch = "x86_64")]
+                        if std::arch::is_x86_feature_detected!("avx2")
+                            && std::arch::is_x86_feature_detected!("fma")
+                        {
+                            // SAFETY: the CPU has AVX2 and FMA, checked just above.
+                            let avx2 = run(&|l| unsafe {
+                                t.kernel_sum_fused(&q, support2, r2, kernel, &rows, l)
+                            });
+                            assert_eq!(avx2, split, "{kernel:?} scale {scale:e} r {r}");
+                        }
                         assert!(split.iter().any(|&b| b != 0));
                         assert_eq!(dispatched, split, "{kernel:?} scale {scale:e} r {r}");
                         assert_eq!(fused, split, "{kernel:?} scale {scale:e} r {r}");
