@@ -135,7 +135,7 @@ impl<T: Coord> Chunk<T> {
             }
         }
         let (tree, totals, ordered) = workers.run(0, stop, |task| {
-            let tree = BallSearch::new_parallel(rows, task)?;
+            let tree = BallSearch::new_parallel_for(rows, kernel.serves(), task)?;
             // The flat kernel adds whole nodes, through weighted totals with
             // weights; the other kernels read the points in tree order (None
             // when their batched exact products could overflow: this chunk's

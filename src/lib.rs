@@ -144,7 +144,7 @@ pub fn fit<T: Coord>(
     // largest buffers of the two phases are never alive together.
     let (bandwidth, seeds, climbed) = {
         let tree = workers.run(0, before_climbing, |task| {
-            search::ball::BallSearch::new_parallel(points, task)
+            search::ball::BallSearch::new_parallel_for(points, options.kernel.serves(), task)
         })?;
         let bandwidth = match options.bandwidth.estimate() {
             None => options.bandwidth.value().unwrap_or_default(),

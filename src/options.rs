@@ -185,6 +185,24 @@ impl Kernel {
         }
     }
 
+    /// The searches its climbs make, for which their tree is built: the
+    /// flat kernel's ball sums add whole nodes, the others weigh every point.
+    ///
+    /// ```
+    /// use fastmeanshift::search::ball::Serves;
+    /// use fastmeanshift::Kernel;
+    ///
+    /// assert_eq!(Kernel::Flat.serves(), Serves::NodeSums);
+    /// assert_eq!(Kernel::Gaussian.serves(), Serves::KernelSums);
+    /// ```
+    pub fn serves(self) -> crate::search::ball::Serves {
+        use crate::search::ball::Serves;
+        match self {
+            Kernel::Flat => Serves::NodeSums,
+            Kernel::Epanechnikov | Kernel::Gaussian => Serves::KernelSums,
+        }
+    }
+
     /// The profile `k(u)` at a `u` within the support (the Gaussian's
     /// exponential is [`crate::exact::exponential::exp_minus_half`]).
     #[inline(always)]

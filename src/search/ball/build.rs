@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::median::select_median;
-use super::{BallSearch, Node};
+use super::{BallSearch, Node, Serves};
 use crate::error::{try_filled, Result};
 use crate::exact::summation::{CoordinateSums, Subtotal, Summation};
 use crate::parallel::Task;
@@ -23,11 +23,18 @@ use crate::points::{Coord, Points};
 /// to climb). Doubling the leaves halves the nodes and drops a level of
 /// median splits: on 10M 2-D points, the build is 15% faster and the
 /// climbs from bin seeds 13% slower (`cargo bench --bench stage_times`).
-fn leaf_size(dim: usize, n: usize) -> usize {
+///
+/// A tree for kernel sums has leaves of at least [`KERNEL_LEAF`] points:
+/// see [`Serves::KernelSums`].
+fn leaf_size(dim: usize, n: usize, serves: Serves) -> usize {
     let leaf = match dim {
         0..8 => 16,
         8..32 => 32,
         _ => 64,
+    };
+    let leaf = match serves {
+        Serves::NodeSums => leaf,
+        Serves::KernelSums => leaf.max(KERNEL_LEAF),
     };
     if n >= LARGE_TREE {
         2 * leaf
@@ -36,13 +43,21 @@ fn leaf_size(dim: usize, n: usize) -> usize {
     }
 }
 
+/// The smallest leaf of a tree for kernel sums: eight batches of eight.
+const KERNEL_LEAF: usize = 64;
+
 /// See [`leaf_size`].
 const LARGE_TREE: usize = 1 << 22;
 
 impl<'a, T: Coord> BallSearch<'a, T> {
     /// The tree over `points`, abandoned with [`crate::Error::Interrupted`]
     /// once `task` is cancelled (checked at every node).
-    pub(super) fn build(points: Points<'a, T>, parallel: bool, task: &Task) -> Result<Self> {
+    pub(super) fn build(
+        points: Points<'a, T>,
+        serves: Serves,
+        parallel: bool,
+        task: &Task,
+    ) -> Result<Self> {
         let n = points.len();
         let dim = points.dim();
         let mut order = try_filled(n, 0u32)?;
@@ -64,7 +79,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
                 .enumerate()
                 .try_for_each(number)?;
         }
-        let slots = Slots::new(n, leaf_size(dim, n));
+        let slots = Slots::new(n, leaf_size(dim, n, serves));
         let node_count = if n == 0 { 0 } else { slots.of(n) };
         let mut tree = BallSearch {
             points,

@@ -509,6 +509,7 @@ mod tests {
     use crate::parallel::tests::run_cancelled;
     use crate::parallel::{never_stop, Workers};
     use crate::points::Points;
+    use crate::search::ball::Serves;
     use crate::testing::noise;
 
     #[test]
@@ -600,36 +601,41 @@ mod tests {
     fn batched_kernel_sums_equal_weighing_one_by_one() {
         let data: Vec<f64> = noise(6, 3 * 5000).iter().map(|x| x * 3.0).collect();
         let p = Points::new(&data, 3).unwrap();
-        let t = BallSearch::new(p).unwrap();
         let weights: Vec<f64> = noise(7, p.len()).iter().map(|w| w * 2.0).collect();
-        for kernel in [Kernel::Epanechnikov, Kernel::Gaussian] {
-            for w in [None, Some(weights.as_slice())] {
-                let rows = t.ordered_rows(w, &Task::uncancelled()).unwrap().unwrap();
-                for (k, r2) in [0.05, 0.4, 2.0].into_iter().enumerate() {
-                    let q = p.row(k * 777).to_vec();
-                    let support2 = kernel.support() * r2;
-                    let mut lanes = LaneSums::new(3);
-                    t.kernel_sum(&q, support2, r2, kernel, &rows, &mut lanes);
-                    let mut batched = WeightedSums::new(3);
-                    lanes.add_to(&mut batched);
-                    let mut one_by_one = WeightedSums::new(3);
-                    t.for_each_within_at(&q, support2, |i, d2| {
-                        let u = if d2 == 0.0 { 0.0 } else { d2 / r2 };
-                        let c = w.map_or(1.0, |w| w[i]) * kernel.profile(u);
-                        let (hi, lo) = match w {
-                            None => (kernel.profile(u), 0.0),
-                            Some(w) => crate::exact::weighted::two_product(w[i], kernel.profile(u)),
-                        };
-                        assert_eq!(hi, c);
-                        one_by_one.add(p.row(i), hi, lo);
-                    });
-                    assert_eq!(batched.weight(), one_by_one.weight(), "{kernel:?}");
-                    for j in 0..3 {
-                        let (a, b) = (
-                            batched.mean::<f64>(j, false),
-                            one_by_one.mean::<f64>(j, false),
-                        );
-                        assert_eq!(a.to_bits(), b.to_bits(), "{kernel:?} r2 {r2}");
+        // On small leaves and on the large leaves of a tree for kernel sums.
+        let kernel_tree = BallSearch::new_parallel_for(p, Serves::KernelSums, &Task::uncancelled());
+        for t in [BallSearch::new(p).unwrap(), kernel_tree.unwrap()] {
+            for kernel in [Kernel::Epanechnikov, Kernel::Gaussian] {
+                for w in [None, Some(weights.as_slice())] {
+                    let rows = t.ordered_rows(w, &Task::uncancelled()).unwrap().unwrap();
+                    for (k, r2) in [0.05, 0.4, 2.0].into_iter().enumerate() {
+                        let q = p.row(k * 777).to_vec();
+                        let support2 = kernel.support() * r2;
+                        let mut lanes = LaneSums::new(3);
+                        t.kernel_sum(&q, support2, r2, kernel, &rows, &mut lanes);
+                        let mut batched = WeightedSums::new(3);
+                        lanes.add_to(&mut batched);
+                        let mut one_by_one = WeightedSums::new(3);
+                        t.for_each_within_at(&q, support2, |i, d2| {
+                            let u = if d2 == 0.0 { 0.0 } else { d2 / r2 };
+                            let c = w.map_or(1.0, |w| w[i]) * kernel.profile(u);
+                            let (hi, lo) = match w {
+                                None => (kernel.profile(u), 0.0),
+                                Some(w) => {
+                                    crate::exact::weighted::two_product(w[i], kernel.profile(u))
+                                }
+                            };
+                            assert_eq!(hi, c);
+                            one_by_one.add(p.row(i), hi, lo);
+                        });
+                        assert_eq!(batched.weight(), one_by_one.weight(), "{kernel:?}");
+                        for j in 0..3 {
+                            let (a, b) = (
+                                batched.mean::<f64>(j, false),
+                                one_by_one.mean::<f64>(j, false),
+                            );
+                            assert_eq!(a.to_bits(), b.to_bits(), "{kernel:?} r2 {r2}");
+                        }
                     }
                 }
             }
