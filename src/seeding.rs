@@ -220,6 +220,34 @@ struct Grid<'a, T> {
     hashing: WordMix,
 }
 
+/// `x.round_ties_even()`, as two additions: for a magnitude below `2^52`,
+/// adding `2^52` rounds it to an integer, ties to even (the sum's last bit
+/// is its units), and subtracting it back is exact; the sign is put back so
+/// that -0.4 gives -0.0. (`round_ties_even` is a call to the C library's
+/// `rint` on x86-64 CPUs without SSE4.1, the baseline Rust compiles for.)
+#[inline(always)]
+fn round_half_even(x: f64) -> f64 {
+    const UNITS: f64 = 4_503_599_627_370_496.0; // 2^52
+    let magnitude = x.abs();
+    if magnitude < UNITS {
+        ((magnitude + UNITS) - UNITS).copysign(x)
+    } else {
+        x // an integer already, or not a number
+    }
+}
+
+/// [`round_half_even`] of a float32, through `2^23`.
+#[inline(always)]
+fn round_half_even_f32(x: f32) -> f32 {
+    const UNITS: f32 = 8_388_608.0; // 2^23
+    let magnitude = x.abs();
+    if magnitude < UNITS {
+        ((magnitude + UNITS) - UNITS).copysign(x)
+    } else {
+        x
+    }
+}
+
 impl<T: Coord> Grid<'_, T> {
     /// The grid coordinates of a row's bin, in the division's precision.
     #[inline]
@@ -229,8 +257,8 @@ impl<T: Coord> Grid<'_, T> {
             .row(row)
             .iter()
             .map(move |&x| match self.precision {
-                Precision::Single => ((x.to_f64() as f32) / single_bin).round_ties_even() as f64,
-                Precision::Double => (x.to_f64() / self.bin_size).round_ties_even(),
+                Precision::Single => round_half_even_f32((x.to_f64() as f32) / single_bin) as f64,
+                Precision::Double => round_half_even(x.to_f64() / self.bin_size),
             })
     }
 
@@ -366,6 +394,7 @@ fn try_reserve<T>(v: &mut Vec<T>, extra: usize) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::noise;
     use crate::parallel::never_stop;
     use crate::parallel::tests::run_cancelled;
 
@@ -456,6 +485,26 @@ mod tests {
         )
         .unwrap()
         .coords
+    }
+
+    #[test]
+    fn rounding_by_additions_is_round_ties_even() {
+        let mut values = vec![0.0, -0.0, 0.5, -0.5, 1.5, 2.5, -2.5, 0.49999999999999994];
+        values.extend([f64::INFINITY, -f64::INFINITY, f64::MAX, f64::MIN_POSITIVE]);
+        values.extend([4503599627370495.5, -4503599627370495.5, 9007199254740993.0]);
+        let spread = noise(31, 200_000);
+        for (i, r) in spread.iter().enumerate() {
+            let x = (r - 0.5) * 2f64.powi((i % 120) as i32 - 60);
+            values.extend([x, (x * 2.0).round() / 2.0]);
+        }
+        for &x in &values {
+            let (ours, std) = (round_half_even(x), x.round_ties_even());
+            assert_eq!(ours.to_bits(), std.to_bits(), "{x:e}");
+            let x = x as f32;
+            let (ours, std) = (round_half_even_f32(x), x.round_ties_even());
+            assert_eq!(ours.to_bits(), std.to_bits(), "{x:e}");
+        }
+        assert!(round_half_even(f64::NAN).is_nan() && round_half_even_f32(f32::NAN).is_nan());
     }
 
     #[test]
