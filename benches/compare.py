@@ -61,7 +61,11 @@ from side_by_side import (
 
 import fastmeanshift
 
-THREAD_SPEEDUP_TARGET = 1.8
+# Issue "speed at scale": two threads at least 1.9 times as fast as one
+# wherever one thread has more than 0.2 s of work (below, the serial part
+# of a call, a few milliseconds, weighs too much to ask for it).
+THREAD_SPEEDUP_TARGET = 1.9
+THREAD_SPEEDUP_LEAST_WORK_S = 0.2
 PEAK_MEMORY_TARGET = 1.5  # peak RSS growth / input size, plus O(seeds)
 MIB = 2**20
 
@@ -137,8 +141,12 @@ def thread_speedup(case: Case, X: NDArray[np.float64], repeats: int) -> list[str
         shape(X),
         seconds(one_s),
         seconds(two_s),
-        speedup(one_s, two_s),
-        target(one_s, two_s, THREAD_SPEEDUP_TARGET),
+        f"{one_s / two_s:.2f}×",
+        target(
+            one_s,
+            two_s,
+            THREAD_SPEEDUP_TARGET if one_s > THREAD_SPEEDUP_LEAST_WORK_S else None,
+        ),
         identical(verdict),
     ]
 
