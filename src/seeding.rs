@@ -394,9 +394,9 @@ fn try_reserve<T>(v: &mut Vec<T>, extra: usize) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::noise;
     use crate::parallel::never_stop;
     use crate::parallel::tests::run_cancelled;
+    use crate::testing::noise;
 
     #[test]
     fn a_cancelled_task_abandons_the_binning() {

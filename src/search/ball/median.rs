@@ -10,13 +10,15 @@
 //! keys each time. Reading a key is a cache miss on a large data set. The
 //! partition is branch-free (its branch would be mispredicted half the time)
 //! and checks the task as it goes. The standard library's selection finishes
-//! short ranges.
+//! short ranges, on a copy of their keys.
 
 use crate::error::Result;
 use crate::parallel::Task;
 
-/// Ranges up to this long are left to the standard library's selection.
-const FINISH: usize = 1 << 10;
+/// Ranges up to this long are left to the standard library's selection, on
+/// a copy of their keys (a 64 KiB buffer a thread): 1024 before the copy,
+/// 4096 with it (the tree over 1M 2-D points built 11% faster).
+const FINISH: usize = 1 << 12;
 /// Elements partitioned between two checks of the task.
 const CHECK_EVERY: usize = 1 << 16;
 
@@ -65,8 +67,29 @@ fn select_in_passes(
         }
     }
     task.check()?;
-    order[lo..hi].select_nth_unstable_by(mid - lo, |&a, &b| key(a).total_cmp(&key(b)));
+    select_by_copied_keys(&mut order[lo..hi], mid - lo, &key);
     Ok(())
+}
+
+/// `order.select_nth_unstable_by(mid, ...)` on `key`, run on a copy of the
+/// keys beside their elements: each comparison then reads two integers next
+/// to each other instead of two rows through `order`.
+fn select_by_copied_keys(order: &mut [u32], mid: usize, key: &impl Fn(u32) -> f64) {
+    thread_local! {
+        static PAIRS: std::cell::RefCell<Vec<(i64, u32)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    PAIRS.with_borrow_mut(|pairs| {
+        pairs.clear();
+        // The key's bits, made to order as integers as `total_cmp` orders floats.
+        pairs.extend(order.iter().map(|&i| {
+            let bits = key(i).to_bits() as i64;
+            (bits ^ (((bits >> 63) as u64) >> 1) as i64, i)
+        }));
+        pairs.select_nth_unstable_by_key(mid, |&(k, _)| k);
+        for (slot, &(_, i)) in order.iter_mut().zip(pairs.iter()) {
+            *slot = i;
+        }
+    });
 }
 
 /// A key of `range` a little beyond rank `target`, on the side of the
@@ -161,6 +184,30 @@ mod tests {
         for keys in [&noise, &coarse, &increasing] {
             for mid in [n / 2, 17, n - 3, SMALL_FINISH] {
                 assert_selected(keys, &select(keys, mid), mid);
+            }
+        }
+    }
+
+    #[test]
+    fn short_ranges_select_on_copied_keys_in_total_order() {
+        // Negative and positive zeros, negative keys, ties: total_cmp's order.
+        let noise = crate::testing::noise(5, 3000);
+        let signed: Vec<f64> = noise
+            .iter()
+            .enumerate()
+            .map(|(i, x)| match i % 5 {
+                0 => 0.0,
+                1 => -0.0,
+                2 => -(x * 3.0).floor(),
+                _ => x - 0.5,
+            })
+            .collect();
+        for len in [1, 2, 31, 1000, 3000] {
+            for mid in [0, len / 2, len - 1] {
+                let keys = &signed[..len];
+                let mut order: Vec<u32> = (0..len as u32).collect();
+                select_by_copied_keys(&mut order, mid, &|i: u32| keys[i as usize]);
+                assert_selected(keys, &order, mid);
             }
         }
     }
