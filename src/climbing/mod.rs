@@ -145,7 +145,8 @@ pub fn climb_all_weighing<T: Coord>(
             // Climbs take from nothing (a cached step) to hundreds of ball
             // queries: parts of at most 8 seeds leave a thread that runs out
             // of work something to steal until the end (4000 10-D seeds:
-            // 1.92 threads busy instead of 1.88).
+            // 1.92 threads busy instead of 1.88, though the wall time moved
+            // within the noise).
             .with_max_len(8)
             .try_for_each_init(
                 || Scratch::new(tree),
