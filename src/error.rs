@@ -106,22 +106,26 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 /// A vector of `len` copies of `value`, reserved fallibly so that a request
 /// too large for memory becomes an error instead of an abort.
-///
-/// Called on a worker of a pool (in a job of [`crate::Workers::run`]), a
-/// large vector is filled by all the pool's workers: the first write to
-/// fresh memory costs a page fault per page, and in a large fit, filled on
-/// one thread, those made the largest buffers' allocations a serial part of
+pub fn try_filled<T: Clone>(len: usize, value: T) -> Result<Vec<T>> {
+    let mut v = try_reserved(len)?;
+    v.resize(len, value);
+    Ok(v)
+}
+
+/// [`try_filled`], filled by all the workers of the pool it is called in
+/// (in a job of [`crate::Workers::run`]) when the vector is large: the first
+/// write to fresh memory costs a page fault per page, and in a large fit,
+/// filled on one thread, those made the largest buffers a serial part of
 /// every stage.
-pub fn try_filled<T: Clone + Send + Sync>(len: usize, value: T) -> Result<Vec<T>> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| Error::OutOfMemory {
-        bytes: len.saturating_mul(std::mem::size_of::<T>()),
-    })?;
+///
+/// Never call it with a lock held: while it waits for the other workers, a
+/// worker may run another job of the pool, which could wait for that lock.
+pub fn try_filled_by_workers<T: Clone + Send + Sync>(len: usize, value: T) -> Result<Vec<T>> {
     let bytes = len.saturating_mul(std::mem::size_of::<T>());
     if bytes < PARALLEL_FILL_BYTES || rayon::current_thread_index().is_none() {
-        v.resize(len, value);
-        return Ok(v);
+        return try_filled(len, value);
     }
+    let mut v = try_reserved(len)?;
     let chunk = (PARALLEL_FILL_BYTES / std::mem::size_of::<T>()).max(1);
     v.spare_capacity_mut()[..len]
         .par_chunks_mut(chunk)
@@ -136,8 +140,17 @@ pub fn try_filled<T: Clone + Send + Sync>(len: usize, value: T) -> Result<Vec<T>
     Ok(v)
 }
 
-/// From this many bytes on, [`try_filled`] fills in parallel, in parts of
-/// this size.
+/// An empty vector with room for `len` items, or [`Error::OutOfMemory`].
+fn try_reserved<T>(len: usize) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| Error::OutOfMemory {
+        bytes: len.saturating_mul(std::mem::size_of::<T>()),
+    })?;
+    Ok(v)
+}
+
+/// From this many bytes on, [`try_filled_by_workers`] fills in parallel, in
+/// parts of this size.
 const PARALLEL_FILL_BYTES: usize = 1 << 20;
 
 #[cfg(test)]
@@ -150,11 +163,11 @@ mod tests {
         let len = 3 * PARALLEL_FILL_BYTES / 8 + 5;
         let filled = Workers::new(2)
             .unwrap()
-            .run(0, &never_stop, |_| try_filled(len, [7u32, 9]))
+            .run(0, &never_stop, |_| try_filled_by_workers(len, [7u32, 9]))
             .unwrap();
         assert_eq!(filled.len(), len);
         assert!(filled.iter().all(|&x| x == [7, 9]));
-        assert_eq!(try_filled(len, 1.5f64).unwrap(), vec![1.5; len]);
+        assert_eq!(try_filled_by_workers(len, 1.5f64).unwrap(), vec![1.5; len]);
     }
 
     #[test]

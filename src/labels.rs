@@ -1,6 +1,6 @@
 //! Label assignment (docs/algorithm.md §2.8).
 
-use crate::error::{try_filled, Result};
+use crate::error::{try_filled_by_workers, Result};
 use crate::parallel::{StopCheck, Workers};
 use crate::points::{Coord, Points};
 use crate::search::nearest::{index_centres, nearest_centres, Nearest};
@@ -30,7 +30,7 @@ pub fn assign_labels<T: Coord, C: Coord>(
         // Allocated by the job, in the allocator arena where a fit's search
         // tree was, and freed before this (the calling thread's arena would
         // take fresh memory).
-        let mut labels = try_filled(points.len(), 0i64)?;
+        let mut labels = try_filled_by_workers(points.len(), 0i64)?;
         let index = index_centres(centres, task)?;
         let label = |n: Nearest| match orphans {
             // scikit-learn compares the (square-rooted) distance itself.

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::search::ball::{BallSearch, OrderedRows, WeightedTotals};
 mod step_cache;
 
-use crate::error::{try_filled, Result};
+use crate::error::{try_filled, try_filled_by_workers, Result};
 use crate::exact::summation::CoordinateSums;
 use crate::exact::weighted::{two_product, LaneSums, WeightedSums};
 use crate::merge_sort;
@@ -114,8 +114,8 @@ pub fn climb_all_weighing<T: Coord>(
     workers.run(n_seeds, stop, |task| {
         // The results are allocated by the job, on the worker whose allocator
         // arena holds a fit's other buffers (see `Workers::run`).
-        let mut centers = try_filled(n_seeds * dim, T::from_f64(0.0))?;
-        let mut intensities = try_filled(n_seeds, 0.0)?;
+        let mut centers = try_filled_by_workers(n_seeds * dim, T::from_f64(0.0))?;
+        let mut intensities = try_filled_by_workers(n_seeds, 0.0)?;
         let n_iter = AtomicU64::new(0);
         let firsts = match (seeds, weighing.weights) {
             (Seeds::EveryPoint, Some(weights)) => first_copies(points, |i| weights[i] > 0.0, task)?,

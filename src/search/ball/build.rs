@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::median::select_median;
 use super::{BallSearch, Node, Serves};
-use crate::error::{try_filled, Result};
+use crate::error::{try_filled, try_filled_by_workers, Result};
 use crate::exact::summation::{CoordinateSums, Subtotal, Summation};
 use crate::parallel::Task;
 use crate::points::{Coord, Points};
@@ -60,7 +60,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     ) -> Result<Self> {
         let n = points.len();
         let dim = points.dim();
-        let mut order = try_filled(n, 0u32)?;
+        let mut order = try_filled_by_workers(n, 0u32)?;
         let number = |(b, block): (usize, &mut [u32])| {
             task.check()?;
             for (k, slot) in block.iter_mut().enumerate() {
@@ -84,9 +84,9 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         let mut tree = BallSearch {
             points,
             order,
-            nodes: try_filled(node_count, Node::default())?,
-            bounds: try_filled(node_count * dim, [0.0; 2])?,
-            totals: try_filled(node_count * 2 * dim, 0.0)?,
+            nodes: try_filled_by_workers(node_count, Node::default())?,
+            bounds: try_filled_by_workers(node_count * dim, [0.0; 2])?,
+            totals: try_filled_by_workers(node_count * 2 * dim, 0.0)?,
             summation: Summation::for_values(points.as_slice().iter().map(|x| x.to_f64())),
         };
         if n > 0 {

@@ -3,7 +3,7 @@
 //! the visit of every point in a kernel's support, with its squared distance.
 
 use super::{BallSearch, Found};
-use crate::error::{try_filled, Result};
+use crate::error::{try_filled_by_workers, Result};
 use crate::exact::distance::{squared_distance, SquaredRadius};
 use crate::exact::exponential::exp_minus_half;
 use crate::exact::lanes::{Float, Lanes};
@@ -131,7 +131,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
             return Ok(None);
         }
         let len = self.order.len();
-        let mut columns = try_filled(len * (dim + usize::from(weights.is_some())), 0.0)?;
+        let mut columns = try_filled_by_workers(len * (dim + usize::from(weights.is_some())), 0.0)?;
         for (j, column) in columns.chunks_exact_mut(len.max(1)).enumerate() {
             let value = |i: u32| match weights {
                 Some(w) if j == dim => w[i as usize],
@@ -290,8 +290,8 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         task: &Task,
     ) -> Result<WeightedTotals<'w>> {
         let dim = self.points.dim();
-        let mut totals = try_filled(self.nodes.len() * (2 * dim + 2), 0.0)?;
-        let mut members = try_filled(self.nodes.len(), NOTHING)?;
+        let mut totals = try_filled_by_workers(self.nodes.len() * (2 * dim + 2), 0.0)?;
+        let mut members = try_filled_by_workers(self.nodes.len(), NOTHING)?;
         if !self.nodes.is_empty() {
             let mut sums = WeightedSums::new(dim);
             let subtree = (0, &mut totals[..], &mut members[..]);
