@@ -106,6 +106,13 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 /// A vector of `len` copies of `value`, reserved fallibly so that a request
 /// too large for memory becomes an error instead of an abort.
+///
+/// ```
+/// use fastmeanshift::error::{try_filled, Error};
+///
+/// assert_eq!(try_filled(3, 0.5).unwrap(), [0.5; 3]);
+/// assert!(matches!(try_filled(usize::MAX / 4, 0u64), Err(Error::OutOfMemory { .. })));
+/// ```
 pub fn try_filled<T: Clone>(len: usize, value: T) -> Result<Vec<T>> {
     let mut v = try_reserved(len)?;
     v.resize(len, value);
@@ -120,6 +127,18 @@ pub fn try_filled<T: Clone>(len: usize, value: T) -> Result<Vec<T>> {
 ///
 /// Never call it with a lock held: while it waits for the other workers, a
 /// worker may run another job of the pool, which could wait for that lock.
+///
+/// ```
+/// use fastmeanshift::error::try_filled_by_workers;
+/// use fastmeanshift::parallel::never_stop;
+/// use fastmeanshift::Workers;
+///
+/// let ones = Workers::new(2)
+///     .unwrap()
+///     .run(0, &never_stop, |_| try_filled_by_workers(1 << 20, 1u32))
+///     .unwrap();
+/// assert!(ones.len() == 1 << 20 && ones.iter().all(|&x| x == 1));
+/// ```
 pub fn try_filled_by_workers<T: Clone + Send + Sync>(len: usize, value: T) -> Result<Vec<T>> {
     let bytes = len.saturating_mul(std::mem::size_of::<T>());
     if bytes < PARALLEL_FILL_BYTES || rayon::current_thread_index().is_none() {

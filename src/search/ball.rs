@@ -71,7 +71,8 @@ pub struct BallSearch<'a, T> {
 }
 
 /// The searches a tree is built for, which decide the size of its leaves
-/// (whatever the size, every search gives the same result).
+/// (whatever the size, every search gives the same result): see
+/// [`BallSearch::new_parallel_for`] and [`crate::Kernel::serves`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Serves {
     /// Ball sums and counts, which add whole nodes (the flat kernel, the
@@ -100,6 +101,25 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     }
 
     /// [`Self::new_parallel`], with leaves sized for the searches it `serves`.
+    ///
+    /// ```
+    /// use fastmeanshift::parallel::never_stop;
+    /// use fastmeanshift::search::ball::{BallSearch, Serves};
+    /// use fastmeanshift::{Points, Workers};
+    ///
+    /// let x = [0.0, 1.0, 2.0, 5.0];
+    /// let points = Points::new(&x, 1).unwrap();
+    /// let within = Workers::new(2)
+    ///     .unwrap()
+    ///     .run(0, &never_stop, |task| {
+    ///         let tree = BallSearch::new_parallel_for(points, Serves::KernelSums, task)?;
+    ///         let mut within = Vec::new();
+    ///         tree.for_each_within(&[1.0], 1.0, |i| within.push(i));
+    ///         Ok(within)
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!(within.len(), 3);
+    /// ```
     pub fn new_parallel_for(points: Points<'a, T>, serves: Serves, task: &Task) -> Result<Self> {
         Self::build(points, serves, true, task)
     }
