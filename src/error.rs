@@ -160,7 +160,7 @@ pub fn try_filled_by_workers<T: Clone + Send + Sync>(len: usize, value: T) -> Re
 }
 
 /// An empty vector with room for `len` items, or [`Error::OutOfMemory`].
-fn try_reserved<T>(len: usize) -> Result<Vec<T>> {
+pub(crate) fn try_reserved<T>(len: usize) -> Result<Vec<T>> {
     let mut v = Vec::new();
     v.try_reserve_exact(len).map_err(|_| Error::OutOfMemory {
         bytes: len.saturating_mul(std::mem::size_of::<T>()),
