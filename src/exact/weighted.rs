@@ -133,13 +133,20 @@ impl WeightedSums {
     /// as [`two_product`] gives it). A term weight of 0 adds nothing.
     #[inline(always)]
     pub fn add<T: Coord>(&mut self, point: &[T], c_hi: f64, c_lo: f64) {
+        self.add_with::<Checked, T>(point, c_hi, c_lo);
+    }
+
+    /// [`WeightedSums::add`], each product `c_hi * x` formed by `P`: the
+    /// same bits as `add` wherever [`two_product_is_exact`]`(c_hi, x)`.
+    #[inline(always)]
+    pub fn add_with<P: ExactProduct, T: Coord>(&mut self, point: &[T], c_hi: f64, c_lo: f64) {
         if c_hi == 0.0 && c_lo == 0.0 {
             return;
         }
         self.note_member(point);
         for ((s, e), &x) in self.sums.iter_mut().zip(self.errors.iter_mut()).zip(point) {
             let x = x.to_f64();
-            let (p, p_error) = two_product(c_hi, x);
+            let (p, p_error) = P::two_product(c_hi, x);
             // `c_lo * x` is below an ulp of `p`: its own rounding is second order.
             two_sum_into(s, e, p, p_error + c_lo * x);
         }
@@ -243,6 +250,17 @@ pub struct Split;
 /// One instruction where compiled with FMA (`#[target_feature]`); a slow
 /// library call anywhere else.
 pub struct Fused;
+
+/// [`two_product`], with its checks: exact for any factors unless the
+/// product overflows or its error underflows, for rows no check has vetted.
+pub struct Checked;
+
+impl ExactProduct for Checked {
+    #[inline(always)]
+    fn two_product(a: f64, b: f64) -> (f64, f64) {
+        two_product(a, b)
+    }
+}
 
 impl ExactProduct for Split {
     #[inline(always)]
@@ -426,6 +444,33 @@ impl Magnitudes {
         })
     }
 
+    /// Those of `values`, as [`Magnitudes::of`] gives them, in [`LANES`]
+    /// lanes: comparisons that vectorise, where `f64::min` and `f64::max`
+    /// (which handle NaN) do not. A NaN is passed over, as by those.
+    pub fn of_slice<C: Coord>(values: &[C]) -> Self {
+        let mut smallest = [f64::INFINITY; LANES];
+        let mut largest = [0.0; LANES];
+        let mut chunks = values.chunks_exact(LANES);
+        for chunk in &mut chunks {
+            for (l, x) in chunk.iter().enumerate() {
+                let x = x.to_f64().abs();
+                let nonzero = if x == 0.0 { f64::INFINITY } else { x };
+                smallest[l] = if nonzero < smallest[l] {
+                    nonzero
+                } else {
+                    smallest[l]
+                };
+                largest[l] = if x > largest[l] { x } else { largest[l] };
+            }
+        }
+        let rest = Self::of(chunks.remainder().iter().map(|x| x.to_f64()));
+        smallest
+            .iter()
+            .zip(&largest)
+            .map(|(&smallest, &largest)| Magnitudes { smallest, largest })
+            .fold(rest, Self::join)
+    }
+
     /// Those of both sets of values together (in any order: min and max).
     pub fn join(self, other: Self) -> Self {
         Magnitudes {
@@ -528,6 +573,33 @@ mod tests {
         } else {
             x.abs().log2().floor() as i32
         }
+    }
+
+    #[test]
+    fn magnitudes_of_a_slice_are_those_of_its_values() {
+        let values: Vec<f64> = any_finite(5, 40)
+            .into_iter()
+            .enumerate()
+            .map(|(i, x)| match i % 7 {
+                0 => 0.0,
+                3 => -0.0,
+                5 => f64::NAN,
+                _ => x,
+            })
+            .collect();
+        for len in 0..values.len() {
+            for start in [0, 3] {
+                let part = &values[start.min(len)..len];
+                let by_lanes = Magnitudes::of_slice(part);
+                let one_by_one = Magnitudes::of(part.iter().copied());
+                assert_eq!(by_lanes, one_by_one, "{part:?}");
+            }
+        }
+        let single: Vec<f32> = vec![0.0, -2.5, 1e-30, 3.0e38, 7.0, 0.0, 1.0, 2.0, -4.0];
+        assert_eq!(
+            Magnitudes::of_slice(&single),
+            Magnitudes::of(single.iter().map(|&x| f64::from(x)))
+        );
     }
 
     #[test]

