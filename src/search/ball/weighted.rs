@@ -334,8 +334,8 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     /// A subtree weighed on one thread first gathers its rows and weights
     /// in tree order (`gathered`): its leaves then read them one after the
     /// other, instead of each point waiting for a row and a weight from
-    /// anywhere in the data (weighted totals of 200k 2-D points took 3.4
-    /// instead of 1.x ms).
+    /// anywhere in the data (the weighted totals of 200k 2-D points, on two
+    /// threads, took 3.0 instead of 3.8 ms).
     fn weigh_subtree(
         &self,
         (id, totals, members): (usize, &mut [f64], &mut [u32]),
@@ -507,8 +507,8 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     /// wholly inside the ball through `totals` (made by
     /// [`BallSearch::weighted_totals`] on this tree). Where the weights'
     /// products are exact as fused multiply-adds and the CPU has FMA, the
-    /// search runs compiled for it: the same bits, 2-D weighted climbs 40%
-    /// faster.
+    /// search runs compiled for it: the same bits, and the climbs from
+    /// bin seeds over 200k weighted 2-D points took 4.8 instead of 7.9 ms.
     #[inline]
     pub fn weighted_ball_sum(
         &self,
