@@ -53,14 +53,13 @@ fn main() {
                 for weighted in [false, true] {
                     let w = weighted.then_some(weights.as_slice());
                     let rows = tree.ordered_rows(w, task)?.expect("ordinary values");
-                    let support2 = kernel.support() * r2;
                     let mut sums = LaneSums::new(2);
                     let start = Instant::now();
                     let mut sums_made = 0usize;
                     while start.elapsed().as_secs_f64() < seconds {
                         for _ in 0..64 {
                             sums.clear();
-                            tree.kernel_sum(&[0.0, 0.0], support2, r2, kernel, &rows, &mut sums);
+                            tree.kernel_sum(&[0.0, 0.0], r2, kernel, &rows, &mut sums, task)?;
                             black_box(&sums);
                         }
                         sums_made += 64;

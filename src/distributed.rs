@@ -11,14 +11,15 @@
 
 use rayon::prelude::*;
 
+use crate::climbing::{Weigher, Weighing};
 use crate::error::{try_filled, Error, Result};
 use crate::exact::interner::{same_values, ExactKeys, WordMix};
 use crate::exact::summation::{two_sum_into, CoordinateSums, Subtotal, Summation};
-use crate::exact::weighted::{two_product, LaneSums, Members, WeightedSubtotal, WeightedSums};
+use crate::exact::weighted::{LaneSums, Members, WeightedSubtotal, WeightedSums};
 use crate::options::Kernel;
-use crate::parallel::{StopCheck, Workers};
+use crate::parallel::{StopCheck, Task, Workers};
 use crate::points::{Coord, Points};
-use crate::search::ball::{BallSearch, OrderedRows, WeightedTotals};
+use crate::search::ball::BallSearch;
 use crate::seeding::{part_bins, Bins, Precision};
 
 /// How a neighbourhood's partial sums of one chunk are laid out: one row of
@@ -71,13 +72,12 @@ unsafe impl<T: Send + Sync> RowStorage<T> for Vec<T> {
 /// One chunk of a dataset's rows, with their weights, and the tree a climb
 /// searches them with, built once and kept for every round.
 pub struct Chunk<T: Coord> {
-    // The tree and the weighted totals borrow `points` and `weights` (see
+    // The tree and the weigher borrow `points` and `weights` (see
     // `Chunk::new`): they are declared first, so they are dropped first.
     tree: BallSearch<'static, T>,
-    totals: Option<WeightedTotals<'static>>,
-    rows: Option<OrderedRows>,
+    /// None for the flat kernel without weights (plain ball sums).
+    weigher: Option<Weigher<'static>>,
     kernel: Kernel,
-    weights_view: Option<&'static [f64]>,
     points: Box<dyn RowStorage<T>>,
     weights: Option<Vec<f64>>,
 }
@@ -134,28 +134,20 @@ impl<T: Coord> Chunk<T> {
                 )));
             }
         }
-        let (tree, totals, ordered) = workers.run(0, stop, |task| {
+        let (tree, weigher) = workers.run(0, stop, |task| {
             let tree = BallSearch::new_parallel_for(rows, kernel.serves(), task)?;
-            // The flat kernel adds whole nodes, through weighted totals with
-            // weights; the other kernels read the points in tree order (None
-            // when their batched exact products could overflow: this chunk's
-            // own values decide, and both ways give the same sums).
-            let totals = match (kernel, weights_view) {
-                (Kernel::Flat, Some(w)) => Some(tree.weighted_totals(w, task)?),
-                _ => None,
+            // Whether batched products are safe is this chunk's own values'
+            // call: both ways give the same sums.
+            let weigher = match (kernel, weights_view) {
+                (Kernel::Flat, None) => None,
+                (kernel, weights) => Some(Weigher::new(&tree, Weighing { kernel, weights }, task)?),
             };
-            let ordered = match kernel {
-                Kernel::Flat => None,
-                _ => tree.ordered_rows(weights_view, task)?,
-            };
-            Ok((tree, totals, ordered))
+            Ok((tree, weigher))
         })?;
         Ok(Chunk {
             tree,
-            totals,
-            rows: ordered,
+            weigher,
             kernel,
-            weights_view,
             points,
             weights,
         })
@@ -187,8 +179,7 @@ impl<T: Coord> Chunk<T> {
             + self.weights.as_ref().map_or(0, |w| w.len() * 8)
             + n * 4
             + nodes * (16 + 32 * dim)
-            + self.totals.as_ref().map_or(0, |_| nodes * (16 * dim + 20))
-            + self.rows.as_ref().map_or(0, |_| n * (dim + 1) * 8)
+            + self.weigher.as_ref().map_or(0, Weigher::bytes)
     }
 
     /// The partial sums, over this chunk's points, of the neighbourhood of
@@ -212,13 +203,12 @@ impl<T: Coord> Chunk<T> {
         let width = PartialSums::width(dim);
         let mut values = try_filled(positions.len() * width, 0.0)?;
         let radius2 = bandwidth * bandwidth;
-        let support2 = self.kernel.support() * radius2;
         workers.run(positions.len(), stop, |task| {
             values.par_chunks_mut(width).enumerate().try_for_each_init(
                 || Scratch::new(&self.tree),
                 |scratch, (s, row)| {
                     task.check()?;
-                    self.sum_at(positions.row(s), radius2, support2, scratch, row);
+                    self.sum_at(positions.row(s), radius2, scratch, row, task)?;
                     task.advance(1);
                     Ok(())
                 },
@@ -230,13 +220,20 @@ impl<T: Coord> Chunk<T> {
     /// One seed's row of partial sums: the neighbourhood's sums as one
     /// machine's step forms them (`climbing::Climber::step`), for these
     /// points alone.
-    fn sum_at(&self, q: &[f64], radius2: f64, support2: f64, s: &mut Scratch, row: &mut [f64]) {
+    fn sum_at(
+        &self,
+        q: &[f64],
+        radius2: f64,
+        s: &mut Scratch,
+        row: &mut [f64],
+        task: &Task,
+    ) -> Result<()> {
         let dim = q.len();
         let (head, rest) = row.split_at_mut(3);
         let (sums, rest) = rest.split_at_mut(dim);
         let (errors, first) = rest.split_at_mut(dim);
-        let members = match (self.kernel, &self.totals, &self.rows) {
-            (Kernel::Flat, None, _) => {
+        let members = match &self.weigher {
+            None => {
                 s.sums.clear();
                 self.tree.ball_sum(q, radius2, &mut s.sums);
                 let total = s.sums.subtotal();
@@ -252,39 +249,14 @@ impl<T: Coord> Chunk<T> {
                     None => MIXED,
                 }
             }
-            (Kernel::Flat, Some(totals), _) => {
-                s.weighted.clear();
-                self.tree
-                    .weighted_ball_sum(q, radius2, totals, &mut s.weighted);
-                s.weighted_row(head, sums, errors, first)
-            }
-            (kernel, _, Some(rows)) => {
-                s.lanes.clear();
-                let tree = &self.tree;
-                tree.kernel_sum(q, support2, radius2, kernel, rows, &mut s.lanes);
-                s.weighted.clear();
-                s.lanes.add_to(&mut s.weighted);
-                s.weighted_row(head, sums, errors, first)
-            }
-            (kernel, _, None) => {
-                s.weighted.clear();
-                let points = self.tree.points();
-                let weighted_sums = &mut s.weighted;
-                let weights = self.weights_view;
-                self.tree.for_each_within_at(q, support2, |i, d2| {
-                    // u = 0 at the position itself, also when the bandwidth is 0.
-                    let u = if d2 == 0.0 { 0.0 } else { d2 / radius2 };
-                    let k = kernel.profile(u);
-                    let (c_hi, c_lo) = match weights {
-                        None => (k, 0.0),
-                        Some(w) => two_product(w[i], k),
-                    };
-                    weighted_sums.add(points.row(i), c_hi, c_lo);
-                });
+            Some(weigher) => {
+                let scratch = (&mut s.weighted, &mut s.lanes);
+                weigher.weigh(&self.tree, q, radius2, scratch, task)?;
                 s.weighted_row(head, sums, errors, first)
             }
         };
         head[2] = members;
+        Ok(())
     }
 
     /// The grid bins of this chunk's rows (docs/algorithm.md §3.1, §11.3).

@@ -6,17 +6,19 @@ use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use rayon::prelude::*;
 
-use crate::search::ball::{BallSearch, OrderedRows, WeightedTotals};
+use crate::search::ball::BallSearch;
 mod step_cache;
+mod weigher;
 
 use crate::error::{try_filled, try_filled_by_workers, Result};
 use crate::exact::summation::CoordinateSums;
-use crate::exact::weighted::{two_product, LaneSums, WeightedSums};
+use crate::exact::weighted::{LaneSums, WeightedSums};
 use crate::merge_sort;
 use crate::options::Kernel;
 use crate::parallel::{StopCheck, Task, Workers};
 use crate::points::{Coord, Points};
 use step_cache::StepCache;
+pub use weigher::Weigher;
 
 /// How one seed's climb ended.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -122,20 +124,11 @@ pub fn climb_all_weighing<T: Coord>(
             (Seeds::EveryPoint, None) => first_copies(points, |_| true, task)?,
             (Seeds::Given(given), _) => first_copies(given, |_| true, task)?,
         };
-        // The flat kernel adds whole nodes: with weights, through weighted totals.
-        let totals = match weighing {
-            Weighing {
-                kernel: Kernel::Flat,
-                weights: Some(weights),
-            } => Some(tree.weighted_totals(weights, task)?),
-            _ => None,
+        let weigher = match weighing {
+            Weighing::FLAT => None,
+            _ => Some(Weigher::new(tree, weighing, task)?),
         };
-        // Other kernels weigh every point, read in tree order.
-        let rows = match weighing.kernel {
-            Kernel::Flat => None,
-            _ => tree.ordered_rows(weighing.weights, task)?,
-        };
-        let climber = Climber::new(bandwidth, max_iter, weighing, totals, rows);
+        let climber = Climber::new(bandwidth, max_iter, weighing, weigher);
         let cache = StepCache::new(dim, n_seeds);
 
         centers
@@ -220,16 +213,11 @@ fn first_copies<C: Coord>(
 /// One fit's climbing rule: the neighbourhood, its weighing, the stop.
 struct Climber<'w> {
     radius2: f64,
-    /// The kernel's support, `kernel.support() * radius2` (docs/algorithm.md §10.1).
-    support2: f64,
     stop_threshold: f64,
     max_iter: u64,
     weighing: Weighing<'w>,
-    /// The weighted node totals of the flat kernel with weights.
-    totals: Option<WeightedTotals<'w>>,
-    /// The points in tree order for the other kernels (None: weigh them
-    /// one by one, for coordinates or weights near the float64 limit).
-    rows: Option<OrderedRows>,
+    /// For any weighing but [`Weighing::FLAT`] (plain ball sums).
+    weigher: Option<Weigher<'w>>,
 }
 
 /// Per-thread buffers, so that a climb allocates nothing.
@@ -267,18 +255,15 @@ impl<'w> Climber<'w> {
         bandwidth: f64,
         max_iter: u64,
         weighing: Weighing<'w>,
-        totals: Option<WeightedTotals<'w>>,
-        rows: Option<OrderedRows>,
+        weigher: Option<Weigher<'w>>,
     ) -> Self {
         let radius2 = bandwidth * bandwidth;
         Climber {
             radius2,
-            support2: weighing.kernel.support() * radius2,
             stop_threshold: 1e-3 * bandwidth,
             max_iter,
             weighing,
-            totals,
-            rows,
+            weigher,
         }
     }
 
@@ -301,7 +286,7 @@ impl<'w> Climber<'w> {
         let mut iterations = 0u64;
         let intensity = loop {
             task.check()?;
-            let count = self.step(tree, cache, s);
+            let count = self.step(tree, cache, s, task)?;
             if count == 0.0 {
                 break 0.0;
             }
@@ -332,16 +317,21 @@ impl<'w> Climber<'w> {
     /// The (weighted) mean of the neighbourhood of `s.position`, into
     /// `s.next`; returns its intensity (0 for a neighbourhood that weighs
     /// nothing, leaving `s.next` as it was).
-    fn step<T: Coord>(&self, tree: &BallSearch<T>, cache: &StepCache, s: &mut Scratch) -> f64 {
+    fn step<T: Coord>(
+        &self,
+        tree: &BallSearch<T>,
+        cache: &StepCache,
+        s: &mut Scratch,
+        task: &Task,
+    ) -> Result<f64> {
         for (k, &p) in s.key.iter_mut().zip(&s.position) {
             *k = p.to_bits();
         }
         if let Some(count) = cache.get(&s.key, &mut s.next) {
-            return count;
+            return Ok(count);
         }
-        let Weighing { kernel, weights } = self.weighing;
-        let intensity = match (&self.totals, &self.rows) {
-            _ if self.weighing == Weighing::FLAT => {
+        let intensity = match &self.weigher {
+            None => {
                 s.sums.clear();
                 tree.ball_sum(&s.position, self.radius2, &mut s.sums);
                 let count = s.sums.count();
@@ -353,40 +343,16 @@ impl<'w> Climber<'w> {
                 }
                 count as f64
             }
-            (Some(totals), _) => {
-                s.weighted.clear();
-                tree.weighted_ball_sum(&s.position, self.radius2, totals, &mut s.weighted);
-                self.weighted_mean::<T>(s)
-            }
-            (None, Some(rows)) => {
-                s.lanes.clear();
-                let (q, r2) = (&s.position, self.radius2);
-                tree.kernel_sum(q, self.support2, r2, kernel, rows, &mut s.lanes);
-                s.weighted.clear();
-                s.lanes.add_to(&mut s.weighted);
-                self.weighted_mean::<T>(s)
-            }
-            (None, None) => {
-                s.weighted.clear();
-                let points = tree.points();
-                let weighted = &mut s.weighted;
-                tree.for_each_within_at(&s.position, self.support2, |i, d2| {
-                    // u = 0 at the position itself, also when the bandwidth is 0.
-                    let u = if d2 == 0.0 { 0.0 } else { d2 / self.radius2 };
-                    let k = kernel.profile(u);
-                    let (c_hi, c_lo) = match weights {
-                        None => (k, 0.0),
-                        Some(w) => two_product(w[i], k),
-                    };
-                    weighted.add(points.row(i), c_hi, c_lo);
-                });
+            Some(weigher) => {
+                let (q, sums) = (&s.position, (&mut s.weighted, &mut s.lanes));
+                weigher.weigh(tree, q, self.radius2, sums, task)?;
                 self.weighted_mean::<T>(s)
             }
         };
         if intensity > 0.0 {
             cache.insert(&s.key, &s.next, intensity);
         }
-        intensity
+        Ok(intensity)
     }
 
     /// The mean of `s.weighted` into `s.next`, if it weighs anything; its weight.
@@ -449,7 +415,7 @@ mod tests {
             let mut scratch = Scratch::new(&tree);
             scratch.start_at(&[1.0]);
             let mut center = [0.0];
-            let climber = Climber::new(1.5, 300, Weighing::FLAT, None, None);
+            let climber = Climber::new(1.5, 300, Weighing::FLAT, None);
             got = Some(climber.climb(&tree, &cache, &mut scratch, &mut center, task));
             Ok(())
         });

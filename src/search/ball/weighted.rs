@@ -20,6 +20,24 @@ use rayon::prelude::*;
 /// Rows read or written between two checks of the task.
 const BLOCK: usize = 1 << 14;
 
+/// Coordinates a kernel sum weighs between two checks of the task: a few
+/// milliseconds of work.
+const COORDINATES_PER_CHECK: usize = 1 << 20;
+
+/// Points [`BallSearch::for_each_within_at`] visits between two checks of
+/// the task (each visit weighs a point one by one: tens of nanoseconds).
+const VISITS_PER_CHECK: usize = 1 << 14;
+
+/// A kernel sum's query, as [`BallSearch::kernel_sum`] takes it.
+type KernelQuery<'q> = (
+    &'q [f64],
+    f64,
+    f64,
+    &'q OrderedRows,
+    &'q mut LaneSums,
+    &'q Task,
+);
+
 /// From this many points on, a subtree's two halves are weighed in parallel.
 const PARALLEL_WEIGHING: u32 = 1 << 14;
 
@@ -63,7 +81,19 @@ pub struct OrderedRows {
     weighted: bool,
 }
 
+impl WeightedTotals<'_> {
+    /// The bytes it holds (not its weights, which it borrows).
+    pub fn bytes(&self) -> usize {
+        std::mem::size_of_val(&self.totals[..]) + std::mem::size_of_val(&self.members[..])
+    }
+}
+
 impl OrderedRows {
+    /// The bytes it holds.
+    pub fn bytes(&self) -> usize {
+        std::mem::size_of_val(&self.columns[..])
+    }
+
     /// Column `column` of the points `i..i + count` (`count <= LANES`), the
     /// lanes past `count` set to `pad`.
     #[inline(always)]
@@ -172,12 +202,16 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         }))
     }
 
-    /// Adds every point within `squared_distance(q, p) <= support2` to
+    /// Adds every point within `squared_distance(q, p) <= support2` (with
+    /// `support2 = kernel.support() * r2`) to
     /// `sums`, with the term weight `w * kernel.profile(u)`,
     /// `u = squared_distance / r2` (0 at `q` itself): docs/algorithm.md
     /// §10.3. Nodes outside the support are pruned (§6.2); the points of
     /// every other leaf, and of nodes wholly inside, are weighed in batches
     /// of [`LANES`] from `rows` (made by [`BallSearch::ordered_rows`]).
+    /// Abandoned with [`crate::Error::Interrupted`] once `task` is
+    /// cancelled: it is checked every million coordinates weighed, since
+    /// one sum can weigh most of the data.
     ///
     /// On x86-64 CPUs with AVX2 and FMA the same code runs compiled for
     /// them, its exact products' errors each one fused multiply-add
@@ -190,27 +224,27 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     pub fn kernel_sum(
         &self,
         q: &[f64],
-        support2: f64,
         r2: f64,
         kernel: Kernel,
         rows: &OrderedRows,
         sums: &mut LaneSums,
-    ) {
+        task: &Task,
+    ) -> Result<()> {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx512f")
             && std::arch::is_x86_feature_detected!("avx512dq")
             && std::arch::is_x86_feature_detected!("fma")
         {
             // SAFETY: the CPU has AVX-512 F and DQ and FMA, checked just above.
-            return unsafe { self.kernel_sum_wide(q, support2, r2, kernel, rows, sums) };
+            return unsafe { self.kernel_sum_wide(q, r2, kernel, rows, sums, task) };
         }
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
             // SAFETY: the CPU has AVX2 and FMA, checked just above.
-            return unsafe { self.kernel_sum_fused(q, support2, r2, kernel, rows, sums) };
+            return unsafe { self.kernel_sum_fused(q, r2, kernel, rows, sums, task) };
         }
-        self.kernel_sum_with::<Split>(q, support2, r2, kernel, rows, sums);
+        self.kernel_sum_with::<Split>(q, r2, kernel, rows, sums, task)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -218,13 +252,13 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     unsafe fn kernel_sum_fused(
         &self,
         q: &[f64],
-        support2: f64,
         r2: f64,
         kernel: Kernel,
         rows: &OrderedRows,
         sums: &mut LaneSums,
-    ) {
-        self.kernel_sum_with::<Fused>(q, support2, r2, kernel, rows, sums);
+        task: &Task,
+    ) -> Result<()> {
+        self.kernel_sum_with::<Fused>(q, r2, kernel, rows, sums, task)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -232,13 +266,13 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     unsafe fn kernel_sum_wide(
         &self,
         q: &[f64],
-        support2: f64,
         r2: f64,
         kernel: Kernel,
         rows: &OrderedRows,
         sums: &mut LaneSums,
-    ) {
-        self.kernel_sum_with::<Fused>(q, support2, r2, kernel, rows, sums);
+        task: &Task,
+    ) -> Result<()> {
+        self.kernel_sum_with::<Fused>(q, r2, kernel, rows, sums, task)
     }
 
     /// [`BallSearch::kernel_sum`] with the exact products of `P`, compiled
@@ -247,13 +281,13 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     fn kernel_sum_with<P: ExactProduct>(
         &self,
         q: &[f64],
-        support2: f64,
         r2: f64,
         kernel: Kernel,
         rows: &OrderedRows,
         sums: &mut LaneSums,
-    ) {
-        let args = (q, support2, r2, rows, sums);
+        task: &Task,
+    ) -> Result<()> {
+        let args = (q, kernel.support() * r2, r2, rows, sums, task);
         match (kernel, rows.weighted) {
             (Kernel::Flat, false) => self.kernel_sum_for::<P, Flat, false>(args),
             (Kernel::Flat, true) => self.kernel_sum_for::<P, Flat, true>(args),
@@ -267,12 +301,15 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     #[inline(always)]
     fn kernel_sum_for<P: ExactProduct, K: Profile, const WEIGHTED: bool>(
         &self,
-        (q, support2, r2, rows, sums): (&[f64], f64, f64, &OrderedRows, &mut LaneSums),
-    ) {
+        (q, support2, r2, rows, sums, task): KernelQuery,
+    ) -> Result<()> {
         if self.nodes.is_empty() {
-            return;
+            return Ok(());
         }
         let support = SquaredRadius::new(support2, q.len());
+        // Coordinates weighed since the task was last checked: a support
+        // can hold most of a large data set.
+        let mut unchecked = 0;
         let mut pending = [0u32; 64];
         let mut top = 1;
         while top > 0 {
@@ -290,12 +327,18 @@ impl<'a, T: Coord> BallSearch<'a, T> {
                     weigh_batch::<P, K, WEIGHTED>(rows, i, count, q, support2, r2, sums);
                     i += count;
                 }
+                unchecked += (end - node.start as usize) * q.len();
+                if unchecked >= COORDINATES_PER_CHECK {
+                    task.check()?;
+                    unchecked = 0;
+                }
             } else {
                 pending[top] = node.right;
                 pending[top + 1] = (id + 1) as u32;
                 top += 2;
             }
         }
+        Ok(())
     }
 
     /// The weighted totals of every node, for `weights` (one per point),
@@ -556,12 +599,34 @@ impl<'a, T: Coord> BallSearch<'a, T> {
 
     /// Calls `visit(i, d2)` for every point `i` with
     /// `d2 = squared_distance(q, row i) <= r2`, in tree order: nodes outside
-    /// the ball are pruned, every point inside is visited.
+    /// the ball are pruned, every point inside is visited. Given up with
+    /// [`crate::Error::Interrupted`] once `task` is cancelled, checked every
+    /// [`VISITS_PER_CHECK`] points: a ball can hold most of the data.
     #[inline]
-    pub fn for_each_within_at(&self, q: &[f64], r2: f64, mut visit: impl FnMut(usize, f64)) {
-        self.for_each_within(q, r2, |i| {
+    pub fn for_each_within_at(
+        &self,
+        q: &[f64],
+        r2: f64,
+        task: &Task,
+        mut visit: impl FnMut(usize, f64),
+    ) -> Result<()> {
+        let mut visited = 0usize;
+        let mut visit_one = |i: usize| {
             visit(i, squared_distance(q, self.points.row(i)));
-        });
+            visited += 1;
+            if visited % VISITS_PER_CHECK == 0 {
+                task.check()
+            } else {
+                Ok(())
+            }
+        };
+        self.try_search(q, r2, |found| match found {
+            Found::Node(id) => {
+                let node = self.nodes[id];
+                (node.start..node.end).try_for_each(|k| visit_one(self.order[k as usize] as usize))
+            }
+            Found::Point(i) => visit_one(i),
+        })
     }
 }
 
@@ -678,6 +743,30 @@ mod tests {
                 (totals, rows),
                 (Err(Error::Interrupted), Err(Error::Interrupted))
             );
+            Ok(())
+        });
+        assert_eq!(run, Err(Error::Interrupted));
+    }
+
+    #[test]
+    fn one_large_kernel_sum_stops_once_cancelled() {
+        // More coordinates in the support than are weighed between checks.
+        let n = COORDINATES_PER_CHECK / 2 + VISITS_PER_CHECK;
+        let data = noise(3, 2 * n);
+        let p = Points::new(&data, 2).unwrap();
+        let uncancelled = Task::uncancelled();
+        let t = BallSearch::new_parallel_for(p, Serves::KernelSums, &uncancelled).unwrap();
+        let rows = t.ordered_rows(None, &uncancelled).unwrap().unwrap();
+        let q = [0.5, 0.5];
+        let mut lanes = LaneSums::new(2);
+        t.kernel_sum(&q, 4.0, Kernel::Gaussian, &rows, &mut lanes, &uncancelled)
+            .unwrap();
+        let run = run_cancelled(|task| {
+            let sum = t.kernel_sum(&q, 4.0, Kernel::Gaussian, &rows, &mut lanes, task);
+            assert_eq!(sum, Err(Error::Interrupted));
+            let mut visited = 0;
+            let visits = t.for_each_within_at(&q, 4.0, task, |_, _| visited += 1);
+            assert_eq!((visits, visited), (Err(Error::Interrupted), VISITS_PER_CHECK));
             Ok(())
         });
         assert_eq!(run, Err(Error::Interrupted));
@@ -808,11 +897,12 @@ mod tests {
                         let q = p.row(k * 777).to_vec();
                         let support2 = kernel.support() * r2;
                         let mut lanes = LaneSums::new(3);
-                        t.kernel_sum(&q, support2, r2, kernel, &rows, &mut lanes);
+                        t.kernel_sum(&q, r2, kernel, &rows, &mut lanes, &Task::uncancelled())
+                            .unwrap();
                         let mut batched = WeightedSums::new(3);
                         lanes.add_to(&mut batched);
                         let mut one_by_one = WeightedSums::new(3);
-                        t.for_each_within_at(&q, support2, |i, d2| {
+                        t.for_each_within_at(&q, support2, &Task::uncancelled(), |i, d2| {
                             let u = if d2 == 0.0 { 0.0 } else { d2 / r2 };
                             let c = w.map_or(1.0, |w| w[i]) * kernel.profile(u);
                             let (hi, lo) = match w {
@@ -823,7 +913,8 @@ mod tests {
                             };
                             assert_eq!(hi, c);
                             one_by_one.add(p.row(i), hi, lo);
-                        });
+                        })
+                        .unwrap();
                         assert_eq!(batched.weight(), one_by_one.weight(), "{kernel:?}");
                         for j in 0..3 {
                             let (a, b) = (
@@ -860,19 +951,22 @@ mod tests {
                     let rows = t.ordered_rows(w, &Task::uncancelled()).unwrap().unwrap();
                     for (k, r) in [0.3, 1.0, 5.0].into_iter().enumerate() {
                         let q: Vec<f64> = p.row(k * 999).iter().map(|x| x * 0.999).collect();
-                        let (r2, support2) = ((r * scale) * (r * scale), 0.0);
-                        let support2 = support2 + kernel.support() * r2;
+                        let r2 = (r * scale) * (r * scale);
                         let run = |sum: &dyn Fn(&mut LaneSums)| {
                             let mut lanes = LaneSums::new(3);
                             sum(&mut lanes);
                             lanes.bits()
                         };
-                        let dispatched = run(&|l| t.kernel_sum(&q, support2, r2, kernel, &rows, l));
+                        let task = Task::uncancelled();
+                        let dispatched =
+                            run(&|l| t.kernel_sum(&q, r2, kernel, &rows, l, &task).unwrap());
                         let split = run(&|l| {
-                            t.kernel_sum_with::<Split>(&q, support2, r2, kernel, &rows, l)
+                            t.kernel_sum_with::<Split>(&q, r2, kernel, &rows, l, &task)
+                                .unwrap()
                         });
                         let fused = run(&|l| {
-                            t.kernel_sum_with::<Fused>(&q, support2, r2, kernel, &rows, l)
+                            t.kernel_sum_with::<Fused>(&q, r2, kernel, &rows, l, &task)
+                                .unwrap()
                         });
                         #[cfg(target_arch = "x86_64")]
                         if std::arch::is_x86_feature_detected!("avx2")
@@ -880,7 +974,7 @@ mod tests {
                         {
                             // SAFETY: the CPU has AVX2 and FMA, checked just above.
                             let avx2 = run(&|l| unsafe {
-                                t.kernel_sum_fused(&q, support2, r2, kernel, &rows, l)
+                                t.kernel_sum_fused(&q, r2, kernel, &rows, l, &task).unwrap()
                             });
                             assert_eq!(avx2, split, "{kernel:?} scale {scale:e} r {r}");
                         }
@@ -914,7 +1008,8 @@ mod tests {
         let t = BallSearch::new(p).unwrap();
         let q = [0.3, 0.6];
         let mut got = Vec::new();
-        t.for_each_within_at(&q, 0.09, |i, d2| got.push((i, d2)));
+        t.for_each_within_at(&q, 0.09, &Task::uncancelled(), |i, d2| got.push((i, d2)))
+            .unwrap();
         got.sort_by_key(|&(i, _)| i);
         let expected: Vec<(usize, f64)> = (0..p.len())
             .map(|i| (i, squared_distance(&q, p.row(i))))

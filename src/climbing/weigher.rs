@@ -1,0 +1,121 @@
+//! Weighing a neighbourhood with a kernel and weights (docs/algorithm.md
+//! §10.3, §10.4), the same for a fit's steps and for a chunk's partial sums
+//! (§11): the weighted sums of every point around a position, each with its
+//! term weight `w k(u)`.
+
+use super::Weighing;
+use crate::error::Result;
+use crate::exact::weighted::{two_product, LaneSums, WeightedSums};
+use crate::options::Kernel;
+use crate::parallel::Task;
+use crate::points::Coord;
+use crate::search::ball::{BallSearch, OrderedRows, WeightedTotals};
+
+/// What weighing a tree's neighbourhoods reads besides the tree, made once
+/// per tree: with the flat kernel and weights, weighted node totals (whole
+/// nodes are added through them); with the other kernels, the points in
+/// tree order (every point of a support is weighed, eight at a time), or
+/// nothing where those batches' exact products could overflow (the points
+/// are then weighed one by one, to the same sums).
+pub struct Weigher<'w> {
+    weighing: Weighing<'w>,
+    totals: Option<WeightedTotals<'w>>,
+    rows: Option<OrderedRows>,
+}
+
+impl<'w> Weigher<'w> {
+    /// The weigher of `tree`'s neighbourhoods, made in the pool `task` runs
+    /// in; given up with [`crate::Error::Interrupted`] once `task` is
+    /// cancelled.
+    ///
+    /// ```
+    /// use fastmeanshift::climbing::{Weigher, Weighing};
+    /// use fastmeanshift::exact::weighted::{LaneSums, WeightedSums};
+    /// use fastmeanshift::parallel::never_stop;
+    /// use fastmeanshift::search::ball::BallSearch;
+    /// use fastmeanshift::{Kernel, Points, Workers};
+    ///
+    /// let x = [0.0, 1.0, 3.0];
+    /// let weights = [1.0, 3.0, 5.0];
+    /// let tree = BallSearch::new(Points::new(&x, 1)?)?;
+    /// let weighing = Weighing { kernel: Kernel::Epanechnikov, weights: Some(&weights) };
+    /// let weight = Workers::new(1)?.run(0, &never_stop, |task| {
+    ///     let weigher = Weigher::new(&tree, weighing, task)?;
+    ///     let (mut sums, mut lanes) = (WeightedSums::new(1), LaneSums::new(1));
+    ///     // Radius 2: u = 0 at 0, 1/4 at 1, and 3 is outside the support.
+    ///     weigher.weigh(&tree, &[0.0], 4.0, (&mut sums, &mut lanes), task)?;
+    ///     Ok(sums.weight())
+    /// })?;
+    /// assert_eq!(weight, 1.0 + 3.0 * 0.75);
+    /// # Ok::<(), fastmeanshift::Error>(())
+    /// ```
+    pub fn new<T: Coord>(
+        tree: &BallSearch<T>,
+        weighing: Weighing<'w>,
+        task: &Task,
+    ) -> Result<Self> {
+        let totals = match weighing {
+            Weighing {
+                kernel: Kernel::Flat,
+                weights: Some(weights),
+            } => Some(tree.weighted_totals(weights, task)?),
+            _ => None,
+        };
+        let rows = match weighing.kernel {
+            Kernel::Flat => None,
+            _ => tree.ordered_rows(weighing.weights, task)?,
+        };
+        Ok(Weigher {
+            weighing,
+            totals,
+            rows,
+        })
+    }
+
+    /// The bytes of its totals and rows.
+    pub fn bytes(&self) -> usize {
+        self.totals.as_ref().map_or(0, WeightedTotals::bytes)
+            + self.rows.as_ref().map_or(0, OrderedRows::bytes)
+    }
+
+    /// Weighs every point `p` of `tree` in the kernel's support,
+    /// `squared_distance(q, p) <= kernel.support() * radius2`, into
+    /// `weighted` (emptied first), with the term weight `w k(u)`,
+    /// `u = squared_distance / radius2`; `lanes` is scratch space.
+    /// Given up with [`crate::Error::Interrupted`] once `task` is cancelled:
+    /// a support can hold most of the data.
+    pub fn weigh<T: Coord>(
+        &self,
+        tree: &BallSearch<T>,
+        q: &[f64],
+        radius2: f64,
+        (weighted, lanes): (&mut WeightedSums, &mut LaneSums),
+        task: &Task,
+    ) -> Result<()> {
+        let Weighing { kernel, weights } = self.weighing;
+        weighted.clear();
+        match (&self.totals, &self.rows) {
+            (Some(totals), _) => tree.weighted_ball_sum(q, radius2, totals, weighted),
+            (None, Some(rows)) => {
+                lanes.clear();
+                tree.kernel_sum(q, radius2, kernel, rows, lanes, task)?;
+                lanes.add_to(weighted);
+            }
+            (None, None) => {
+                let points = tree.points();
+                let support2 = kernel.support() * radius2;
+                tree.for_each_within_at(q, support2, task, |i, d2| {
+                    // u = 0 at the position itself, also when the bandwidth is 0.
+                    let u = if d2 == 0.0 { 0.0 } else { d2 / radius2 };
+                    let k = kernel.profile(u);
+                    let (c_hi, c_lo) = match weights {
+                        None => (k, 0.0),
+                        Some(w) => two_product(w[i], k),
+                    };
+                    weighted.add(points.row(i), c_hi, c_lo);
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
