@@ -766,7 +766,10 @@ mod tests {
             assert_eq!(sum, Err(Error::Interrupted));
             let mut visited = 0;
             let visits = t.for_each_within_at(&q, 4.0, task, |_, _| visited += 1);
-            assert_eq!((visits, visited), (Err(Error::Interrupted), VISITS_PER_CHECK));
+            assert_eq!(
+                (visits, visited),
+                (Err(Error::Interrupted), VISITS_PER_CHECK)
+            );
             Ok(())
         });
         assert_eq!(run, Err(Error::Interrupted));
