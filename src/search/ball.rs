@@ -288,22 +288,8 @@ impl<'a, T: Coord> BallSearch<'a, T> {
 
     #[inline(always)]
     fn search(&self, q: &[f64], r2: f64, mut found: impl FnMut(Found)) {
-        let Ok(()) = self.try_search::<std::convert::Infallible>(q, r2, |f| {
-            found(f);
-            Ok(())
-        });
-    }
-
-    /// [`Self::search`], given up at the first error `found` returns.
-    #[inline(always)]
-    fn try_search<E>(
-        &self,
-        q: &[f64],
-        r2: f64,
-        mut found: impl FnMut(Found) -> std::result::Result<(), E>,
-    ) -> std::result::Result<(), E> {
         if self.nodes.is_empty() {
-            return Ok(());
+            return;
         }
         let radius = SquaredRadius::new(r2, q.len());
         // Depth first, left before right, without recursion so that the whole
@@ -321,11 +307,11 @@ impl<'a, T: Coord> BallSearch<'a, T> {
             }
             let node = self.nodes[id];
             if radius.surely_includes(far) {
-                found(Found::Node(id))?;
+                found(Found::Node(id));
             } else if node.right == 0 {
                 for &i in &self.order[node.start as usize..node.end as usize] {
                     if radius.contains(q, self.points.row(i as usize)) {
-                        found(Found::Point(i as usize))?;
+                        found(Found::Point(i as usize));
                     }
                 }
             } else {
@@ -334,7 +320,6 @@ impl<'a, T: Coord> BallSearch<'a, T> {
                 top += 2;
             }
         }
-        Ok(())
     }
 }
 

@@ -601,7 +601,10 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     /// `d2 = squared_distance(q, row i) <= r2`, in tree order: nodes outside
     /// the ball are pruned, every point inside is visited. Given up with
     /// [`crate::Error::Interrupted`] once `task` is cancelled, checked every
-    /// [`VISITS_PER_CHECK`] points: a ball can hold most of the data.
+    /// [`VISITS_PER_CHECK`] points: a ball can hold most of the data. (The
+    /// search then runs to its end without visiting: a search that could
+    /// stop midway, written for this rare path, made the benchmark's flat
+    /// fits 4% to 21% slower.)
     #[inline]
     pub fn for_each_within_at(
         &self,
@@ -610,23 +613,17 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         task: &Task,
         mut visit: impl FnMut(usize, f64),
     ) -> Result<()> {
-        let mut visited = 0usize;
-        let mut visit_one = |i: usize| {
-            visit(i, squared_distance(q, self.points.row(i)));
-            visited += 1;
-            if visited % VISITS_PER_CHECK == 0 {
-                task.check()
-            } else {
-                Ok(())
+        let (mut visited, mut outcome) = (0usize, Ok(()));
+        self.for_each_within(q, r2, |i| {
+            if outcome.is_ok() {
+                visit(i, squared_distance(q, self.points.row(i)));
+                visited += 1;
+                if visited % VISITS_PER_CHECK == 0 {
+                    outcome = task.check();
+                }
             }
-        };
-        self.try_search(q, r2, |found| match found {
-            Found::Node(id) => {
-                let node = self.nodes[id];
-                (node.start..node.end).try_for_each(|k| visit_one(self.order[k as usize] as usize))
-            }
-            Found::Point(i) => visit_one(i),
-        })
+        });
+        outcome
     }
 }
 
