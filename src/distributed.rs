@@ -11,11 +11,11 @@
 
 use rayon::prelude::*;
 
-use crate::climbing::{Weigher, Weighing};
+use crate::climbing::{NeighbourhoodSums, Weigher, Weighing};
 use crate::error::{try_filled, Error, Result};
 use crate::exact::interner::{same_values, ExactKeys, WordMix};
 use crate::exact::summation::{two_sum_into, CoordinateSums, Subtotal, Summation};
-use crate::exact::weighted::{LaneSums, Members, WeightedSubtotal, WeightedSums};
+use crate::exact::weighted::{Members, WeightedSubtotal, WeightedSums};
 use crate::options::Kernel;
 use crate::parallel::{StopCheck, Task, Workers};
 use crate::points::{Coord, Points};
@@ -205,7 +205,7 @@ impl<T: Coord> Chunk<T> {
         let radius2 = bandwidth * bandwidth;
         workers.run(positions.len(), stop, |task| {
             values.par_chunks_mut(width).enumerate().try_for_each_init(
-                || Scratch::new(&self.tree),
+                || NeighbourhoodSums::new(&self.tree),
                 |scratch, (s, row)| {
                     task.check()?;
                     self.sum_at(positions.row(s), radius2, scratch, row, task)?;
@@ -224,7 +224,7 @@ impl<T: Coord> Chunk<T> {
         &self,
         q: &[f64],
         radius2: f64,
-        s: &mut Scratch,
+        s: &mut NeighbourhoodSums,
         row: &mut [f64],
         task: &Task,
     ) -> Result<()> {
@@ -234,9 +234,9 @@ impl<T: Coord> Chunk<T> {
         let (errors, first) = rest.split_at_mut(dim);
         let members = match &self.weigher {
             None => {
-                s.sums.clear();
-                self.tree.ball_sum(q, radius2, &mut s.sums);
-                let total = s.sums.subtotal();
+                s.plain.clear();
+                self.tree.ball_sum(q, radius2, &mut s.plain);
+                let total = s.plain.subtotal();
                 head[0] = total.count as f64;
                 sums.copy_from_slice(total.sums);
                 errors.copy_from_slice(total.errors);
@@ -250,9 +250,8 @@ impl<T: Coord> Chunk<T> {
                 }
             }
             Some(weigher) => {
-                let scratch = (&mut s.weighted, &mut s.lanes);
-                weigher.weigh(&self.tree, q, radius2, scratch, task)?;
-                s.weighted_row(head, sums, errors, first)
+                weigher.weigh(&self.tree, q, radius2, s, task)?;
+                weighted_row(&s.weighted, head, sums, errors, first)
             }
         };
         head[2] = members;
@@ -280,44 +279,26 @@ impl<T: Coord> Chunk<T> {
     }
 }
 
-/// Per-thread buffers of [`Chunk::partial_sums`].
-struct Scratch {
-    sums: CoordinateSums,
-    weighted: WeightedSums,
-    lanes: LaneSums,
-}
-
-impl Scratch {
-    fn new<T: Coord>(tree: &BallSearch<T>) -> Self {
-        let dim = tree.points().dim();
-        Scratch {
-            sums: tree.new_sums(),
-            weighted: WeightedSums::new(dim),
-            lanes: LaneSums::new(dim),
+/// `weighted` into a row of partial sums; returns its members' code.
+fn weighted_row(
+    weighted: &WeightedSums,
+    head: &mut [f64],
+    sums: &mut [f64],
+    errors: &mut [f64],
+    first: &mut [f64],
+) -> f64 {
+    let total = weighted.subtotal(weighted.members());
+    head[0] = total.weight;
+    head[1] = total.weight_error;
+    sums.copy_from_slice(total.sums);
+    errors.copy_from_slice(total.errors);
+    match total.members {
+        Members::Nothing => NOTHING,
+        Members::CopiesOf(point) => {
+            first.copy_from_slice(point);
+            COPIES
         }
-    }
-
-    /// `self.weighted` into a row of partial sums; returns its members' code.
-    fn weighted_row(
-        &self,
-        head: &mut [f64],
-        sums: &mut [f64],
-        errors: &mut [f64],
-        first: &mut [f64],
-    ) -> f64 {
-        let total = self.weighted.subtotal(self.weighted.members());
-        head[0] = total.weight;
-        head[1] = total.weight_error;
-        sums.copy_from_slice(total.sums);
-        errors.copy_from_slice(total.errors);
-        match total.members {
-            Members::Nothing => NOTHING,
-            Members::CopiesOf(point) => {
-                first.copy_from_slice(point);
-                COPIES
-            }
-            Members::Mixed => MIXED,
-        }
+        Members::Mixed => MIXED,
     }
 }
 

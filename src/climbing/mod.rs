@@ -11,14 +11,12 @@ mod step_cache;
 mod weigher;
 
 use crate::error::{try_filled, try_filled_by_workers, Result};
-use crate::exact::summation::CoordinateSums;
-use crate::exact::weighted::{LaneSums, WeightedSums};
 use crate::merge_sort;
 use crate::options::Kernel;
 use crate::parallel::{StopCheck, Task, Workers};
 use crate::points::{Coord, Points};
 use step_cache::StepCache;
-pub use weigher::Weigher;
+pub use weigher::{NeighbourhoodSums, Weigher};
 
 /// How one seed's climb ended.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -225,9 +223,7 @@ struct Scratch {
     position: Vec<f64>,
     next: Vec<f64>,
     key: Vec<u64>,
-    sums: CoordinateSums,
-    weighted: WeightedSums,
-    lanes: LaneSums,
+    sums: NeighbourhoodSums,
 }
 
 impl Scratch {
@@ -237,9 +233,7 @@ impl Scratch {
             position: vec![0.0; dim],
             next: vec![0.0; dim],
             key: vec![0; dim],
-            sums: tree.new_sums(),
-            weighted: WeightedSums::new(dim),
-            lanes: LaneSums::new(dim),
+            sums: NeighbourhoodSums::new(tree),
         }
     }
 
@@ -332,20 +326,20 @@ impl<'w> Climber<'w> {
         }
         let intensity = match &self.weigher {
             None => {
-                s.sums.clear();
-                tree.ball_sum(&s.position, self.radius2, &mut s.sums);
-                let count = s.sums.count();
+                let sums = &mut s.sums.plain;
+                sums.clear();
+                tree.ball_sum(&s.position, self.radius2, sums);
+                let count = sums.count();
                 if count > 0 {
                     for (j, next) in s.next.iter_mut().enumerate() {
                         // The mean is rounded to the data's type, as NumPy's mean keeps it.
-                        *next = s.sums.mean::<T>(j).to_f64();
+                        *next = sums.mean::<T>(j).to_f64();
                     }
                 }
                 count as f64
             }
             Some(weigher) => {
-                let (q, sums) = (&s.position, (&mut s.weighted, &mut s.lanes));
-                weigher.weigh(tree, q, self.radius2, sums, task)?;
+                weigher.weigh(tree, &s.position, self.radius2, &mut s.sums, task)?;
                 self.weighted_mean::<T>(s)
             }
         };
@@ -357,11 +351,11 @@ impl<'w> Climber<'w> {
 
     /// The mean of `s.weighted` into `s.next`, if it weighs anything; its weight.
     fn weighted_mean<T: Coord>(&self, s: &mut Scratch) -> f64 {
-        let weight = s.weighted.weight();
+        let weight = s.sums.weighted.weight();
         if weight > 0.0 {
             let flat = self.weighing.kernel == Kernel::Flat;
             for (j, next) in s.next.iter_mut().enumerate() {
-                *next = s.weighted.mean::<T>(j, flat).to_f64();
+                *next = s.sums.weighted.mean::<T>(j, flat).to_f64();
             }
         }
         weight

@@ -5,6 +5,7 @@
 
 use super::Weighing;
 use crate::error::Result;
+use crate::exact::summation::CoordinateSums;
 use crate::exact::weighted::{two_product, LaneSums, WeightedSums};
 use crate::options::Kernel;
 use crate::parallel::Task;
@@ -23,14 +24,36 @@ pub struct Weigher<'w> {
     rows: Option<OrderedRows>,
 }
 
+/// One thread's buffers for the sums of a neighbourhood, so that weighing
+/// one allocates nothing: plain ball sums (the flat kernel without
+/// weights), or weighted sums and the lanes a batched kernel sum fills.
+pub struct NeighbourhoodSums {
+    /// Plain sums, for [`BallSearch::ball_sum`].
+    pub plain: CoordinateSums,
+    /// Weighted sums, which [`Weigher::weigh`] fills.
+    pub weighted: WeightedSums,
+    lanes: LaneSums,
+}
+
+impl NeighbourhoodSums {
+    /// Empty sums for the neighbourhoods of `tree`.
+    pub fn new<T: Coord>(tree: &BallSearch<T>) -> Self {
+        let dim = tree.points().dim();
+        NeighbourhoodSums {
+            plain: tree.new_sums(),
+            weighted: WeightedSums::new(dim),
+            lanes: LaneSums::new(dim),
+        }
+    }
+}
+
 impl<'w> Weigher<'w> {
     /// The weigher of `tree`'s neighbourhoods, made in the pool `task` runs
     /// in; given up with [`crate::Error::Interrupted`] once `task` is
     /// cancelled.
     ///
     /// ```
-    /// use fastmeanshift::climbing::{Weigher, Weighing};
-    /// use fastmeanshift::exact::weighted::{LaneSums, WeightedSums};
+    /// use fastmeanshift::climbing::{NeighbourhoodSums, Weigher, Weighing};
     /// use fastmeanshift::parallel::never_stop;
     /// use fastmeanshift::search::ball::BallSearch;
     /// use fastmeanshift::{Kernel, Points, Workers};
@@ -41,10 +64,10 @@ impl<'w> Weigher<'w> {
     /// let weighing = Weighing { kernel: Kernel::Epanechnikov, weights: Some(&weights) };
     /// let weight = Workers::new(1)?.run(0, &never_stop, |task| {
     ///     let weigher = Weigher::new(&tree, weighing, task)?;
-    ///     let (mut sums, mut lanes) = (WeightedSums::new(1), LaneSums::new(1));
+    ///     let mut sums = NeighbourhoodSums::new(&tree);
     ///     // Radius 2: u = 0 at 0, 1/4 at 1, and 3 is outside the support.
-    ///     weigher.weigh(&tree, &[0.0], 4.0, (&mut sums, &mut lanes), task)?;
-    ///     Ok(sums.weight())
+    ///     weigher.weigh(&tree, &[0.0], 4.0, &mut sums, task)?;
+    ///     Ok(sums.weighted.weight())
     /// })?;
     /// assert_eq!(weight, 1.0 + 3.0 * 0.75);
     /// # Ok::<(), fastmeanshift::Error>(())
@@ -80,8 +103,8 @@ impl<'w> Weigher<'w> {
 
     /// Weighs every point `p` of `tree` in the kernel's support,
     /// `squared_distance(q, p) <= kernel.support() * radius2`, into
-    /// `weighted` (emptied first), with the term weight `w k(u)`,
-    /// `u = squared_distance / radius2`; `lanes` is scratch space.
+    /// `sums.weighted` (emptied first), with the term weight `w k(u)`,
+    /// `u = squared_distance / radius2`.
     /// Given up with [`crate::Error::Interrupted`] once `task` is cancelled:
     /// a support can hold most of the data.
     pub fn weigh<T: Coord>(
@@ -89,10 +112,13 @@ impl<'w> Weigher<'w> {
         tree: &BallSearch<T>,
         q: &[f64],
         radius2: f64,
-        (weighted, lanes): (&mut WeightedSums, &mut LaneSums),
+        sums: &mut NeighbourhoodSums,
         task: &Task,
     ) -> Result<()> {
         let Weighing { kernel, weights } = self.weighing;
+        let NeighbourhoodSums {
+            weighted, lanes, ..
+        } = sums;
         weighted.clear();
         match (&self.totals, &self.rows) {
             (Some(totals), _) => tree.weighted_ball_sum(q, radius2, totals, weighted),
