@@ -10,7 +10,8 @@
 //!   copied), [`error`] (every way a fit can fail);
 //! - the stages, in pipeline order: [`bandwidth`] (the estimate),
 //!   [`seeding`] (grid bins), [`climbing`] (every seed's climb, with its
-//!   shared step cache), [`modes`] (collapse, order by intensity, suppress
+//!   shared step cache and the [`climbing::Weigher`] of neighbourhoods for
+//!   kernels and weights), [`modes`] (collapse, order by intensity, suppress
 //!   near duplicates), [`labels`] (nearest centre, orphans);
 //! - the searches the stages run: [`search::ball`] (exact closed balls on a
 //!   KD-tree with node totals) and [`search::nearest`] (nearest centres, on
