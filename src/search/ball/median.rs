@@ -21,34 +21,28 @@ use crate::parallel::Task;
 const FINISH: usize = 1 << 12;
 /// Elements partitioned between two checks of the task.
 const CHECK_EVERY: usize = 1 << 16;
-/// Ranges at least this long are partitioned as two halves, side by side in
-/// a parallel build, the parts that go first then brought together: the
-/// same arrangement whether the halves ran in parallel or not.
-const HALVED_PARTITION: usize = 1 << 18;
 
 /// Reorders `order` as `select_nth_unstable_by(mid, ...)` on `key` (in
 /// `total_cmp`'s order) does: `order[mid]` holds a `mid`-th smallest key, no
 /// key before it is larger and none after it smaller. Gives up with
 /// [`crate::Error::Interrupted`] once `task` is cancelled, leaving `order`
-/// a permutation of what it was. With `parallel`, the halves of a long pass
-/// run on two workers of the pool `task` runs in (the same result).
+/// a permutation of what it was.
 pub(super) fn select_median(
     order: &mut [u32],
     mid: usize,
-    key: impl Fn(u32) -> f64 + Sync,
+    key: impl Fn(u32) -> f64,
     task: &Task,
-    parallel: bool,
 ) -> Result<()> {
-    select_in_passes(order, mid, key, task, (FINISH, parallel))
+    select_in_passes(order, mid, key, task, FINISH)
 }
 
 /// [`select_median`], partitioning ranges longer than `finish`.
 fn select_in_passes(
     order: &mut [u32],
     mid: usize,
-    key: impl Fn(u32) -> f64 + Sync,
+    key: impl Fn(u32) -> f64,
     task: &Task,
-    (finish, parallel): (usize, bool),
+    finish: usize,
 ) -> Result<()> {
     // Keys in `order[..lo]` are at most those in `order[lo..hi]`, which are
     // at most those in `order[hi..]`; `mid` stays in `lo..hi`.
@@ -57,8 +51,7 @@ fn select_in_passes(
         let range = &mut order[lo..hi];
         let target = mid - lo;
         let pivot = sample_pivot(range, target, &key);
-        let is_below = |k: f64| k.total_cmp(&pivot).is_lt();
-        let below = partition_by_halves(range, &key, task, is_below, parallel)?;
+        let below = partition(range, &key, task, |k| k.total_cmp(&pivot).is_lt())?;
         if target < below {
             hi = lo + below;
         } else if below > 0 {
@@ -120,42 +113,6 @@ fn sample_pivot(range: &[u32], target: usize, key: &impl Fn(u32) -> f64) -> f64 
     sample[(rank.max(0.0) as usize).min(size - 1)]
 }
 
-/// [`partition`], of the two halves of a range of at least
-/// [`HALVED_PARTITION`] elements (in parallel with `parallel`), after which
-/// the first half's elements that go last trade places with as many of the
-/// second half's that go first. How the elements end up arranged does not
-/// depend on `parallel`.
-fn partition_by_halves(
-    range: &mut [u32],
-    key: &(impl Fn(u32) -> f64 + Sync),
-    task: &Task,
-    before: impl Fn(f64) -> bool + Sync,
-    parallel: bool,
-) -> Result<usize> {
-    if range.len() < HALVED_PARTITION {
-        return partition(range, key, task, before);
-    }
-    let half = range.len() / 2;
-    let (first, second) = range.split_at_mut(half);
-    let (in_first, in_second) = if parallel {
-        rayon::join(
-            || partition(first, key, task, &before),
-            || partition(second, key, task, &before),
-        )
-    } else {
-        (
-            partition(first, key, task, &before),
-            partition(second, key, task, &before),
-        )
-    };
-    let (in_first, in_second) = (in_first?, in_second?);
-    // `first` is [goes first | goes last], `second` likewise: swap the start
-    // of the one and the end of the other, as many as the shorter of the two.
-    let traded = (half - in_first).min(in_second);
-    first[in_first..in_first + traded].swap_with_slice(&mut second[in_second - traded..in_second]);
-    Ok(in_first + in_second)
-}
-
 /// Moves the elements whose key satisfies `before` to the front, keeping the
 /// rest after them, and returns how many there are (Lomuto's scheme, swapping
 /// every element unconditionally and advancing by the predicate's value).
@@ -194,7 +151,6 @@ fn partition(
 mod tests {
     use super::*;
     use crate::parallel::tests::run_cancelled;
-    use crate::parallel::{never_stop, Workers};
 
     /// Checks the selection's promise for `keys` split at `mid`.
     fn assert_selected(keys: &[f64], order: &[u32], mid: usize) {
@@ -214,14 +170,7 @@ mod tests {
     fn select(keys: &[f64], mid: usize) -> Vec<u32> {
         let mut order: Vec<u32> = (0..keys.len() as u32).collect();
         let key = |i: u32| keys[i as usize];
-        select_in_passes(
-            &mut order,
-            mid,
-            key,
-            &Task::uncancelled(),
-            (SMALL_FINISH, false),
-        )
-        .unwrap();
+        select_in_passes(&mut order, mid, key, &Task::uncancelled(), SMALL_FINISH).unwrap();
         order
     }
 
@@ -237,36 +186,6 @@ mod tests {
                 assert_selected(keys, &select(keys, mid), mid);
             }
         }
-    }
-
-    #[test]
-    fn long_ranges_partition_by_halves_alike_on_one_worker_or_two() {
-        let n = 2 * HALVED_PARTITION + 77;
-        let keys = crate::testing::noise(6, n);
-        let key = |i: u32| keys[i as usize];
-        for cut in [0.0, 0.1, 0.5, 0.97, 2.0] {
-            let before = |k: f64| k < cut;
-            let split = |parallel| {
-                Workers::new(2).unwrap().run(0, &never_stop, |task| {
-                    let mut order: Vec<u32> = (0..n as u32).collect();
-                    let front = partition_by_halves(&mut order, &key, task, before, parallel)?;
-                    Ok((order, front))
-                })
-            };
-            let (order, front) = split(true).unwrap();
-            assert_eq!(split(false).unwrap(), (order.clone(), front));
-            assert_eq!(front, keys.iter().filter(|&&k| before(k)).count());
-            assert!(order[..front].iter().all(|&i| before(key(i))));
-            assert!(order[front..].iter().all(|&i| !before(key(i))));
-        }
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        Workers::new(2)
-            .unwrap()
-            .run(0, &never_stop, |task| {
-                select_in_passes(&mut order, n / 2, key, task, (FINISH, true))
-            })
-            .unwrap();
-        assert_selected(&keys, &order, n / 2);
     }
 
     #[test]
@@ -299,7 +218,7 @@ mod tests {
         let mut order: Vec<u32> = (0..keys.len() as u32).collect();
         let got = run_cancelled(|task| {
             let key = |i: u32| keys[i as usize];
-            select_in_passes(&mut order, keys.len() / 2, key, task, (SMALL_FINISH, false))
+            select_in_passes(&mut order, keys.len() / 2, key, task, SMALL_FINISH)
         });
         assert_eq!(got, Err(crate::Error::Interrupted));
         order.sort_unstable();
