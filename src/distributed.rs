@@ -109,7 +109,7 @@ impl<T: Coord> Chunk<T> {
         // SAFETY: the slices point into the storage of `points` (which
         // `RowStorage` promises stays put) and the heap buffer of `weights`,
         // which the chunk owns, never changes and frees only after the tree
-        // and totals that borrow them (field order); moving a `Vec` does not
+        // and weigher that borrow them (field order); moving a `Vec` does not
         // move its buffer. The 'static borrows never leave the chunk except
         // with a lifetime tied to `&self`.
         let view: &'static [T] = {

@@ -411,10 +411,17 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         sums.clear();
         held[0] = NOTHING;
         if node.right == 0 {
-            held[0] = match gathered {
-                Some(g) => self.weigh_leaf(node.start..node.end, g, weights.1, sums),
-                None => self.weigh_leaf(node.start..node.end, &weights.0, weights.1, sums),
-            };
+            // Only a leaf of coinciding points outgrows a block: no split
+            // separates them.
+            for start in (node.start..node.end).step_by(BLOCK) {
+                task.check()?;
+                let part = start..node.end.min(start + BLOCK as u32);
+                let members = match gathered {
+                    Some(g) => self.weigh_leaf(part, g, weights.1, sums),
+                    None => self.weigh_leaf(part, &weights.0, weights.1, sums),
+                };
+                held[0] = self.join(held[0], members);
+            }
         } else {
             let right = node.right as usize;
             let (left_totals, right_totals) = child_totals.split_at_mut((right - id - 1) * stride);
@@ -769,6 +776,24 @@ mod tests {
             );
             Ok(())
         });
+        assert_eq!(run, Err(Error::Interrupted));
+    }
+
+    #[test]
+    fn a_leaf_of_copies_is_weighed_in_blocks() {
+        // One leaf of coinciding points, three blocks long, and two others.
+        let copies = 3 * BLOCK + 5;
+        let mut data: Vec<f64> = [1.0, 2.0].repeat(copies);
+        data.extend([4.0, 4.0, -3.0, 0.5]);
+        let p = Points::new(&data, 2).unwrap();
+        let t = BallSearch::new(p).unwrap();
+        let weights = vec![0.5; p.len()];
+        let totals = t.weighted_totals(&weights, &Task::uncancelled()).unwrap();
+        let mut sums = WeightedSums::new(2);
+        t.weighted_ball_sum(&[1.0, 2.0], 0.01, &totals, &mut sums);
+        assert_eq!(sums.weight(), copies as f64 * 0.5);
+        assert_eq!(sums.members(), Members::CopiesOf(&[1.0, 2.0]));
+        let run = run_cancelled(|task| t.weighted_totals(&weights, task).map(|_| ()));
         assert_eq!(run, Err(Error::Interrupted));
     }
 
