@@ -310,7 +310,9 @@ impl<'w> Climber<'w> {
 
     /// The (weighted) mean of the neighbourhood of `s.position`, into
     /// `s.next`; returns its intensity (0 for a neighbourhood that weighs
-    /// nothing, leaving `s.next` as it was).
+    /// nothing, leaving `s.next` as it was), or gives up with
+    /// [`crate::Error::Interrupted`] once `task` is cancelled in a long
+    /// kernel sum.
     fn step<T: Coord>(
         &self,
         tree: &BallSearch<T>,
