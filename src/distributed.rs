@@ -138,10 +138,11 @@ impl<T: Coord> Chunk<T> {
             let tree = BallSearch::new_parallel_for(rows, kernel.serves(), task)?;
             // Whether batched products are safe is this chunk's own values'
             // call: both ways give the same sums.
-            let weigher = match (kernel, weights_view) {
-                (Kernel::Flat, None) => None,
-                (kernel, weights) => Some(Weigher::new(&tree, Weighing { kernel, weights }, task)?),
+            let weighing = Weighing {
+                kernel,
+                weights: weights_view,
             };
+            let weigher = Weigher::new(&tree, weighing, task)?;
             Ok((tree, weigher))
         })?;
         Ok(Chunk {

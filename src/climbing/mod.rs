@@ -122,10 +122,7 @@ pub fn climb_all_weighing<T: Coord>(
             (Seeds::EveryPoint, None) => first_copies(points, |_| true, task)?,
             (Seeds::Given(given), _) => first_copies(given, |_| true, task)?,
         };
-        let weigher = match weighing {
-            Weighing::FLAT => None,
-            _ => Some(Weigher::new(tree, weighing, task)?),
-        };
+        let weigher = Weigher::new(tree, weighing, task)?;
         let climber = Climber::new(bandwidth, max_iter, weighing, weigher);
         let cache = StepCache::new(dim, n_seeds);
 

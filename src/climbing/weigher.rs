@@ -49,8 +49,9 @@ impl NeighbourhoodSums {
 
 impl<'w> Weigher<'w> {
     /// The weigher of `tree`'s neighbourhoods, made in the pool `task` runs
-    /// in; given up with [`crate::Error::Interrupted`] once `task` is
-    /// cancelled.
+    /// in; None for [`Weighing::FLAT`], whose neighbourhoods are plain ball
+    /// sums ([`BallSearch::ball_sum`]). Given up with
+    /// [`crate::Error::Interrupted`] once `task` is cancelled.
     ///
     /// ```
     /// use fastmeanshift::climbing::{NeighbourhoodSums, Weigher, Weighing};
@@ -63,7 +64,7 @@ impl<'w> Weigher<'w> {
     /// let tree = BallSearch::new(Points::new(&x, 1)?)?;
     /// let weighing = Weighing { kernel: Kernel::Epanechnikov, weights: Some(&weights) };
     /// let weight = Workers::new(1)?.run(0, &never_stop, |task| {
-    ///     let weigher = Weigher::new(&tree, weighing, task)?;
+    ///     let weigher = Weigher::new(&tree, weighing, task)?.expect("a kernel");
     ///     let mut sums = NeighbourhoodSums::new(&tree);
     ///     // Radius 2: u = 0 at 0, 1/4 at 1, and 3 is outside the support.
     ///     weigher.weigh(&tree, &[0.0], 4.0, &mut sums, task)?;
@@ -76,7 +77,10 @@ impl<'w> Weigher<'w> {
         tree: &BallSearch<T>,
         weighing: Weighing<'w>,
         task: &Task,
-    ) -> Result<Self> {
+    ) -> Result<Option<Self>> {
+        if weighing == Weighing::FLAT {
+            return Ok(None);
+        }
         let totals = match weighing {
             Weighing {
                 kernel: Kernel::Flat,
@@ -88,11 +92,11 @@ impl<'w> Weigher<'w> {
             Kernel::Flat => None,
             _ => tree.ordered_rows(weighing.weights, task)?,
         };
-        Ok(Weigher {
+        Ok(Some(Weigher {
             weighing,
             totals,
             rows,
-        })
+        }))
     }
 
     /// The bytes of its totals and rows.

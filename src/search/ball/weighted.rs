@@ -14,7 +14,7 @@ use crate::exact::weighted::{
 };
 use crate::options::Kernel;
 use crate::parallel::Task;
-use crate::points::{Coord, Points};
+use crate::points::Coord;
 use rayon::prelude::*;
 
 /// Rows read or written between two checks of the task.
@@ -145,6 +145,17 @@ impl Profile for Gaussian {
 }
 
 impl<'a, T: Coord> BallSearch<'a, T> {
+    /// Whether [`products_are_safe`] for these points and `weights` (None:
+    /// 1 each), from their magnitudes, found in parallel blocks.
+    fn products_are_safe_for(&self, weights: Option<&[f64]>, task: &Task) -> Result<bool> {
+        let coordinates = magnitudes(self.points.as_slice(), task)?;
+        let weights = match weights {
+            Some(w) => magnitudes(w, task)?,
+            None => Magnitudes::of([1.0]),
+        };
+        Ok(products_are_safe(weights, coordinates))
+    }
+
     /// The points and `weights` (None: 1 each) in tree order, if the exact
     /// products of a batched kernel sum are safe for them (no coordinate or
     /// weight near the float64 limits, see [`products_are_safe`]); None
@@ -157,12 +168,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         task: &Task,
     ) -> Result<Option<OrderedRows>> {
         let dim = self.points.dim();
-        let coordinates = magnitudes(self.points.as_slice(), task)?;
-        let weight_magnitudes = match weights {
-            Some(w) => magnitudes(w, task)?,
-            None => Magnitudes::of([1.0]),
-        };
-        if !products_are_safe(weight_magnitudes, coordinates) {
+        if !self.products_are_safe_for(weights, task)? {
             return Ok(None);
         }
         let len = self.order.len();
@@ -350,10 +356,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         task: &Task,
     ) -> Result<WeightedTotals<'w>> {
         let dim = self.points.dim();
-        let fusable = products_are_safe(
-            magnitudes(weights, task)?,
-            magnitudes(self.points.as_slice(), task)?,
-        );
+        let fusable = self.products_are_safe_for(Some(weights), task)?;
         let mut totals = try_filled_by_workers(self.nodes.len() * (2 * dim + 2), 0.0)?;
         let mut members = try_filled_by_workers(self.nodes.len(), NOTHING)?;
         if !self.nodes.is_empty() {
@@ -393,16 +396,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         let node = self.nodes[id];
         let serial = node.end - node.start < PARALLEL_WEIGHING;
         if gathered.is_none() && serial {
-            let order = &self.order[node.start as usize..node.end as usize];
-            let mut rows = try_reserved(order.len() * dim)?;
-            gather_rows(self.points, order, &mut rows);
-            let mut gathered_weights = try_reserved(order.len())?;
-            gathered_weights.extend(order.iter().map(|&i| weights.0[i as usize]));
-            let gathered = Gathered {
-                rows,
-                weights: gathered_weights,
-                start: node.start as usize,
-            };
+            let gathered = self.gathered(node.start..node.end, weights.0)?;
             let subtree = (id, totals, members);
             return self.weigh_subtree(subtree, weights, Some(&gathered), sums, task);
         }
@@ -411,14 +405,17 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         sums.clear();
         held[0] = NOTHING;
         if node.right == 0 {
-            // Only a leaf of coinciding points outgrows a block: no split
-            // separates them.
+            // Only a leaf of coinciding points outgrows a block (no split
+            // separates them): it is weighed a block at a time.
             for start in (node.start..node.end).step_by(BLOCK) {
                 task.check()?;
                 let part = start..node.end.min(start + BLOCK as u32);
                 let members = match gathered {
                     Some(g) => self.weigh_leaf(part, g, weights.1, sums),
-                    None => self.weigh_leaf(part, &weights.0, weights.1, sums),
+                    None => {
+                        let block = self.gathered(part.clone(), weights.0)?;
+                        self.weigh_leaf(part, &block, weights.1, sums)
+                    }
                 };
                 held[0] = self.join(held[0], members);
             }
@@ -456,48 +453,65 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         Ok(())
     }
 
-    /// Adds the points of a leaf (its range of the tree's order) to `sums`
-    /// with their weights, and returns its members. With `fusable` weights
-    /// (see [`WeightedTotals`]) and a CPU with FMA, each exact product is
-    /// one instruction: the same bits as the checked one.
-    fn weigh_leaf<S: LeafSource<T>>(
+    /// The rows and `weights` of the places `range` of the tree's order,
+    /// copied in that order.
+    fn gathered(&self, range: std::ops::Range<u32>, weights: &[f64]) -> Result<Gathered<T>> {
+        let order = &self.order[range.start as usize..range.end as usize];
+        let mut rows = try_reserved(order.len() * self.points.dim())?;
+        gather_rows(self.points, order, &mut rows);
+        let mut gathered_weights = try_reserved(order.len())?;
+        gathered_weights.extend(order.iter().map(|&i| weights[i as usize]));
+        Ok(Gathered {
+            rows,
+            weights: gathered_weights,
+            start: range.start as usize,
+        })
+    }
+
+    /// Adds the points of a leaf (its `range` of the tree's order, read
+    /// from `gathered`) to `sums` with their weights, and returns its
+    /// members. With `fusable` weights (see [`WeightedTotals`]) and a CPU
+    /// with FMA, each exact product is one instruction: the same bits as
+    /// the checked one.
+    fn weigh_leaf(
         &self,
         range: std::ops::Range<u32>,
-        source: &S,
+        gathered: &Gathered<T>,
         fusable: bool,
         sums: &mut WeightedSums,
     ) -> u32 {
         #[cfg(target_arch = "x86_64")]
         if fusable && std::arch::is_x86_feature_detected!("fma") {
             // SAFETY: the CPU has FMA, checked just above.
-            return unsafe { self.weigh_leaf_fused(range, source, sums) };
+            return unsafe { self.weigh_leaf_fused(range, gathered, sums) };
         }
-        self.weigh_leaf_with::<Checked, S>(range, source, sums)
+        self.weigh_leaf_with::<Checked>(range, gathered, sums)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "fma")]
-    unsafe fn weigh_leaf_fused<S: LeafSource<T>>(
+    unsafe fn weigh_leaf_fused(
         &self,
         range: std::ops::Range<u32>,
-        source: &S,
+        gathered: &Gathered<T>,
         sums: &mut WeightedSums,
     ) -> u32 {
-        self.weigh_leaf_with::<Fused, S>(range, source, sums)
+        self.weigh_leaf_with::<Fused>(range, gathered, sums)
     }
 
     #[inline(always)]
-    fn weigh_leaf_with<P: ExactProduct, S: LeafSource<T>>(
+    fn weigh_leaf_with<P: ExactProduct>(
         &self,
         range: std::ops::Range<u32>,
-        source: &S,
+        gathered: &Gathered<T>,
         sums: &mut WeightedSums,
     ) -> u32 {
+        let dim = self.points.dim();
         let mut held = NOTHING;
         for k in range.start as usize..range.end as usize {
-            let i = self.order[k];
-            let (row, w) = source.point(self.points, k, i as usize);
-            sums.add_with::<P, T>(row, w, 0.0);
+            let (i, at) = (self.order[k], k - gathered.start);
+            let w = gathered.weights[at];
+            sums.add_with::<P, T>(&gathered.rows[at * dim..(at + 1) * dim], w, 0.0);
             if w > 0.0 {
                 held = self.join(held, i);
             }
@@ -634,35 +648,13 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     }
 }
 
-/// Where a leaf's points and weights are read from: the caller's arrays,
-/// or a subtree's [`Gathered`] copy.
-trait LeafSource<T> {
-    /// The row and weight of the point at place `k` of the tree's order,
-    /// point `i` of the data.
-    fn point<'s>(&'s self, points: Points<'s, T>, k: usize, i: usize) -> (&'s [T], f64);
-}
-
-impl<T: Coord> LeafSource<T> for &[f64] {
-    #[inline(always)]
-    fn point<'s>(&'s self, points: Points<'s, T>, _: usize, i: usize) -> (&'s [T], f64) {
-        (points.row(i), self[i])
-    }
-}
-
-/// A subtree's rows and weights, copied in tree order.
+/// Rows and weights of a run of places of the tree's order, copied in that
+/// order.
 struct Gathered<T> {
     rows: Vec<T>,
     weights: Vec<f64>,
-    /// The subtree's first place in the tree's order.
+    /// The run's first place in the tree's order.
     start: usize,
-}
-
-impl<T: Coord> LeafSource<T> for Gathered<T> {
-    #[inline(always)]
-    fn point<'s>(&'s self, points: Points<'s, T>, k: usize, _: usize) -> (&'s [T], f64) {
-        let (at, dim) = (k - self.start, points.dim());
-        (&self.rows[at * dim..(at + 1) * dim], self.weights[at])
-    }
 }
 
 /// Weighs the points `i..i + count` of `rows` (`count <= LANES`), point
