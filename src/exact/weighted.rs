@@ -280,11 +280,61 @@ impl ExactProduct for Fused {
 /// Lane-wise weighted sums of one neighbourhood, for kernels other than the
 /// flat one (no copies rule): per coordinate, one running sum and one error
 /// term per lane.
-pub struct LaneSums {
-    sums: Vec<[f64; LANES]>,
-    errors: Vec<[f64; LANES]>,
+///
+/// `S` holds the coordinates' lanes: a `Vec` for any dimension, or an array
+/// of `D` of them ([`LaneSums::held_for`]), which a kernel sum's loop keeps
+/// in vector registers from one batch to the next instead of loading and
+/// storing every sum for every batch.
+pub struct LaneSums<S = Vec<[f64; LANES]>> {
+    sums: S,
+    errors: S,
     weight: [f64; LANES],
     weight_error: [f64; LANES],
+}
+
+impl<S: AsMut<[[f64; LANES]]>> LaneSums<S> {
+    /// Adds up to [`LANES`] points, point `l` in lane `l`, with the term
+    /// weights `c_hi[l] + c_lo[l]` (0 for an unused lane): `coordinates(j)`
+    /// is coordinate `j` of every lane's point. With `WEIGHTED` false every
+    /// `c_lo` must be 0 and is not read: `p_error + 0 * x` would be
+    /// `p_error` (an exact product's error is never -0). Every product
+    /// `c_hi[l] * x` must satisfy [`two_product_is_exact`].
+    #[inline(always)]
+    pub fn add_batch<P: ExactProduct, const WEIGHTED: bool>(
+        &mut self,
+        c_hi: &[f64; LANES],
+        c_lo: &[f64; LANES],
+        coordinates: impl Fn(usize) -> [f64; LANES],
+    ) {
+        // Each lane array is copied in and out whole, which lets the compiler
+        // keep it in vector registers.
+        for (j, (sums, errors)) in self
+            .sums
+            .as_mut()
+            .iter_mut()
+            .zip(self.errors.as_mut())
+            .enumerate()
+        {
+            let x = coordinates(j);
+            let (mut s, mut e) = (*sums, *errors);
+            for l in 0..LANES {
+                let (p, p_error) = P::two_product(c_hi[l], x[l]);
+                // `c_lo * x` is below an ulp of `p`: its own rounding is second order.
+                let error = if WEIGHTED {
+                    p_error + c_lo[l] * x[l]
+                } else {
+                    p_error
+                };
+                two_sum_into(&mut s[l], &mut e[l], p, error);
+            }
+            (*sums, *errors) = (s, e);
+        }
+        let (mut w, mut w_error) = (self.weight, self.weight_error);
+        for l in 0..LANES {
+            two_sum_into(&mut w[l], &mut w_error[l], c_hi[l], c_lo[l]);
+        }
+        (self.weight, self.weight_error) = (w, w_error);
+    }
 }
 
 impl LaneSums {
@@ -306,41 +356,25 @@ impl LaneSums {
         self.weight_error = [0.0; LANES];
     }
 
-    /// Adds up to [`LANES`] points, point `l` in lane `l`, with the term
-    /// weights `c_hi[l] + c_lo[l]` (0 for an unused lane): `coordinates(j)`
-    /// is coordinate `j` of every lane's point. With `WEIGHTED` false every
-    /// `c_lo` must be 0 and is not read: `p_error + 0 * x` would be
-    /// `p_error` (an exact product's error is never -0). Every product
-    /// `c_hi[l] * x` must satisfy [`two_product_is_exact`].
+    /// A copy in arrays of `D` coordinates, if these sums have `D`; to be
+    /// [`LaneSums::put_back`] once added to.
     #[inline(always)]
-    pub fn add_batch<P: ExactProduct, const WEIGHTED: bool>(
-        &mut self,
-        c_hi: &[f64; LANES],
-        c_lo: &[f64; LANES],
-        coordinates: impl Fn(usize) -> [f64; LANES],
-    ) {
-        // Each lane array is copied in and out whole, which lets the compiler
-        // keep it in vector registers.
-        for (j, (sums, errors)) in self.sums.iter_mut().zip(&mut self.errors).enumerate() {
-            let x = coordinates(j);
-            let (mut s, mut e) = (*sums, *errors);
-            for l in 0..LANES {
-                let (p, p_error) = P::two_product(c_hi[l], x[l]);
-                // `c_lo * x` is below an ulp of `p`: its own rounding is second order.
-                let error = if WEIGHTED {
-                    p_error + c_lo[l] * x[l]
-                } else {
-                    p_error
-                };
-                two_sum_into(&mut s[l], &mut e[l], p, error);
-            }
-            (*sums, *errors) = (s, e);
-        }
-        let (mut w, mut w_error) = (self.weight, self.weight_error);
-        for l in 0..LANES {
-            two_sum_into(&mut w[l], &mut w_error[l], c_hi[l], c_lo[l]);
-        }
-        (self.weight, self.weight_error) = (w, w_error);
+    pub fn held_for<const D: usize>(&self) -> Option<LaneSums<[[f64; LANES]; D]>> {
+        Some(LaneSums {
+            sums: self.sums.as_slice().try_into().ok()?,
+            errors: self.errors.as_slice().try_into().ok()?,
+            weight: self.weight,
+            weight_error: self.weight_error,
+        })
+    }
+
+    /// Takes the sums `held` (from [`LaneSums::held_for`]) as its own.
+    #[inline(always)]
+    pub fn put_back<const D: usize>(&mut self, held: &LaneSums<[[f64; LANES]; D]>) {
+        self.sums.copy_from_slice(&held.sums);
+        self.errors.copy_from_slice(&held.errors);
+        self.weight = held.weight;
+        self.weight_error = held.weight_error;
     }
 
     /// Adds every lane to `total` (empty or not), in lane order.

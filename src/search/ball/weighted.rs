@@ -29,12 +29,12 @@ const COORDINATES_PER_CHECK: usize = 1 << 20;
 const VISITS_PER_CHECK: usize = 1 << 14;
 
 /// A kernel sum's query, as [`BallSearch::kernel_sum`] takes it.
-type KernelQuery<'q> = (
+type KernelQuery<'q, S> = (
     &'q [f64],
     f64,
     f64,
     &'q OrderedRows,
-    &'q mut LaneSums,
+    &'q mut LaneSums<S>,
     &'q Task,
 );
 
@@ -99,14 +99,19 @@ impl OrderedRows {
     #[inline(always)]
     fn lanes(&self, column: usize, i: usize, count: usize, pad: f64) -> [f64; LANES] {
         let start = column * self.len + i;
-        if count == LANES {
-            if let Ok(full) = <[f64; LANES]>::try_from(&self.columns[start..start + LANES]) {
-                return full;
+        // The columns are followed by LANES values of padding, so that eight
+        // lanes can always be read whole: a copy of fewer would be a library
+        // call, around which the lane sums a loop holds in vector registers
+        // are saved and restored.
+        let mut lanes = <[f64; LANES]>::try_from(&self.columns[start..start + LANES])
+            .expect("a slice of LANES values");
+        if count < LANES {
+            // Masks from a table, not a comparison per lane: the compiler
+            // knows that lane 0 is always kept, and would split the vectors.
+            let live = LIVE[count];
+            for (lane, live) in lanes.iter_mut().zip(live) {
+                *lane = f64::from_bits((lane.to_bits() & live) | (pad.to_bits() & !live));
             }
-        }
-        let mut lanes = [pad; LANES];
-        for (lane, &x) in lanes.iter_mut().zip(&self.columns[start..start + count]) {
-            *lane = x;
         }
         lanes
     }
@@ -172,12 +177,14 @@ impl<'a, T: Coord> BallSearch<'a, T> {
             return Ok(None);
         }
         let len = self.order.len();
-        let mut columns = try_filled_by_workers(len * (dim + usize::from(weights.is_some())), 0.0)?;
+        let filled = len * (dim + usize::from(weights.is_some()));
+        // LANES values of padding after the columns (see `lanes`).
+        let mut columns = try_filled_by_workers(filled + LANES, 0.0)?;
         // Block `b` of every column, so that each row is read once, for all
         // of its columns (rows are read in tree order, each a cache miss
         // away in a large data set).
         let mut blocks: Vec<Vec<&mut [f64]>> = Vec::new();
-        for column in columns.chunks_exact_mut(len.max(1)) {
+        for column in columns[..filled].chunks_exact_mut(len.max(1)) {
             for (b, block) in column.chunks_mut(BLOCK).enumerate() {
                 if b == blocks.len() {
                     blocks.push(Vec::new());
@@ -282,7 +289,9 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     }
 
     /// [`BallSearch::kernel_sum`] with the exact products of `P`, compiled
-    /// for each kernel and for weights or none.
+    /// for one, two and three coordinates, whose lane sums the loop keeps in
+    /// vector registers (with weights, 2-D: the Epanechnikov kernel's fits
+    /// with every point a seed took 69 instead of 84 ms), and for any number.
     #[inline(always)]
     fn kernel_sum_with<P: ExactProduct>(
         &self,
@@ -293,21 +302,66 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         sums: &mut LaneSums,
         task: &Task,
     ) -> Result<()> {
+        match q.len() {
+            1 => self.kernel_sum_held::<P, 1>(q, r2, kernel, rows, sums, task),
+            2 => self.kernel_sum_held::<P, 2>(q, r2, kernel, rows, sums, task),
+            3 => self.kernel_sum_held::<P, 3>(q, r2, kernel, rows, sums, task),
+            _ => self.kernel_sum_in::<P, _>(q, r2, kernel, rows, sums, task),
+        }
+    }
+
+    /// [`BallSearch::kernel_sum_in`] over `D` coordinates, into sums held
+    /// in arrays of `D`.
+    #[inline(always)]
+    fn kernel_sum_held<P: ExactProduct, const D: usize>(
+        &self,
+        q: &[f64],
+        r2: f64,
+        kernel: Kernel,
+        rows: &OrderedRows,
+        sums: &mut LaneSums,
+        task: &Task,
+    ) -> Result<()> {
+        let (Ok(q), Some(mut held)) = (<&[f64; D]>::try_from(q), sums.held_for::<D>()) else {
+            return self.kernel_sum_in::<P, _>(q, r2, kernel, rows, sums, task);
+        };
+        let outcome = self.kernel_sum_in::<P, _>(q, r2, kernel, rows, &mut held, task);
+        sums.put_back(&held);
+        outcome
+    }
+
+    /// [`BallSearch::kernel_sum`] with the exact products of `P` into sums
+    /// held in `S`, compiled for each kernel and for weights or none.
+    #[inline(always)]
+    fn kernel_sum_in<P: ExactProduct, S: AsMut<[[f64; LANES]]>>(
+        &self,
+        q: &[f64],
+        r2: f64,
+        kernel: Kernel,
+        rows: &OrderedRows,
+        sums: &mut LaneSums<S>,
+        task: &Task,
+    ) -> Result<()> {
         let args = (q, kernel.support() * r2, r2, rows, sums, task);
         match (kernel, rows.weighted) {
-            (Kernel::Flat, false) => self.kernel_sum_for::<P, Flat, false>(args),
-            (Kernel::Flat, true) => self.kernel_sum_for::<P, Flat, true>(args),
-            (Kernel::Epanechnikov, false) => self.kernel_sum_for::<P, Epanechnikov, false>(args),
-            (Kernel::Epanechnikov, true) => self.kernel_sum_for::<P, Epanechnikov, true>(args),
-            (Kernel::Gaussian, false) => self.kernel_sum_for::<P, Gaussian, false>(args),
-            (Kernel::Gaussian, true) => self.kernel_sum_for::<P, Gaussian, true>(args),
+            (Kernel::Flat, false) => self.kernel_sum_for::<P, Flat, false, S>(args),
+            (Kernel::Flat, true) => self.kernel_sum_for::<P, Flat, true, S>(args),
+            (Kernel::Epanechnikov, false) => self.kernel_sum_for::<P, Epanechnikov, false, S>(args),
+            (Kernel::Epanechnikov, true) => self.kernel_sum_for::<P, Epanechnikov, true, S>(args),
+            (Kernel::Gaussian, false) => self.kernel_sum_for::<P, Gaussian, false, S>(args),
+            (Kernel::Gaussian, true) => self.kernel_sum_for::<P, Gaussian, true, S>(args),
         }
     }
 
     #[inline(always)]
-    fn kernel_sum_for<P: ExactProduct, K: Profile, const WEIGHTED: bool>(
+    fn kernel_sum_for<
+        P: ExactProduct,
+        K: Profile,
+        const WEIGHTED: bool,
+        S: AsMut<[[f64; LANES]]>,
+    >(
         &self,
-        (q, support2, r2, rows, sums, task): KernelQuery,
+        (q, support2, r2, rows, sums, task): KernelQuery<S>,
     ) -> Result<()> {
         if self.nodes.is_empty() {
             return Ok(());
@@ -330,7 +384,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
                 let (mut i, end) = (node.start as usize, node.end as usize);
                 while i < end {
                     let count = (end - i).min(LANES);
-                    weigh_batch::<P, K, WEIGHTED>(rows, i, count, q, support2, r2, sums);
+                    weigh_batch::<P, K, WEIGHTED, S>(rows, i, count, q, support2, r2, sums);
                     i += count;
                 }
                 unchecked += (end - node.start as usize) * q.len();
@@ -657,6 +711,22 @@ struct Gathered<T> {
     start: usize,
 }
 
+/// Per count of live lanes, the mask of each lane: all bits for the first
+/// `count`, none for the others.
+const LIVE: [[u64; LANES]; LANES + 1] = {
+    let mut live = [[0; LANES]; LANES + 1];
+    let mut count = 0;
+    while count <= LANES {
+        let mut l = 0;
+        while l < count {
+            live[count][l] = !0;
+            l += 1;
+        }
+        count += 1;
+    }
+    live
+};
+
 /// Weighs the points `i..i + count` of `rows` (`count <= LANES`), point
 /// `i + l` in lane `l`: the support test and `u` from the ordered squared
 /// distance (docs/algorithm.md §6.1), the exact term weight `w * k(u)`,
@@ -665,14 +735,14 @@ struct Gathered<T> {
 /// support or past `count` gets the term weight +0, which leaves its sums
 /// as they are.
 #[inline(always)]
-fn weigh_batch<P: ExactProduct, K: Profile, const WEIGHTED: bool>(
+fn weigh_batch<P: ExactProduct, K: Profile, const WEIGHTED: bool, S: AsMut<[[f64; LANES]]>>(
     rows: &OrderedRows,
     i: usize,
     count: usize,
     q: &[f64],
     support2: f64,
     r2: f64,
-    sums: &mut LaneSums,
+    sums: &mut LaneSums<S>,
 ) {
     // Lanes past `count` get coordinates NaN here, hence a squared distance
     // outside every support, and 0 where they are summed (times a term
@@ -901,49 +971,68 @@ mod tests {
 
     #[test]
     fn batched_kernel_sums_equal_weighing_one_by_one() {
-        let data: Vec<f64> = noise(6, 3 * 5000).iter().map(|x| x * 3.0).collect();
-        let p = Points::new(&data, 3).unwrap();
-        let weights: Vec<f64> = noise(7, p.len()).iter().map(|w| w * 2.0).collect();
-        // On small leaves and on the large leaves of a tree for kernel sums.
-        let kernel_tree = BallSearch::new_parallel_for(p, Serves::KernelSums, &Task::uncancelled());
-        for t in [BallSearch::new(p).unwrap(), kernel_tree.unwrap()] {
-            for kernel in [Kernel::Epanechnikov, Kernel::Gaussian] {
-                for w in [None, Some(weights.as_slice())] {
-                    let rows = t.ordered_rows(w, &Task::uncancelled()).unwrap().unwrap();
-                    for (k, r2) in [0.05, 0.4, 2.0].into_iter().enumerate() {
-                        let q = p.row(k * 777).to_vec();
-                        let support2 = kernel.support() * r2;
-                        let mut lanes = LaneSums::new(3);
-                        t.kernel_sum(&q, r2, kernel, &rows, &mut lanes, &Task::uncancelled())
-                            .unwrap();
-                        let mut batched = WeightedSums::new(3);
-                        lanes.add_to(&mut batched);
-                        let mut one_by_one = WeightedSums::new(3);
-                        t.for_each_within_at(&q, support2, &Task::uncancelled(), |i, d2| {
-                            let u = if d2 == 0.0 { 0.0 } else { d2 / r2 };
-                            let c = w.map_or(1.0, |w| w[i]) * kernel.profile(u);
-                            let (hi, lo) = match w {
-                                None => (kernel.profile(u), 0.0),
-                                Some(w) => {
-                                    crate::exact::weighted::two_product(w[i], kernel.profile(u))
-                                }
-                            };
-                            assert_eq!(hi, c);
-                            one_by_one.add(p.row(i), hi, lo);
-                        })
-                        .unwrap();
-                        assert_eq!(batched.weight(), one_by_one.weight(), "{kernel:?}");
-                        for j in 0..3 {
-                            let (a, b) = (
-                                batched.mean::<f64>(j, false),
-                                one_by_one.mean::<f64>(j, false),
-                            );
-                            assert_eq!(a.to_bits(), b.to_bits(), "{kernel:?} r2 {r2}");
+        // One to three coordinates have sums held in arrays, four in a Vec.
+        for dim in 1..=4 {
+            let data: Vec<f64> = noise(6, dim * 5000).iter().map(|x| x * 3.0).collect();
+            let p = Points::new(&data, dim).unwrap();
+            let weights: Vec<f64> = noise(7, p.len()).iter().map(|w| w * 2.0).collect();
+            // On small leaves and on the large leaves of a tree for kernel sums.
+            let task = Task::uncancelled();
+            let kernel_tree = BallSearch::new_parallel_for(p, Serves::KernelSums, &task);
+            for t in [BallSearch::new(p).unwrap(), kernel_tree.unwrap()] {
+                for kernel in [Kernel::Epanechnikov, Kernel::Gaussian] {
+                    for w in [None, Some(weights.as_slice())] {
+                        let rows = t.ordered_rows(w, &task).unwrap().unwrap();
+                        for (k, r2) in [0.05, 0.4, 2.0].into_iter().enumerate() {
+                            let q = p.row(k * 777).to_vec();
+                            let mut lanes = LaneSums::new(dim);
+                            t.kernel_sum(&q, r2, kernel, &rows, &mut lanes, &task)
+                                .unwrap();
+                            // The same lanes from sums held in a Vec.
+                            let mut in_vec = LaneSums::new(dim);
+                            t.kernel_sum_in::<Split, _>(&q, r2, kernel, &rows, &mut in_vec, &task)
+                                .unwrap();
+                            assert_eq!(lanes.bits(), in_vec.bits(), "{kernel:?} dim {dim}");
+                            let mut batched = WeightedSums::new(dim);
+                            lanes.add_to(&mut batched);
+                            let one_by_one = weighed_one_by_one(&t, &q, r2, kernel, w);
+                            assert_eq!(batched.weight(), one_by_one.weight(), "{kernel:?}");
+                            for j in 0..dim {
+                                let (a, b) = (
+                                    batched.mean::<f64>(j, false),
+                                    one_by_one.mean::<f64>(j, false),
+                                );
+                                assert_eq!(a.to_bits(), b.to_bits(), "{kernel:?} r2 {r2}");
+                            }
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The weighted sums of the points within the support of `kernel` at
+    /// `q`, each weighed by itself.
+    fn weighed_one_by_one(
+        t: &BallSearch<f64>,
+        q: &[f64],
+        r2: f64,
+        kernel: Kernel,
+        w: Option<&[f64]>,
+    ) -> WeightedSums {
+        let mut sums = WeightedSums::new(q.len());
+        let support2 = kernel.support() * r2;
+        t.for_each_within_at(q, support2, &Task::uncancelled(), |i, d2| {
+            let u = if d2 == 0.0 { 0.0 } else { d2 / r2 };
+            let (hi, lo) = match w {
+                None => (kernel.profile(u), 0.0),
+                Some(w) => crate::exact::weighted::two_product(w[i], kernel.profile(u)),
+            };
+            assert_eq!(hi, w.map_or(1.0, |w| w[i]) * kernel.profile(u));
+            sums.add(t.points.row(i), hi, lo);
+        })
+        .unwrap();
+        sums
     }
 
     #[test]
