@@ -410,7 +410,9 @@ impl<'a, T: Coord> BallSearch<'a, T> {
                 top += 2;
             }
         }
-        weigh(rows, queue.runs(), (q, r2, kernel), sums);
+        if !queue.runs().is_empty() {
+            weigh(rows, queue.runs(), (q, r2, kernel), sums);
+        }
         Ok(())
     }
 
