@@ -822,9 +822,9 @@ impl<'r> Batches<'r> {
 fn weigh_runs<P: ExactProduct, K: Profile, const WEIGHTED: bool, S: AsMut<[[f64; LANES]]>>(
     (rows, runs, q, support2, r2, sums): RunsQuery<S>,
 ) {
-    // No closures here: a closure is compiled without the target features
-    // of the function it is inlined into, and one left uninlined ran the
-    // loop at a seventh of its speed.
+    // The arithmetic is in functions, not closures: a closure is compiled
+    // without the target features of the function it is inlined into, and
+    // one left uninlined ran the loop at a seventh of its speed.
     let mut batches = Batches::new(runs);
     let now = batches.next();
     let mut now = (now, profiled::<K>(distances(rows, now, q, r2)));
