@@ -285,6 +285,29 @@ impl ExactProduct for Fused {
 /// of `D` of them ([`LaneSums::held_for`]), which a kernel sum's loop keeps
 /// in vector registers from one batch to the next instead of loading and
 /// storing every sum for every batch.
+///
+/// ```
+/// use fastmeanshift::exact::weighted::{LaneSums, Split, WeightedSums, LANES};
+///
+/// // The points (2, 4) and (6, 8) in lanes 0 and 1, with term weights 1
+/// // and 0.5; the other lanes are unused (term weight 0).
+/// let mut c = [0.0; LANES];
+/// (c[0], c[1]) = (1.0, 0.5);
+/// let column = |j: usize| {
+///     let mut x = [0.0; LANES];
+///     (x[0], x[1]) = ([2.0, 4.0][j], [6.0, 8.0][j]);
+///     x
+/// };
+/// let mut lanes = LaneSums::new(2);
+/// let mut held = lanes.held_for::<2>().unwrap();
+/// held.add_batch::<Split, false>(&c, &[0.0; LANES], column);
+/// lanes.put_back(&held);
+/// let mut total = WeightedSums::new(2);
+/// lanes.add_to(&mut total);
+/// assert_eq!(total.weight(), 1.5);
+/// assert_eq!(total.mean::<f64>(0, false), 5.0 / 1.5);
+/// assert_eq!(total.mean::<f64>(1, false), 8.0 / 1.5);
+/// ```
 pub struct LaneSums<S = Vec<[f64; LANES]>> {
     sums: S,
     errors: S,
