@@ -7,23 +7,28 @@
 //! docs/algorithm.md §9.3 (rows in random spatial order), bandwidth 1.07.
 //!
 //! `cargo bench --bench stage_times -- 1e6 1e7` (sizes; default 1e6 and
-//! 1e7); `--f32` clusters the same data stored as float32. Each figure is
-//! the median of `--repeats` runs (default 3).
+//! 1e7); `--f32` clusters the same data stored as float32; `--kernel
+//! epanechnikov` (or `gaussian`, `flat`) climbs with that kernel, and
+//! `--weights` weighs the points uniformly in [0.5, 2), as `compare.py
+//! --kernels` does (the climbing stage then includes the weighted totals or
+//! ordered rows its weighing reads). Each figure is the median of
+//! `--repeats` runs (default 3).
 
 use std::time::Instant;
 
-use fastmeanshift::climbing::climb_all;
+use fastmeanshift::climbing::{climb_all_weighing, Weighing};
 use fastmeanshift::labels::assign_labels;
 use fastmeanshift::modes::find_modes;
 use fastmeanshift::parallel::never_stop;
 use fastmeanshift::search::ball::BallSearch;
-use fastmeanshift::seeding::bin_seeds;
+use fastmeanshift::seeding::bin_seeds_weighted;
 #[path = "../src/testing.rs"]
 mod testing;
 use fastmeanshift::{
-    fit, Bandwidth, Coord, Options, Orphans, Points, Precision, Seeding, Seeds, Workers,
+    fit, Bandwidth, Coord, Kernel, Options, Orphans, Points, Precision, Seeding, Seeds, Weights,
+    Workers,
 };
-use testing::blobs;
+use testing::{blobs, noise};
 
 const CENTRES_2D: [&[f64]; 3] = [&[1.0, 1.0], &[-1.0, -1.0], &[1.0, -1.0]];
 const BANDWIDTH: f64 = 1.07;
@@ -46,7 +51,12 @@ fn time<R>(repeats: usize, mut f: impl FnMut() -> R) -> f64 {
     )
 }
 
-fn stages<T: Coord>(data: &[T], threads: usize, repeats: usize) -> Vec<(&'static str, f64)> {
+fn stages<T: Coord>(
+    data: &[T],
+    weighing: Weighing,
+    threads: usize,
+    repeats: usize,
+) -> Vec<(&'static str, f64)> {
     let points = Points::new(data, 2).unwrap();
     let workers = Workers::new(threads).unwrap();
     let precision = if std::mem::size_of::<T>() == 4 {
@@ -57,16 +67,17 @@ fn stages<T: Coord>(data: &[T], threads: usize, repeats: usize) -> Vec<(&'static
     let tree = || {
         workers
             .run(0, &never_stop, |task| {
-                BallSearch::new_parallel(points, task)
+                BallSearch::new_parallel_for(points, weighing.kernel.serves(), task)
             })
             .unwrap()
     };
     let bins = || {
-        bin_seeds(
+        bin_seeds_weighted(
             points,
             BANDWIDTH,
             precision.of_division::<T>(),
             1,
+            weighing.weights,
             &workers,
             &never_stop,
         )
@@ -75,11 +86,12 @@ fn stages<T: Coord>(data: &[T], threads: usize, repeats: usize) -> Vec<(&'static
     let seeds = bins().positions(BANDWIDTH, precision).unwrap();
     let built = tree();
     let climb = || {
-        climb_all(
+        climb_all_weighing(
             &built,
             Seeds::Given(Points::new(&seeds, 2).unwrap()),
             BANDWIDTH,
             300,
+            weighing,
             &workers,
             &never_stop,
         )
@@ -100,6 +112,8 @@ fn stages<T: Coord>(data: &[T], threads: usize, repeats: usize) -> Vec<(&'static
             bin_size_precision: precision,
         },
         threads: threads.try_into().unwrap(),
+        kernel: weighing.kernel,
+        weights: weighing.weights.map(|w| Weights::new(w).unwrap()),
         ..Options::new(Bandwidth::given(BANDWIDTH).unwrap())
     };
     vec![
@@ -133,6 +147,16 @@ fn main() {
         .filter(|a| a != "--bench")
         .collect();
     let single = args.iter().any(|a| a == "--f32");
+    let kernel = match args.iter().position(|a| a == "--kernel") {
+        None => Kernel::Flat,
+        Some(i) => match args[i + 1].as_str() {
+            "flat" => Kernel::Flat,
+            "epanechnikov" => Kernel::Epanechnikov,
+            "gaussian" => Kernel::Gaussian,
+            other => panic!("no kernel {other:?}: flat, epanechnikov or gaussian"),
+        },
+    };
+    let weighted = args.iter().any(|a| a == "--weights");
     let repeats = args
         .iter()
         .position(|a| a == "--repeats")
@@ -150,12 +174,17 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|---|");
     for n in sizes {
         let data = blobs(0, n, &CENTRES_2D, 0.4);
+        let weights: Vec<f64> = noise(1, n).iter().map(|u| 0.5 + 1.5 * u).collect();
+        let weighing = Weighing {
+            kernel,
+            weights: weighted.then_some(&weights[..]),
+        };
         for threads in [1, 2] {
             let times = if single {
                 let data: Vec<f32> = data.iter().map(|&x| x as f32).collect();
-                stages(&data, threads, repeats)
+                stages(&data, weighing, threads, repeats)
             } else {
-                stages(&data, threads, repeats)
+                stages(&data, weighing, threads, repeats)
             };
             let cells: Vec<String> = times.iter().map(|(_, s)| format!("{s:.3}")).collect();
             let fit_s = times.last().unwrap().1;
