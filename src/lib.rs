@@ -144,8 +144,38 @@ pub fn fit<T: Coord>(
     // The tree and the climbs are dropped before labelling, so that the
     // largest buffers of the two phases are never alive together.
     let (bandwidth, seeds, climbed) = {
-        let tree = workers.run(0, before_climbing, |task| {
-            search::ball::BallSearch::new_parallel_for(points, options.kernel.serves(), task)
+        // With a bandwidth given, the bins do not wait for the tree: they
+        // are binned beside its build, on the workers its first splits
+        // leave idle (one part of many is binned at a time, and the last
+        // wave of parts rarely fills every worker).
+        let binned_beside = match (options.seeding, options.bandwidth.value()) {
+            (
+                Seeding::Bins {
+                    min_bin_freq,
+                    bin_size_precision,
+                },
+                Some(bandwidth),
+            ) if bandwidth != 0.0 => Some((bandwidth, bin_size_precision, min_bin_freq)),
+            _ => None,
+        };
+        let (tree, binned) = workers.run(0, before_climbing, |task| {
+            let (tree, bins) = rayon::join(
+                || {
+                    search::ball::BallSearch::new_parallel_for(
+                        points,
+                        options.kernel.serves(),
+                        task,
+                    )
+                },
+                || {
+                    binned_beside
+                        .map(|(size, precision, least)| {
+                            bin_grid(points, size, precision, least, weights, task)
+                        })
+                        .transpose()
+                },
+            );
+            Ok((tree?, bins?))
         })?;
         let bandwidth = match options.bandwidth.estimate() {
             None => options.bandwidth.value().unwrap_or_default(),
@@ -175,15 +205,12 @@ pub fn fit<T: Coord>(
                     Some(_) => bin_size_precision,
                     None => Precision::Double,
                 };
-                let bins = seeding::bin_seeds_weighted(
-                    points,
-                    bandwidth,
-                    precision.of_division::<T>(),
-                    usize::try_from(min_bin_freq).unwrap_or(usize::MAX),
-                    weights,
-                    &workers,
-                    before_climbing,
-                )?;
+                let bins = match binned {
+                    Some(bins) => bins,
+                    None => workers.run(0, before_climbing, |task| {
+                        bin_grid(points, bandwidth, precision, min_bin_freq, weights, task)
+                    })?,
+                };
                 stage_done();
                 // As many bins as points; with weights, as many as the total
                 // weight (docs/algorithm.md §10.5).
@@ -251,6 +278,26 @@ pub fn fit<T: Coord>(
         bandwidth,
         seeds,
     })
+}
+
+/// The bins of bin seeding, `bin_size` wide (the bandwidth), divided in
+/// `precision` (of the bandwidth: float32 only over float32 points).
+fn bin_grid<T: Coord>(
+    points: Points<T>,
+    bin_size: f64,
+    precision: Precision,
+    min_bin_freq: u64,
+    weights: Option<&[f64]>,
+    task: &Task,
+) -> Result<seeding::Bins> {
+    seeding::bin_seeds_in(
+        points,
+        bin_size,
+        precision.of_division::<T>(),
+        usize::try_from(min_bin_freq).unwrap_or(usize::MAX),
+        weights,
+        task,
+    )
 }
 
 /// The rows `sample` of `points`, in that order, as one buffer.

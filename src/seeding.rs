@@ -109,14 +109,28 @@ pub fn bin_seeds_weighted<T: Coord>(
     workers: &Workers,
     stop: StopCheck<'_>,
 ) -> Result<Bins> {
+    workers.run(0, stop, |task| {
+        bin_seeds_in(points, bin_size, precision, min_bin_freq, weights, task)
+    })
+}
+
+/// [`bin_seeds_weighted`] in the pool `task` runs in (see
+/// [`crate::Workers::run`]), for a job that bins beside other work; given
+/// up with [`Error::Interrupted`] once `task` is cancelled.
+pub fn bin_seeds_in<T: Coord>(
+    points: Points<T>,
+    bin_size: f64,
+    precision: Precision,
+    min_bin_freq: usize,
+    weights: Option<&[f64]>,
+    task: &Task,
+) -> Result<Bins> {
     if precision == Precision::Single && std::mem::size_of::<T>() != 4 {
         return Err(Error::InvalidInput(
             "single-precision binning needs float32 data".into(),
         ));
     }
-    workers.run(0, stop, |task| {
-        bin_rows(points, bin_size, precision, min_bin_freq, weights, task)
-    })
+    bin_rows(points, bin_size, precision, min_bin_freq, weights, task)
 }
 
 /// [`bin_seeds_weighted`]' work, in the pool `task` runs in.
