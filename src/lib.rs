@@ -158,6 +158,18 @@ pub fn fit<T: Coord>(
             ) if bandwidth != 0.0 => Some((bandwidth, bin_size_precision, min_bin_freq)),
             _ => None,
         };
+        // Bin seeding's bins, `bin_size` wide (the bandwidth), divided in
+        // `precision` (of the bandwidth: float32 only over float32 points).
+        let bin = |bin_size: f64, precision: Precision, min_bin_freq: u64, task: &Task| {
+            seeding::bin_seeds_in(
+                points,
+                bin_size,
+                precision.of_division::<T>(),
+                usize::try_from(min_bin_freq).unwrap_or(usize::MAX),
+                weights,
+                task,
+            )
+        };
         let (tree, binned) = workers.run(0, before_climbing, |task| {
             let (tree, bins) = rayon::join(
                 || {
@@ -169,9 +181,7 @@ pub fn fit<T: Coord>(
                 },
                 || {
                     binned_beside
-                        .map(|(size, precision, least)| {
-                            bin_grid(points, size, precision, least, weights, task)
-                        })
+                        .map(|(size, precision, least)| bin(size, precision, least, task))
                         .transpose()
                 },
             );
@@ -208,7 +218,7 @@ pub fn fit<T: Coord>(
                 let bins = match binned {
                     Some(bins) => bins,
                     None => workers.run(0, before_climbing, |task| {
-                        bin_grid(points, bandwidth, precision, min_bin_freq, weights, task)
+                        bin(bandwidth, precision, min_bin_freq, task)
                     })?,
                 };
                 stage_done();
@@ -278,26 +288,6 @@ pub fn fit<T: Coord>(
         bandwidth,
         seeds,
     })
-}
-
-/// The bins of bin seeding, `bin_size` wide (the bandwidth), divided in
-/// `precision` (of the bandwidth: float32 only over float32 points).
-fn bin_grid<T: Coord>(
-    points: Points<T>,
-    bin_size: f64,
-    precision: Precision,
-    min_bin_freq: u64,
-    weights: Option<&[f64]>,
-    task: &Task,
-) -> Result<seeding::Bins> {
-    seeding::bin_seeds_in(
-        points,
-        bin_size,
-        precision.of_division::<T>(),
-        usize::try_from(min_bin_freq).unwrap_or(usize::MAX),
-        weights,
-        task,
-    )
 }
 
 /// The rows `sample` of `points`, in that order, as one buffer.

@@ -117,6 +117,12 @@ pub fn bin_seeds_weighted<T: Coord>(
 /// [`bin_seeds_weighted`] in the pool `task` runs in (see
 /// [`crate::Workers::run`]), for a job that bins beside other work; given
 /// up with [`Error::Interrupted`] once `task` is cancelled.
+///
+/// Memory: a bin is kept as the row that opened it and its frequency (with
+/// weights, also its error term), plus its slot in the index (8 bytes, 4/3
+/// to 8/3 of them); its coordinates are computed again from that row when
+/// needed. Parts are binned a wave of one per worker at a time and merged at
+/// once, so only one wave of parts is ever held beside the bins of the data.
 pub fn bin_seeds_in<T: Coord>(
     points: Points<T>,
     bin_size: f64,
@@ -130,24 +136,6 @@ pub fn bin_seeds_in<T: Coord>(
             "single-precision binning needs float32 data".into(),
         ));
     }
-    bin_rows(points, bin_size, precision, min_bin_freq, weights, task)
-}
-
-/// [`bin_seeds_weighted`]' work, in the pool `task` runs in.
-///
-/// Memory: a bin is kept as the row that opened it and its frequency (with
-/// weights, also its error term), plus its slot in the index (8 bytes, 4/3
-/// to 8/3 of them); its coordinates are computed again from that row when
-/// needed. Parts are binned a wave of one per worker at a time and merged at
-/// once, so only one wave of parts is ever held beside the bins of the data.
-fn bin_rows<T: Coord>(
-    points: Points<T>,
-    bin_size: f64,
-    precision: Precision,
-    min_bin_freq: usize,
-    weights: Option<&[f64]>,
-    task: &Task,
-) -> Result<Bins> {
     let grid = Grid {
         points,
         bin_size,
@@ -409,7 +397,7 @@ mod tests {
         let p = Points::new(&data, 1).unwrap();
         let mut got = None;
         let run = run_cancelled(|task| {
-            got = Some(bin_rows(p, 1.0, Precision::Double, 1, None, task).map(|bins| bins.len));
+            got = Some(bin_seeds_in(p, 1.0, Precision::Double, 1, None, task).map(|bins| bins.len));
             Ok(())
         });
         assert_eq!(run, Err(Error::Interrupted));
