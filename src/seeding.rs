@@ -78,6 +78,20 @@ const PART: usize = 1 << 16;
 /// and only then stored as float32, so two bins may store the same seed, as
 /// in scikit-learn. Abandoned, between two parts of the rows, once `stop`
 /// says stop.
+///
+/// ```
+/// use fastmeanshift::parallel::never_stop;
+/// use fastmeanshift::seeding::bin_seeds;
+/// use fastmeanshift::{Points, Precision, Workers};
+///
+/// let x = [0.1, 0.2, 2.9, 3.1, 3.2];
+/// let points = Points::new(&x, 1)?;
+/// let workers = Workers::new(2)?;
+/// // Cells round(x / 1.5): 0, 0, 2, 2, 2; both hold at least 2 rows.
+/// let bins = bin_seeds(points, 1.5, Precision::Double, 2, &workers, &never_stop)?;
+/// assert_eq!((bins.len, bins.coords), (2, vec![0.0, 2.0]));
+/// # Ok::<(), fastmeanshift::Error>(())
+/// ```
 pub fn bin_seeds<T: Coord>(
     points: Points<T>,
     bin_size: f64,
@@ -117,6 +131,22 @@ pub fn bin_seeds_weighted<T: Coord>(
 /// [`bin_seeds_weighted`] in the pool `task` runs in (see
 /// [`crate::Workers::run`]), for a job that bins beside other work; given
 /// up with [`Error::Interrupted`] once `task` is cancelled.
+///
+/// ```
+/// use fastmeanshift::parallel::never_stop;
+/// use fastmeanshift::seeding::bin_seeds_in;
+/// use fastmeanshift::{Points, Precision, Workers};
+///
+/// let x = [0.1, 0.2, 2.9, 3.1, 3.2];
+/// let weights = [1.0, 1.0, 0.25, 0.25, 0.25];
+/// let points = Points::new(&x, 1)?;
+/// let bins = Workers::new(2)?.run(0, &never_stop, |task| {
+///     // The cell at 2 weighs 0.75 in all, below a frequency of 1.
+///     bin_seeds_in(points, 1.5, Precision::Double, 1, Some(&weights), task)
+/// })?;
+/// assert_eq!((bins.len, bins.coords), (1, vec![0.0]));
+/// # Ok::<(), fastmeanshift::Error>(())
+/// ```
 ///
 /// Memory: a bin is kept as the row that opened it and its frequency (with
 /// weights, also its error term), plus its slot in the index (8 bytes, 4/3
