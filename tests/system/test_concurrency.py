@@ -3,9 +3,12 @@ correct and identical results."""
 
 from __future__ import annotations
 
+import multiprocessing
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 
 import fastmeanshift as fms
 
@@ -43,3 +46,28 @@ def test_threads_sharing_one_fitted_model_and_one_array():
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(work, range(8)))
     assert all(r == (model.labels_.tolist(), bandwidth) for r in results)
+
+
+def _fit_in_child(data: np.ndarray, expected: bytes, verdict) -> None:
+    model = fms.MeanShift(bandwidth=1.0, n_jobs=2).fit(data)
+    verdict.put(model.cluster_centers_.tobytes() == expected)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork is the default start method on Linux")
+def test_a_forked_child_fits_on_threads_of_its_own():
+    # The parent's idle thread pools are kept between calls, but their
+    # threads do not exist in a forked child: it must make its own, not
+    # wait for the parent's forever.
+    data = _blobs()
+    expected = fms.MeanShift(bandwidth=1.0, n_jobs=2).fit(data).cluster_centers_.tobytes()
+    context = multiprocessing.get_context("fork")
+    verdict = context.Queue()
+    child = context.Process(target=_fit_in_child, args=(data, expected, verdict))
+    child.start()
+    # A hang guard, not a time limit: the fit takes milliseconds.
+    child.join(timeout=300)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked child's fit hung")
+    assert child.exitcode == 0
+    assert verdict.get(timeout=10)
