@@ -256,7 +256,7 @@ impl<T: Coord> Builder<'_, '_, T> {
         let (split, mid) = (widest.0, m / 2);
         let points = self.points;
         let key = |i: u32| points.row(i as usize)[split].to_f64();
-        select_median(order, mid, key, self.task)?;
+        select_median(order, mid, key, self.task, self.parallel)?;
         let median = key(order[mid]);
         let whole = span[split];
 

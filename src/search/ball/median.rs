@@ -10,7 +10,8 @@
 //! keys each time. Reading a key is a cache miss on a large data set. The
 //! partition is branch-free (its branch would be mispredicted half the time)
 //! and checks the task as it goes. The standard library's selection finishes
-//! short ranges, on a copy of their keys.
+//! short ranges, on a copy of their keys. Long ranges are partitioned in
+//! halves, side by side in a parallel build.
 
 use crate::error::Result;
 use crate::parallel::Task;
@@ -21,37 +22,62 @@ use crate::parallel::Task;
 const FINISH: usize = 1 << 12;
 /// Elements partitioned between two checks of the task.
 const CHECK_EVERY: usize = 1 << 16;
+/// Ranges at least this long are partitioned as two halves, which then
+/// trade their misplaced parts: in a parallel build the halves run side by
+/// side (the root's split of 10M 2-D points, its first pass on one thread,
+/// left the other idle for 60 ms of a 1.1 s fit). Whether the build is
+/// parallel or not, the halves are the same, and so is the tree.
+const HALVES_FROM: usize = 1 << 20;
+
+/// How a selection's passes run: which ranges are finished by the
+/// standard library, which are partitioned in halves, and whether halves
+/// run side by side.
+#[derive(Clone, Copy)]
+struct Passes {
+    finish: usize,
+    halves_from: usize,
+    parallel: bool,
+}
 
 /// Reorders `order` as `select_nth_unstable_by(mid, ...)` on `key` (in
 /// `total_cmp`'s order) does: `order[mid]` holds a `mid`-th smallest key, no
 /// key before it is larger and none after it smaller. Gives up with
 /// [`crate::Error::Interrupted`] once `task` is cancelled, leaving `order`
-/// a permutation of what it was.
+/// a permutation of what it was. With `parallel`, long ranges are
+/// partitioned by the workers of the pool `task` runs in; the result is the
+/// same either way.
 pub(super) fn select_median(
     order: &mut [u32],
     mid: usize,
-    key: impl Fn(u32) -> f64,
+    key: impl Fn(u32) -> f64 + Sync,
     task: &Task,
+    parallel: bool,
 ) -> Result<()> {
-    select_in_passes(order, mid, key, task, FINISH)
+    let passes = Passes {
+        finish: FINISH,
+        halves_from: HALVES_FROM,
+        parallel,
+    };
+    select_in_passes(order, mid, key, task, passes)
 }
 
-/// [`select_median`], partitioning ranges longer than `finish`.
+/// [`select_median`], partitioning ranges longer than `passes.finish`.
 fn select_in_passes(
     order: &mut [u32],
     mid: usize,
-    key: impl Fn(u32) -> f64,
+    key: impl Fn(u32) -> f64 + Sync,
     task: &Task,
-    finish: usize,
+    passes: Passes,
 ) -> Result<()> {
     // Keys in `order[..lo]` are at most those in `order[lo..hi]`, which are
     // at most those in `order[hi..]`; `mid` stays in `lo..hi`.
     let (mut lo, mut hi) = (0, order.len());
-    while hi - lo > finish {
+    while hi - lo > passes.finish {
         let range = &mut order[lo..hi];
         let target = mid - lo;
         let pivot = sample_pivot(range, target, &key);
-        let below = partition(range, &key, task, |k| k.total_cmp(&pivot).is_lt())?;
+        let below =
+            partition_in_halves(range, &key, task, &|k| k.total_cmp(&pivot).is_lt(), passes)?;
         if target < below {
             hi = lo + below;
         } else if below > 0 {
@@ -59,7 +85,8 @@ fn select_in_passes(
         } else {
             // The pivot is the range's least key: set apart the keys equal
             // to it, which no later pivot could split.
-            let equal = partition(range, &key, task, |k| k.total_cmp(&pivot).is_le())?;
+            let is_le = |k: f64| k.total_cmp(&pivot).is_le();
+            let equal = partition_in_halves(range, &key, task, &is_le, passes)?;
             if target < equal {
                 return Ok(());
             }
@@ -111,6 +138,38 @@ fn sample_pivot(range: &[u32], target: usize, key: &impl Fn(u32) -> f64) -> f64 
         at - margin
     };
     sample[(rank.max(0.0) as usize).min(size - 1)]
+}
+
+/// [`partition`], of each half of a range from `passes.halves_from` long (in
+/// halves again, down to shorter ones), side by side with
+/// `passes.parallel`; then the left half's elements that go after trade
+/// places with as many of the right half's that go first.
+fn partition_in_halves(
+    range: &mut [u32],
+    key: &(impl Fn(u32) -> f64 + Sync),
+    task: &Task,
+    before: &(impl Fn(f64) -> bool + Sync),
+    passes: Passes,
+) -> Result<usize> {
+    if range.len() < passes.halves_from {
+        return partition(range, key, task, before);
+    }
+    let half = range.len() / 2;
+    let (left, right) = range.split_at_mut(half);
+    let each = |part: &mut [u32]| partition_in_halves(part, key, task, before, passes);
+    let (first_left, first_right) = if passes.parallel {
+        rayon::join(|| each(left), || each(right))
+    } else {
+        (each(left), each(right))
+    };
+    let (first_left, first_right) = (first_left?, first_right?);
+    // [first | after | first | after]: the middle two parts trade as many
+    // elements as the shorter holds, from the ends of the middle.
+    let middle = &mut range[first_left..half + first_right];
+    let traded = (half - first_left).min(first_right);
+    let (head, tail) = middle.split_at_mut(middle.len() - traded);
+    head[..traded].swap_with_slice(tail);
+    Ok(first_left + first_right)
 }
 
 /// Moves the elements whose key satisfies `before` to the front, keeping the
@@ -166,12 +225,23 @@ mod tests {
     }
 
     const SMALL_FINISH: usize = 1000;
+    /// Halves from 7000 elements: ranges of 7000 to 14000 are partitioned
+    /// in two halves, longer ones in four or more.
+    const SMALL_PASSES: Passes = Passes {
+        finish: SMALL_FINISH,
+        halves_from: 7 * SMALL_FINISH,
+        parallel: false,
+    };
 
-    fn select(keys: &[f64], mid: usize) -> Vec<u32> {
+    fn select_with(keys: &[f64], mid: usize, passes: Passes) -> Vec<u32> {
         let mut order: Vec<u32> = (0..keys.len() as u32).collect();
         let key = |i: u32| keys[i as usize];
-        select_in_passes(&mut order, mid, key, &Task::uncancelled(), SMALL_FINISH).unwrap();
+        select_in_passes(&mut order, mid, key, &Task::uncancelled(), passes).unwrap();
         order
+    }
+
+    fn select(keys: &[f64], mid: usize) -> Vec<u32> {
+        select_with(keys, mid, SMALL_PASSES)
     }
 
     #[test]
@@ -184,6 +254,34 @@ mod tests {
         for keys in [&noise, &coarse, &increasing] {
             for mid in [n / 2, 17, n - 3, SMALL_FINISH] {
                 assert_selected(keys, &select(keys, mid), mid);
+            }
+        }
+    }
+
+    #[test]
+    fn halves_side_by_side_select_what_one_thread_selects() {
+        let n = 50 * SMALL_FINISH + 123;
+        let noise = crate::testing::noise(6, n);
+        let coarse: Vec<f64> = noise.iter().map(|x| (x * 7.0).floor()).collect();
+        let workers = crate::parallel::Workers::new(2).unwrap();
+        for keys in [&noise, &coarse] {
+            for mid in [n / 2, 17, n - 3] {
+                let one_pass = Passes {
+                    halves_from: usize::MAX,
+                    ..SMALL_PASSES
+                };
+                assert_selected(keys, &select_with(keys, mid, one_pass), mid);
+                let serial = select(keys, mid);
+                let parallel = Passes {
+                    parallel: true,
+                    ..SMALL_PASSES
+                };
+                let side_by_side = workers
+                    .run(0, &crate::parallel::never_stop, |_| {
+                        Ok(select_with(keys, mid, parallel))
+                    })
+                    .unwrap();
+                assert_eq!(side_by_side, serial);
             }
         }
     }
@@ -218,7 +316,7 @@ mod tests {
         let mut order: Vec<u32> = (0..keys.len() as u32).collect();
         let got = run_cancelled(|task| {
             let key = |i: u32| keys[i as usize];
-            select_in_passes(&mut order, keys.len() / 2, key, task, SMALL_FINISH)
+            select_in_passes(&mut order, keys.len() / 2, key, task, SMALL_PASSES)
         });
         assert_eq!(got, Err(crate::Error::Interrupted));
         order.sort_unstable();
