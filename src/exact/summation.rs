@@ -29,25 +29,75 @@ pub enum Summation {
 
 impl Summation {
     /// The cheapest summation that is order-free for any subset of `values`
-    /// (all finite). A sum of `n` values, each a multiple of `2^low` and below
-    /// `2^(high+1)` in magnitude, is a multiple of `2^low` below
-    /// `n * 2^(high+1)`: exact if that span fits in 53 bits.
+    /// (all finite): [`ValueBits::summation`] of their [`ValueBits`].
     pub fn for_values(values: impl Iterator<Item = f64>) -> Summation {
-        let (mut n, mut low, mut high) = (0u64, i32::MAX, i32::MIN);
+        ValueBits::of(values).summation()
+    }
+}
+
+/// What decides a set of values' [`Summation`]: how many there are, and
+/// the lowest and highest set bits among them. Parts of a set, found apart
+/// (in parallel), are [`ValueBits::join`]ed in any order.
+///
+/// ```
+/// use fastmeanshift::exact::summation::{Summation, ValueBits};
+///
+/// let pixels = ValueBits::of([0.0, 255.0].into_iter()).join(ValueBits::of([17.0].into_iter()));
+/// assert_eq!(pixels.summation(), Summation::Exact);
+/// let decimals = pixels.join(ValueBits::of([0.1].into_iter()));
+/// assert_eq!(decimals.summation(), Summation::Compensated);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValueBits {
+    n: u64,
+    /// The lowest and highest set bits' exponents (`i32::MAX` and
+    /// `i32::MIN` while every value is 0).
+    low: i32,
+    high: i32,
+}
+
+impl ValueBits {
+    /// No values.
+    pub const NONE: ValueBits = ValueBits {
+        n: 0,
+        low: i32::MAX,
+        high: i32::MIN,
+    };
+
+    /// The bits of `values` (all finite).
+    pub fn of(values: impl Iterator<Item = f64>) -> ValueBits {
+        let mut bits = ValueBits::NONE;
         for x in values {
-            n += 1;
+            bits.n += 1;
             if x == 0.0 {
                 continue;
             }
             let (lowest_bit, highest_bit) = bit_exponents(x);
-            low = low.min(lowest_bit);
-            high = high.max(highest_bit);
+            bits.low = bits.low.min(lowest_bit);
+            bits.high = bits.high.max(highest_bit);
         }
-        if low == i32::MAX {
+        bits
+    }
+
+    /// The bits of both sets of values.
+    pub fn join(self, other: ValueBits) -> ValueBits {
+        ValueBits {
+            n: self.n + other.n,
+            low: self.low.min(other.low),
+            high: self.high.max(other.high),
+        }
+    }
+
+    /// The cheapest summation that is order-free for any subset of the
+    /// values. A sum of `n` values, each a multiple of `2^low` and below
+    /// `2^(high+1)` in magnitude, is a multiple of `2^low` below
+    /// `n * 2^(high+1)`: exact if that span fits in 53 bits.
+    pub fn summation(self) -> Summation {
+        if self.low == i32::MAX {
             return Summation::Exact;
         }
-        let count_bits = 64 - n.saturating_sub(1).leading_zeros() as i32;
-        if count_bits + high + 1 - low <= 53 {
+        let count_bits = 64 - self.n.saturating_sub(1).leading_zeros() as i32;
+        if count_bits + self.high + 1 - self.low <= 53 {
             Summation::Exact
         } else {
             Summation::Compensated

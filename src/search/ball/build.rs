@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::median::select_median;
 use super::{BallSearch, Node, Serves};
 use crate::error::{try_filled, try_filled_by_workers, try_reserved, Result};
-use crate::exact::summation::{CoordinateSums, Subtotal, Summation};
+use crate::exact::summation::{CoordinateSums, Subtotal, Summation, ValueBits};
 use crate::parallel::Task;
 use crate::points::{Coord, Points};
 
@@ -81,16 +81,16 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         }
         let slots = Slots::new(n, leaf_size(dim, n, serves));
         let node_count = if n == 0 { 0 } else { slots.of(n) };
+        let (mut span, bits) = span_and_bits(points, parallel, task)?;
         let mut tree = BallSearch {
             points,
             order,
             nodes: try_filled_by_workers(node_count, Node::default())?,
             bounds: try_filled_by_workers(node_count * dim, [0.0; 2])?,
             totals: try_filled_by_workers(node_count * 2 * dim, 0.0)?,
-            summation: Summation::for_values(points.as_slice().iter().map(|x| x.to_f64())),
+            summation: bits.summation(),
         };
         if n > 0 {
-            let mut span = span_of(points, parallel, task)?;
             let builder = Builder {
                 points,
                 slots: &slots,
@@ -374,30 +374,42 @@ impl<T: Coord> Builder<'_, '_, T> {
 /// Rows read or written between two checks of the task, outside the nodes.
 const ROWS_PER_CHECK: usize = 1 << 16;
 
-/// The box of all `points` (min and max per coordinate), from blocks of
-/// rows, in parallel or not: min and max do not depend on order.
-fn span_of<T: Coord>(points: Points<'_, T>, parallel: bool, task: &Task) -> Result<Vec<[f64; 2]>> {
+/// The box of all `points` (min and max per coordinate) and the
+/// [`ValueBits`] of their coordinates, in one pass over blocks of rows, in
+/// parallel or not: neither depends on order.
+fn span_and_bits<T: Coord>(
+    points: Points<'_, T>,
+    parallel: bool,
+    task: &Task,
+) -> Result<(Vec<[f64; 2]>, ValueBits)> {
     let dim = points.dim();
-    let empty = || vec![[f64::INFINITY, f64::NEG_INFINITY]; dim];
-    let span = |rows: &[T]| {
-        task.check()?;
-        let mut span = empty();
-        rows.chunks_exact(dim).for_each(|row| widen(&mut span, row));
-        Ok(span)
+    let empty = || {
+        (
+            vec![[f64::INFINITY, f64::NEG_INFINITY]; dim],
+            ValueBits::NONE,
+        )
     };
-    let join = |mut a: Vec<[f64; 2]>, b: Vec<[f64; 2]>| {
+    let of_block = |rows: &[T]| {
+        task.check()?;
+        let mut span = empty().0;
+        rows.chunks_exact(dim).for_each(|row| widen(&mut span, row));
+        Ok((span, ValueBits::of(rows.iter().map(|x| x.to_f64()))))
+    };
+    let join = |(mut a, a_bits): (Vec<[f64; 2]>, ValueBits), (b, b_bits): (Vec<[f64; 2]>, _)| {
         for (a, b) in a.iter_mut().zip(b) {
             *a = [a[0].min(b[0]), a[1].max(b[1])];
         }
-        Ok(a)
+        Ok((a, a_bits.join(b_bits)))
     };
     let rows = points.as_slice();
+    let blocks = ROWS_PER_CHECK * dim.max(1);
     if parallel {
-        let spans = rows.par_chunks(ROWS_PER_CHECK * dim).map(span);
-        spans.try_reduce(empty, join)
+        rows.par_chunks(blocks)
+            .map(of_block)
+            .try_reduce(empty, join)
     } else {
-        let mut spans = rows.chunks(ROWS_PER_CHECK * dim).map(span);
-        spans.try_fold(empty(), |a, b| join(a, b?))
+        let mut parts = rows.chunks(blocks).map(of_block);
+        parts.try_fold(empty(), |a, b| join(a, b?))
     }
 }
 
