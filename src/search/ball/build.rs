@@ -256,7 +256,8 @@ impl<T: Coord> Builder<'_, '_, T> {
         let (split, mid) = (widest.0, m / 2);
         let points = self.points;
         let key = |i: u32| points.row(i as usize)[split].to_f64();
-        select_median(order, mid, key, self.task, self.parallel)?;
+        let prefetch = |i: u32| points.prefetch_row(i as usize);
+        select_median(order, mid, key, prefetch, self.task, self.parallel)?;
         let median = key(order[mid]);
         let whole = span[split];
 
