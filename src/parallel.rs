@@ -1,10 +1,10 @@
 //! A thread pool sized from scikit-learn's `n_jobs` for one call (kept,
 //! once the call is over, for the next one that asks for as many threads),
 //! and the way long work runs in it so that the caller can follow and stop
-//! it at any time: the workers check a shared [`Task`] once per unit of work (a ball query, a
-//! tree node, a part of the rows) and count what they finish, while the
-//! calling thread, which does none of the work, polls the caller's
-//! [`StopCheck`] every [`POLL_INTERVAL`].
+//! it at any time: the workers check a shared [`Task`] once per unit of
+//! work (a ball query, a tree node, a part of the rows) and count what they
+//! finish, while the calling thread, which does none of the work, polls the
+//! caller's [`StopCheck`] every [`POLL_INTERVAL`].
 
 use std::mem::ManuallyDrop;
 use std::num::{NonZeroI64, NonZeroUsize};

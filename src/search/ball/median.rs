@@ -23,7 +23,7 @@ use crate::parallel::Task;
 const FINISH: usize = 1 << 12;
 /// How far ahead of the block it partitions a pass asks for keys: four
 /// blocks, so that they have arrived when it gets there (the tree over 10M
-/// 2-D points, on two threads: 10 to 15% faster; 64 to 1024 all did as
+/// 2-D points, on two threads: 8 to 15% faster; 64 to 1024 all did as
 /// well, within the noise).
 const AHEAD: usize = 256;
 /// Elements partitioned between two checks of the task.
@@ -31,7 +31,7 @@ const CHECK_EVERY: usize = 1 << 16;
 /// Ranges at least this long are partitioned as two halves, which then
 /// trade their misplaced parts: in a parallel build the halves run side by
 /// side (the root's split of 10M 2-D points, its first pass on one thread,
-/// left the other idle for 60 ms of a 1.1 s fit). Whether the build is
+/// left the other idle for about 50 ms of a 1.1 s fit). Whether the build is
 /// parallel or not, the halves are the same, and so is the tree.
 const HALVES_FROM: usize = 1 << 20;
 
