@@ -124,8 +124,8 @@ pub fn thread_count(n_jobs: Option<NonZeroI64>) -> NonZeroUsize {
 
 /// The workers of one call. A pool of its own, never rayon's global one, so
 /// that `n_jobs` means what it says and nothing outside the call changes;
-/// while no call holds it, it waits in [`IDLE_POOLS`] for the next call
-/// that asks for as many threads.
+/// while no call holds it, it waits, idle, for the next call that asks for
+/// as many threads.
 ///
 /// ```
 /// use fastmeanshift::parallel::{never_stop, Workers};
@@ -267,7 +267,8 @@ impl Workers {
 
 impl Drop for Workers {
     /// Keeps the pool for the next call, unless one of as many threads is
-    /// kept already; the oldest of [`MOST_IDLE_POOLS`] is let go.
+    /// kept already; the oldest of the idle pools is let go when there are
+    /// as many as are kept.
     fn drop(&mut self) {
         // SAFETY: `pool` is not used again: this is the end of `self`.
         let pool = unsafe { ManuallyDrop::take(&mut self.pool) };

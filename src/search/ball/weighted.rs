@@ -691,7 +691,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     /// `d2 = squared_distance(q, row i) <= r2`, in tree order: nodes outside
     /// the ball are pruned, every point inside is visited. Given up with
     /// [`crate::Error::Interrupted`] once `task` is cancelled, checked every
-    /// [`VISITS_PER_CHECK`] points: a ball can hold most of the data. (The
+    /// `VISITS_PER_CHECK` (16,384) points: a ball can hold most of the data. (The
     /// search then runs to its end without visiting: a search that could
     /// stop midway, written for this rare path, made the benchmark's flat
     /// fits 4% to 21% slower.)
