@@ -27,14 +27,6 @@ pub enum Summation {
     Compensated,
 }
 
-impl Summation {
-    /// The cheapest summation that is order-free for any subset of `values`
-    /// (all finite): [`ValueBits::summation`] of their [`ValueBits`].
-    pub fn for_values(values: impl Iterator<Item = f64>) -> Summation {
-        ValueBits::of(values).summation()
-    }
-}
-
 /// What decides a set of values' [`Summation`]: how many there are, and
 /// the lowest and highest set bits among them. Parts of a set, found apart
 /// (in parallel), are [`ValueBits::join`]ed in any order.
@@ -341,7 +333,7 @@ mod tests {
 
     #[test]
     fn exact_summation_only_where_no_sum_can_round() {
-        let exact = |v: &[f64]| Summation::for_values(v.iter().copied()) == Summation::Exact;
+        let exact = |v: &[f64]| ValueBits::of(v.iter().copied()).summation() == Summation::Exact;
         assert!(exact(&[0.0, 255.0, 17.0, 3.0]), "pixels");
         assert!(exact(&[0.5, -0.25, 1024.0]), "dyadic fractions");
         assert!(exact(&[]) && exact(&[0.0, -0.0]));

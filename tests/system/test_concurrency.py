@@ -54,7 +54,9 @@ def _fit_in_child(data: np.ndarray, expected: bytes, verdict) -> None:
     verdict.put(model.cluster_centers_.tobytes() == expected)
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="fork is the default start method on Linux")
+@pytest.mark.skipif(
+    sys.platform != "linux", reason="no fork on Windows; macOS warns against forking threads"
+)
 def test_a_forked_child_fits_on_threads_of_its_own():
     # The parent's idle thread pools are kept between calls, but their
     # threads do not exist in a forked child: it must make its own, not
