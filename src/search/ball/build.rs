@@ -89,6 +89,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
             bounds: try_filled_by_workers(node_count * dim, [0.0; 2])?,
             totals: try_filled_by_workers(node_count * 2 * dim, 0.0)?,
             summation: bits.summation(),
+            rows_in_order: None,
         };
         if n > 0 {
             let builder = Builder {

@@ -679,12 +679,19 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         sums: &mut WeightedSums,
     ) {
         let dim = self.points.dim();
-        self.search(q, r2, |found| match found {
-            Found::Node(id) => {
-                sums.add_subtotal(self.stored(&totals.totals, &totals.members, id, dim))
-            }
-            Found::Point(i) => sums.add_with::<P, T>(self.points.row(i), totals.weights[i], 0.0),
-        });
+        self.search(
+            q,
+            r2,
+            #[inline(always)]
+            |found| match found {
+                Found::Node(id) => {
+                    sums.add_subtotal(self.stored(&totals.totals, &totals.members, id, dim))
+                }
+                Found::Point(k, row) => {
+                    sums.add_with::<P, T>(row, totals.weights[self.order[k] as usize], 0.0)
+                }
+            },
+        );
     }
 
     /// Calls `visit(i, d2)` for every point `i` with
