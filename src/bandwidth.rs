@@ -38,7 +38,13 @@ pub fn estimate_bandwidth<T: Coord>(
             "cannot estimate a bandwidth from no points".into(),
         ));
     }
-    let tree = workers.run(0, stop, |task| BallSearch::new_parallel(points, task))?;
+    // Every point is a query: the rows in tree order repay their copy (5,000
+    // 2-D points 8% faster, 4,000 10-D points 15%, 20,000 16-D points 35%).
+    let tree = workers.run(0, stop, |task| {
+        let mut tree = BallSearch::new_parallel(points, task)?;
+        tree.keep_rows_in_order(task)?;
+        Ok(tree)
+    })?;
     estimate_with_tree(&tree, quantile, workers, stop)
 }
 

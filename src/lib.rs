@@ -171,14 +171,23 @@ pub fn fit<T: Coord>(
                 task,
             )
         };
+        // Every point a seed: the flat kernel's ball queries are most of the
+        // fit, and so are those of a bandwidth estimated on the tree. They
+        // read their leaves' rows in one run each from a copy in tree order.
+        // (The other kernels' climbs read columns of their own.)
+        let flat = options.kernel == Kernel::Flat;
         let (mut tree, binned) = workers.run(0, before_climbing, |task| {
             let (tree, bins) = rayon::join(
                 || {
-                    search::ball::BallSearch::new_parallel_for(
+                    let mut tree = search::ball::BallSearch::new_parallel_for(
                         points,
                         options.kernel.serves(),
                         task,
-                    )
+                    )?;
+                    if flat && matches!(options.seeding, Seeding::EveryPoint) {
+                        tree.keep_rows_in_order(task)?;
+                    }
+                    Ok(tree)
                 },
                 || {
                     binned_beside
@@ -244,10 +253,8 @@ pub fn fit<T: Coord>(
                 }
             }
         };
-        // Every point a seed: the flat kernel's ball queries are most of the
-        // fit, and read their leaves' rows in one run each from a copy in
-        // tree order. (The other kernels read columns of their own.)
-        if matches!(seeds, Seeds::EveryPoint) && options.kernel == Kernel::Flat {
+        // Bin seeding that fell back to every point copies them now.
+        if flat && matches!(seeds, Seeds::EveryPoint) {
             workers.run(0, before_climbing, |task| tree.keep_rows_in_order(task))?;
         }
         let weighing = climbing::Weighing {
