@@ -12,10 +12,11 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
+use fastmeanshift::parallel::never_stop;
 use fastmeanshift::search::ball::BallSearch;
 #[path = "../src/testing.rs"]
 mod testing;
-use fastmeanshift::Points;
+use fastmeanshift::{Points, Workers};
 use testing::blobs;
 
 const CENTRES_2D: [&[f64]; 3] = [&[1.0, 1.0], &[-1.0, -1.0], &[1.0, -1.0]];
@@ -49,7 +50,12 @@ fn main() {
     for n in sizes {
         let data = blobs(0, n, &CENTRES_2D, 0.4);
         let points = Points::new(&data, 2).unwrap();
-        let tree = BallSearch::new(points).unwrap();
+        let mut tree = BallSearch::new(points).unwrap();
+        // With its rows in tree order, as a fit with every point a seed keeps them.
+        let workers = Workers::new(1).unwrap();
+        workers
+            .run(0, &never_stop, |task| tree.keep_rows_in_order(task))
+            .unwrap();
         let r2 = BANDWIDTH * BANDWIDTH;
         let (inner, outer) = (
             (BANDWIDTH * (1.0 - SHELL)).powi(2),
