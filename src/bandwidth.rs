@@ -39,7 +39,7 @@ pub fn estimate_bandwidth<T: Coord>(
         ));
     }
     // Every point is a query: the rows in tree order repay their copy (5,000
-    // 2-D points 8% faster, 4,000 10-D points 15%, 20,000 16-D points 35%).
+    // 2-D points 8% faster, 4,000 10-D points 14%, 20,000 16-D points 32%).
     let tree = workers.run(0, stop, |task| {
         let mut tree = BallSearch::new_parallel(points, task)?;
         tree.keep_rows_in_order(task)?;

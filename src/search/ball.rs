@@ -276,7 +276,7 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         let dim = self.points.dim();
         let mut rows = try_filled_by_workers(self.order.len() * dim, T::from_f64(0.0))?;
         let points = self.points;
-        rows.par_chunks_mut((BLOCK * dim).max(1))
+        rows.par_chunks_mut(BLOCK * dim)
             .zip(self.order.par_chunks(BLOCK))
             .try_for_each(|(block, order)| {
                 task.check()?;
