@@ -94,8 +94,9 @@ pub enum SeedsUsed {
 /// their size plus 64 bytes a seed at any time: the search tree (a u32
 /// index and its nodes; while it is built, each thread's copy of the rows of
 /// the subtree it builds, at most an eighth of the rows and 32 MiB; with
-/// the flat kernel and every point a seed, a copy of the rows in its
-/// order), per seed its start, its climbed
+/// the flat kernel and every point a seed, a copy of the rows in its order
+/// where that bound leaves room or it takes at most 8 MiB), per seed its
+/// start, its climbed
 /// centre and intensity and a step cache of 8 bytes (over a fixed floor),
 /// the modes gathered within the climbed centres, one copy of the centres to
 /// label with, and the int64 labels (`benches/peak_memory.py --many-seeds`).
@@ -173,9 +174,17 @@ pub fn fit<T: Coord>(
         };
         // Every point a seed: the flat kernel's ball queries are most of the
         // fit, and so are those of a bandwidth estimated on the tree. They
-        // read their leaves' rows in one run each from a copy in tree order.
-        // (The other kernels' climbs read columns of their own.)
+        // read their leaves' rows in one run each from a copy in tree order,
+        // where the memory bound has room for it. (The other kernels' climbs
+        // read columns of their own.)
         let flat = options.kernel == Kernel::Flat;
+        let keep_rows_in_order = |tree: &mut search::ball::BallSearch<T>, task: &Task| {
+            let rows_bytes = std::mem::size_of_val(points.as_slice());
+            if memory::rows_in_order_fit(tree.bytes(), points.len(), rows_bytes) {
+                tree.keep_rows_in_order(task)?;
+            }
+            Ok(())
+        };
         let (mut tree, binned) = workers.run(0, before_climbing, |task| {
             let (tree, bins) = rayon::join(
                 || {
@@ -185,7 +194,7 @@ pub fn fit<T: Coord>(
                         task,
                     )?;
                     if flat && matches!(options.seeding, Seeding::EveryPoint) {
-                        tree.keep_rows_in_order(task)?;
+                        keep_rows_in_order(&mut tree, task)?;
                     }
                     Ok(tree)
                 },
@@ -255,7 +264,9 @@ pub fn fit<T: Coord>(
         };
         // Bin seeding that fell back to every point copies them now.
         if flat && matches!(seeds, Seeds::EveryPoint) {
-            workers.run(0, before_climbing, |task| tree.keep_rows_in_order(task))?;
+            workers.run(0, before_climbing, |task| {
+                keep_rows_in_order(&mut tree, task)
+            })?;
         }
         let weighing = climbing::Weighing {
             kernel: options.kernel,

@@ -1,4 +1,5 @@
-//! Handing the memory a stage of a large fit freed back to the system.
+//! Handing the memory a stage of a large fit freed back to the system, and
+//! the budget of the one optional copy a fit makes.
 //!
 //! glibc's allocator keeps a freed block in the arena of the thread that
 //! allocated it, and past its (dynamic) mmap threshold it keeps blocks of
@@ -14,6 +15,20 @@
 /// (below, a fit's buffers are too small for it to matter).
 pub(crate) const LARGE_FIT: usize = 1 << 17;
 
+/// Whether a fit with every point a seed may copy its rows in tree order
+/// (`BallSearch::keep_rows_in_order`) and stay within its memory bound,
+/// twice the input plus 64 bytes a seed: the copy and the climbed centres
+/// each take the input's size, so the tree and the climbs' other bytes per
+/// seed (intensity, copy of seed, step cache: under 32) must fit in the 64.
+/// A copy of at most 8 MiB is a fixed cost, as the step cache's floor is.
+/// (A tree over 8 or 10 features takes about 21 and 25 bytes a point, over
+/// 16 or 64 features 37 and 69: those fits would pass the bound.)
+pub(crate) fn rows_in_order_fit(tree_bytes: usize, points: usize, rows_bytes: usize) -> bool {
+    const FIXED_COPY: usize = 8 << 20;
+    const TREE_BYTES_PER_POINT: usize = 32;
+    rows_bytes <= FIXED_COPY || tree_bytes <= TREE_BYTES_PER_POINT.saturating_mul(points)
+}
+
 /// Gives the free memory of every allocator arena back to the system.
 pub(crate) fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -26,5 +41,21 @@ pub(crate) fn release_free_memory() {
         unsafe {
             malloc_trim(0);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_copied_where_the_bound_has_room_or_the_copy_is_small() {
+        let n = 1_000_000;
+        // 8-D float64 rows (64 MB), a tree of 21 bytes a point: room.
+        assert!(rows_in_order_fit(21 * n, n, 64 * n));
+        // 16-D float64 rows (128 MB), a tree of 37 bytes a point: none.
+        assert!(!rows_in_order_fit(37 * n, n, 128 * n));
+        // The same tree over 10,000 points: a copy of 1.3 MB.
+        assert!(rows_in_order_fit(37 * 10_000, 10_000, 128 * 10_000));
     }
 }

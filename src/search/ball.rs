@@ -243,6 +243,29 @@ impl<'a, T: Coord> BallSearch<'a, T> {
         &self.order
     }
 
+    /// The bytes the tree holds: its index, its nodes and, once copied, its
+    /// rows in tree order (not the caller's points).
+    ///
+    /// ```
+    /// use fastmeanshift::search::ball::BallSearch;
+    /// use fastmeanshift::Points;
+    ///
+    /// let x = [0.0, 5.0, 1.0, 2.0];
+    /// let tree = BallSearch::new(Points::new(&x, 1)?)?;
+    /// assert!(tree.bytes() >= 4 * std::mem::size_of::<u32>());
+    /// # Ok::<(), fastmeanshift::Error>(())
+    /// ```
+    pub fn bytes(&self) -> usize {
+        std::mem::size_of_val(&self.order[..])
+            + std::mem::size_of_val(&self.nodes[..])
+            + std::mem::size_of_val(&self.bounds[..])
+            + std::mem::size_of_val(&self.totals[..])
+            + self
+                .rows_in_order
+                .as_ref()
+                .map_or(0, |rows| std::mem::size_of_val(&rows[..]))
+    }
+
     /// Copies the rows in tree order, for every later search to read (once:
     /// a second call does nothing): one more copy of the points, which pays
     /// where searches are many (every point a seed or a query: a fit of
