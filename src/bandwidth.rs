@@ -84,12 +84,17 @@ fn kth_neighbour_distances<T: Coord>(
     let points = tree.points();
     let n = points.len();
     let mut by_position = try_filled(n, 0.0f64)?;
+    // Every point a query: each worker beyond the first searches a copy of
+    // its own where the copies are small (`BallSearch::per_worker`; on two
+    // threads the 64-D digits and 20,000 16-D points 2 to 6% faster, at
+    // the edge of the noise).
+    let trees = tree.per_worker()?;
     by_position.par_iter_mut().enumerate().try_for_each_init(
         || KthSearch::new(points.dim()),
         |search, (position, slot)| {
             task.check()?;
             let i = tree.order()[position] as usize;
-            *slot = search.kth_distance(tree, points.row(i), k);
+            *slot = search.kth_distance(trees.get(), points.row(i), k);
             task.advance(1);
             Ok(())
         },

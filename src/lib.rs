@@ -95,7 +95,9 @@ pub enum SeedsUsed {
 /// index and its nodes; while it is built, each thread's copy of the rows of
 /// the subtree it builds, at most an eighth of the rows and 32 MiB; with
 /// the flat kernel and every point a seed, a copy of the rows in its order
-/// where that bound leaves room or it takes at most 8 MiB), per seed its
+/// where that bound leaves room or it takes at most 8 MiB, and then for each
+/// thread beyond the first a copy of the tree and those rows where the
+/// copies take at most 8 MiB in all), per seed its
 /// start, its climbed
 /// centre and intensity and a step cache of 8 bytes (over a fixed floor),
 /// the modes gathered within the climbed centres, one copy of the centres to

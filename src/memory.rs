@@ -1,5 +1,5 @@
 //! Handing the memory a stage of a large fit freed back to the system, and
-//! the budget of the one optional copy a fit makes.
+//! the budgets of the optional copies a fit makes.
 //!
 //! glibc's allocator keeps a freed block in the arena of the thread that
 //! allocated it, and past its (dynamic) mmap threshold it keeps blocks of
@@ -24,10 +24,21 @@ pub(crate) const LARGE_FIT: usize = 1 << 17;
 /// (A tree over 8 or 10 features takes about 21 and 25 bytes a point, over
 /// 16 or 64 features 37 and 69: those fits would pass the bound.)
 pub(crate) fn rows_in_order_fit(tree_bytes: usize, points: usize, rows_bytes: usize) -> bool {
-    const FIXED_COPY: usize = 8 << 20;
     const TREE_BYTES_PER_POINT: usize = 32;
     rows_bytes <= FIXED_COPY || tree_bytes <= TREE_BYTES_PER_POINT.saturating_mul(points)
 }
+
+/// Whether every worker of `workers` beyond the first may search a copy of
+/// its own of a tree of `tree_bytes` with its rows in order
+/// (`BallSearch::per_worker`): only where the copies take at most 8 MiB in
+/// all, a fixed cost as the step cache's floor is.
+pub(crate) fn tree_per_worker_fits(tree_bytes: usize, workers: usize) -> bool {
+    tree_bytes.saturating_mul(workers.saturating_sub(1)) <= FIXED_COPY
+}
+
+/// The bytes an optional copy may always take: a fixed cost, like the step
+/// cache's floor.
+const FIXED_COPY: usize = 8 << 20;
 
 /// Gives the free memory of every allocator arena back to the system.
 pub(crate) fn release_free_memory() {
@@ -57,5 +68,16 @@ mod tests {
         assert!(!rows_in_order_fit(37 * n, n, 128 * n));
         // The same tree over 10,000 points: a copy of 1.3 MB.
         assert!(rows_in_order_fit(37 * 10_000, 10_000, 128 * 10_000));
+    }
+
+    #[test]
+    fn trees_per_worker_take_at_most_8_mib_in_all() {
+        // The 64-D digits' tree with its rows: about 1.1 MB.
+        assert!(tree_per_worker_fits(1_100_000, 2));
+        assert!(tree_per_worker_fits(1_100_000, 8));
+        assert!(!tree_per_worker_fits(1_100_000, 9));
+        // One worker reads the tree itself, whatever its size.
+        assert!(tree_per_worker_fits(usize::MAX, 1));
+        assert!(!tree_per_worker_fits(usize::MAX, 2));
     }
 }
