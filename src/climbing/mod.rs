@@ -132,17 +132,21 @@ pub fn climb_all_weighing<T: Coord>(
         };
         let climber = Climber::new(bandwidth, max_iter, weighing, weigher);
         let cache = StepCache::new(dim, n_seeds);
+        // Climbs take from nothing (a cached step) to hundreds of ball
+        // queries: small parts leave a thread that runs out of work
+        // something to steal until the end. Parts of at most 8 seeds where
+        // seeds are many (4000 10-D seeds: 1.92 threads busy instead of
+        // 1.88, though the wall time moved within the noise), of 1 where
+        // they are few and their climbs long (the Gaussian kernel from the
+        // bins of 200,000 2-D points, two threads: 146-150 -> 136-140 ms):
+        // every worker gets at least 64 parts.
+        let part = (n_seeds / (64 * rayon::current_num_threads())).clamp(1, 8);
 
         centers
             .par_chunks_mut(dim)
             .zip(intensities.par_iter_mut())
             .enumerate()
-            // Climbs take from nothing (a cached step) to hundreds of ball
-            // queries: parts of at most 8 seeds leave a thread that runs out
-            // of work something to steal until the end (4000 10-D seeds:
-            // 1.92 threads busy instead of 1.88, though the wall time moved
-            // within the noise).
-            .with_max_len(8)
+            .with_max_len(part)
             .try_for_each_init(
                 || Scratch::new(tree),
                 |scratch, (s, (center, intensity))| {
