@@ -690,10 +690,10 @@ mod tests {
                     let trees = tree.per_worker()?;
                     Ok(rayon::broadcast(|_| {
                         let searched = address(trees.get());
-                        let mut sums = trees.get().new_sums();
                         let means: Vec<u64> = (0..20)
                             .flat_map(|k| {
                                 let q: Vec<f64> = p.row(k * 97).to_vec();
+                                let mut sums = trees.get().new_sums();
                                 trees.get().ball_sum(&q, 2.0, &mut sums);
                                 (0..10)
                                     .map(|j| sums.mean::<f64>(j).to_bits())
