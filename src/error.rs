@@ -159,6 +159,13 @@ pub fn try_filled_by_workers<T: Clone + Send + Sync>(len: usize, value: T) -> Re
     Ok(v)
 }
 
+/// A copy of `items`, allocated fallibly as [`try_filled`] is.
+pub(crate) fn try_copied<T: Copy>(items: &[T]) -> Result<Vec<T>> {
+    let mut copy = try_reserved(items.len())?;
+    copy.extend_from_slice(items);
+    Ok(copy)
+}
+
 /// An empty vector with room for `len` items, or [`Error::OutOfMemory`].
 pub(crate) fn try_reserved<T>(len: usize) -> Result<Vec<T>> {
     let mut v = Vec::new();

@@ -97,8 +97,7 @@ pub enum SeedsUsed {
 /// the flat kernel and every point a seed, a copy of the rows in its order
 /// where that bound leaves room or it takes at most 8 MiB, and then for each
 /// thread beyond the first a copy of the tree and those rows where the
-/// copies take at most 8 MiB in all), per seed its
-/// start, its climbed
+/// copies take at most 8 MiB in all), per seed its start, its climbed
 /// centre and intensity and a step cache of 8 bytes (over a fixed floor),
 /// the modes gathered within the climbed centres, one copy of the centres to
 /// label with, and the int64 labels (`benches/peak_memory.py --many-seeds`).

@@ -29,7 +29,7 @@ pub use weighted::{OrderedRows, WeightedTotals};
 
 use rayon::prelude::*;
 
-use crate::error::{try_filled_by_workers, try_reserved, Result};
+use crate::error::{try_copied, try_filled_by_workers, Result};
 use crate::exact::distance::{squared_distance, sum_in_lanes, SquaredRadius};
 use crate::exact::summation::{CoordinateSums, Subtotal, Summation};
 use crate::memory;
@@ -371,19 +371,14 @@ impl<'a, T: Coord> BallSearch<'a, T> {
     /// # Ok::<(), fastmeanshift::Error>(())
     /// ```
     pub fn replica(&self) -> Result<Self> {
-        fn copied<X: Copy>(items: &[X]) -> Result<Vec<X>> {
-            let mut copy = try_reserved(items.len())?;
-            copy.extend_from_slice(items);
-            Ok(copy)
-        }
         Ok(BallSearch {
             points: self.points,
-            order: copied(&self.order)?,
-            nodes: copied(&self.nodes)?,
-            bounds: copied(&self.bounds)?,
-            totals: copied(&self.totals)?,
+            order: try_copied(&self.order)?,
+            nodes: try_copied(&self.nodes)?,
+            bounds: try_copied(&self.bounds)?,
+            totals: try_copied(&self.totals)?,
             summation: self.summation,
-            rows_in_order: self.rows_in_order.as_deref().map(copied).transpose()?,
+            rows_in_order: self.rows_in_order.as_deref().map(try_copied).transpose()?,
         })
     }
 

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::median::select_median;
 use super::{BallSearch, Node, Serves};
-use crate::error::{try_filled, try_filled_by_workers, try_reserved, Result};
+use crate::error::{try_copied, try_filled_by_workers, try_reserved, Result};
 use crate::exact::summation::{CoordinateSums, Subtotal, Summation, ValueBits};
 use crate::parallel::Task;
 use crate::points::{Coord, Points};
@@ -343,8 +343,7 @@ impl<T: Coord> Builder<'_, '_, T> {
         sums: &mut CoordinateSums,
     ) -> Result<()> {
         let dim = self.points.dim();
-        let mut rows = try_filled(at.order.len(), 0u32)?;
-        rows.copy_from_slice(at.order);
+        let rows = try_copied(at.order)?;
         let mut copied = try_reserved(rows.len() * dim)?;
         gather_rows(self.points, &rows, &mut copied);
         for (k, slot) in at.order.iter_mut().enumerate() {
