@@ -58,7 +58,6 @@ fn main() {
                     let mut sums_made = 0usize;
                     while start.elapsed().as_secs_f64() < seconds {
                         for _ in 0..64 {
-                            sums.clear();
                             tree.kernel_sum(&[0.0, 0.0], r2, kernel, &rows, &mut sums, task)?;
                             black_box(&sums);
                         }

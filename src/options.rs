@@ -203,6 +203,28 @@ impl Kernel {
         }
     }
 
+    /// The factor `a` that makes a squared distance `d2` into
+    /// `u = d2 * a` (rounded): `1 / r2` rounded, the largest finite float64
+    /// where that overflows (`r2` below `2^-1024`), and 1 where `r2` is 0
+    /// (only squared distances of 0 are then in the support). Within the
+    /// support `u` is then at most `support()` (docs/algorithm.md §10.1).
+    ///
+    /// ```
+    /// use fastmeanshift::Kernel;
+    ///
+    /// assert_eq!(Kernel::distance_scale(0.25), 4.0);
+    /// assert_eq!(Kernel::distance_scale(0.0), 1.0);
+    /// assert_eq!(Kernel::distance_scale(1e-320), f64::MAX);
+    /// ```
+    #[inline(always)]
+    pub fn distance_scale(r2: f64) -> f64 {
+        if r2 > 0.0 {
+            (1.0 / r2).min(f64::MAX)
+        } else {
+            1.0
+        }
+    }
+
     /// The profile `k(u)` at a `u` within the support (the Gaussian's
     /// exponential is [`crate::exact::exponential::exp_minus_half`]).
     #[inline(always)]

@@ -7,13 +7,14 @@ float64 sum over the coordinates, in order), and means are correctly rounded
 average as NumPy averages them, in both): the two agree on every
 boundary, even on decimal-grid data where exact ties are common. Weighted
 means are exact rational sums (`fractions.Fraction`) of each point's term
-weight w * k(u) and of w * k(u) * x, rounded once, as the core's exact
-products and compensated sums give them.
+weight c = w * k(u) (rounded, as the core forms it; exact for the flat
+kernel) and of c * x, rounded once, as the core's exact sums give them.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from collections import defaultdict
 from fractions import Fraction
 
@@ -54,45 +55,68 @@ def climb(X: np.ndarray, seed: np.ndarray, bandwidth: float, max_iter: int):
 
 
 # exp(-u/2) as the core computes it (src/exact/exponential.rs,
-# docs/algorithm.md §10.1), operation for operation in float64: no fused
-# operations, no C library exp, so the same bits on every CPU.
-SHIFTER = np.float64(1.5 * 2.0**52)
-LOG2_E = np.float64(1.4426950408889634)
-LN2_HIGH = np.float64(float.fromhex("0x1.62e42fee00000p-1"))  # ln 2, its low 21 bits zero
-LN2_LOW = np.float64(float.fromhex("0x1.a39ef35793c76p-33"))  # the rest of ln 2
-TAYLOR = [np.float64(1 / math.factorial(k + 2)) for k in range(12)]  # 1/(k+2)!, rounded
+# docs/algorithm.md §10.1), operation for operation in float64, each fused
+# multiply-add rounded once (exactly, through fractions): no C library exp,
+# so the same bits on every CPU.
+SHIFTER = 1.5 * 2.0**52
+LOG2_E = 1.4426950408889634
+LN2_HIGH = float.fromhex("0x1.62e42fee00000p-1")  # ln 2, its low 21 bits zero
+LN2_LOW = float.fromhex("0x1.a39ef35793c76p-33")  # the rest of ln 2
+# q(r), interpolating (exp(r) - 1 - r) / r**2 at ten Chebyshev nodes of |r| <= ln(2)/2.
+Q = [
+    float.fromhex(h)
+    for h in (
+        "0x1.0000000000001p-1",
+        "0x1.5555555555556p-3",
+        "0x1.5555555553d68p-5",
+        "0x1.11111111109b5p-7",
+        "0x1.6c16c17889ef1p-10",
+        "0x1.a01a01a7c2efep-13",
+        "0x1.a019b9149a3cep-16",
+        "0x1.71de0db2f6ae9p-19",
+        "0x1.28917c89aa05dp-22",
+        "0x1.af389ecfcbdafp-26",
+    )
+]
 
 
-def exp_minus_half(u: np.ndarray) -> np.ndarray:
-    """exp(-u/2) for u in [0, 9], within 0.7 ulp, by the core's sequence of operations."""
-    u = np.asarray(u, dtype=np.float64)
-    c = TAYLOR
-    with np.errstate(all="ignore"):
-        t = np.float64(-0.5) * u
-        shifted = t * LOG2_E + SHIFTER
-        n = shifted - SHIFTER
-        r_high = t - n * LN2_HIGH
-        r_low = n * LN2_LOW
-        r = r_high - r_low
-        r2 = r * r
-        r4 = r2 * r2
-        q0 = (c[0] + c[1] * r) + (c[2] + c[3] * r) * r2
-        q1 = (c[4] + c[5] * r) + (c[6] + c[7] * r) * r2
-        q2 = (c[8] + c[9] * r) + (c[10] + c[11] * r) * r2
-        q = q0 + r4 * (q1 + r4 * q2)
-        one = np.float64(1.0) + r_high
-        tail = ((np.float64(1.0) - one) + r_high) + (r2 * q - r_low)
-        e_r = one + tail
-        # 2^n from its exponent bits: n is the difference of the shifted sum's bits.
-        n_bits = shifted.view(np.int64) - SHIFTER.view(np.int64)
-        scale = ((n_bits + 1023) << 52).view(np.float64)
-        return e_r * scale
+def fma(a: float, b: float, c: float) -> float:
+    """a * b + c rounded once (IEEE's fusedMultiplyAdd), for finite values."""
+    exact = Fraction(a) * Fraction(b) + Fraction(c)
+    if exact == 0:
+        return a * b + c  # the sign IEEE gives an exact zero
+    return float(exact)  # int / int: correctly rounded
+
+
+def exp_minus_half(u: float) -> float:
+    """exp(-u/2) for u in [0, 9], within 1.05 ulp, by the core's sequence of operations."""
+    t = -0.5 * float(u)
+    shifted = fma(t, LOG2_E, SHIFTER)
+    n = shifted - SHIFTER
+    r_high = fma(n, -LN2_HIGH, t)
+    r = fma(n, -LN2_LOW, r_high)
+    r2 = r * r
+    r4 = r2 * r2
+    c = Q
+    q0 = fma(fma(c[3], r, c[2]), r2, fma(c[1], r, c[0]))
+    q1 = fma(fma(c[7], r, c[6]), r2, fma(c[5], r, c[4]))
+    q2 = fma(c[9], r, c[8])
+    q = fma(r4, fma(r4, q2, q1), q0)
+    e_r = 1.0 + fma(r2, q, r)
+    return e_r * 2.0 ** int(n)  # exact: 2**n, n >= -7, times a value near 1
+
+
+def distance_scale(r2: float) -> float:
+    """The factor that makes a squared distance into u (the core's Kernel::distance_scale)."""
+    if r2 > 0:
+        return min(1.0 / r2, sys.float_info.max)
+    return 1.0
 
 
 PROFILES = {
     "flat": (1.0, lambda u: 1.0),
     "epanechnikov": (1.0, lambda u: 1.0 - u),
-    "gaussian": (9.0, lambda u: float(exp_minus_half(np.float64(u)))),
+    "gaussian": (9.0, exp_minus_half),
 }
 
 
@@ -108,10 +132,10 @@ def weighted_climb(X, seed, bandwidth, max_iter, kernel, weights):
     iterations = 0
     while True:
         d2 = squared_distances(X, mean)
-        terms = []  # (row, exact term weight w * k(u))
+        terms = []  # (row, term weight w * k(u), rounded: exact for the flat kernel)
+        scale = distance_scale(r2)
         for i in np.flatnonzero(d2 <= support * r2):
-            u = 0.0 if d2[i] == 0 else float(d2[i]) / r2
-            c = Fraction(float(weights[i])) * Fraction(profile(u))
+            c = Fraction(float(weights[i]) * profile(float(d2[i]) * scale))
             if c != 0:
                 terms.append((i, c))
         total = sum(c for _, c in terms)

@@ -6,7 +6,7 @@
 use super::Weighing;
 use crate::error::Result;
 use crate::exact::summation::CoordinateSums;
-use crate::exact::weighted::{two_product, LaneSums, WeightedSums};
+use crate::exact::weighted::{LaneSums, WeightedSums};
 use crate::options::Kernel;
 use crate::parallel::Task;
 use crate::points::Coord;
@@ -107,8 +107,9 @@ impl<'w> Weigher<'w> {
 
     /// Weighs every point `p` of `tree` in the kernel's support,
     /// `squared_distance(q, p) <= kernel.support() * radius2`, into
-    /// `sums.weighted` (emptied first), with the term weight `w k(u)`,
-    /// `u = squared_distance / radius2`.
+    /// `sums.weighted` (emptied first), with the term weight `w k(u)`
+    /// (rounded; exact for the flat kernel, whose `k` is 1),
+    /// `u = squared_distance * Kernel::distance_scale(radius2)` (rounded).
     /// Given up with [`crate::Error::Interrupted`] once `task` is cancelled:
     /// a support can hold most of the data.
     pub fn weigh<T: Coord>(
@@ -127,22 +128,17 @@ impl<'w> Weigher<'w> {
         match (&self.totals, &self.rows) {
             (Some(totals), _) => tree.weighted_ball_sum(q, radius2, totals, weighted),
             (None, Some(rows)) => {
-                lanes.clear();
                 tree.kernel_sum(q, radius2, kernel, rows, lanes, task)?;
-                lanes.add_to(weighted);
+                lanes.add_to(rows.origins(), weighted);
             }
             (None, None) => {
                 let points = tree.points();
                 let support2 = kernel.support() * radius2;
+                let scale = Kernel::distance_scale(radius2);
                 tree.for_each_within_at(q, support2, task, |i, d2| {
-                    // u = 0 at the position itself, also when the bandwidth is 0.
-                    let u = if d2 == 0.0 { 0.0 } else { d2 / radius2 };
-                    let k = kernel.profile(u);
-                    let (c_hi, c_lo) = match weights {
-                        None => (k, 0.0),
-                        Some(w) => two_product(w[i], k),
-                    };
-                    weighted.add(points.row(i), c_hi, c_lo);
+                    let k = kernel.profile(d2 * scale);
+                    let c = weights.map_or(k, |w| w[i] * k);
+                    weighted.add(points.row(i), c, 0.0);
                 })?;
             }
         }

@@ -1,7 +1,7 @@
 //! Eight float64 lanes with element-wise arithmetic: each operation is the
-//! IEEE operation of every lane (no fusing, no reordering), written as a
-//! loop over the lanes so that the compiler emits it as vector instructions,
-//! one statement after the other. Code written once for `f64` and for
+//! IEEE operation of every lane (fused only where asked, never reordered),
+//! written as a loop over the lanes so that the compiler emits it as vector
+//! instructions, one statement after the other. Code written once for `f64` and for
 //! [`Lanes`] (through [`Float`]) therefore computes the same bits either way.
 
 use std::ops::{Add, Mul, Sub};
@@ -20,6 +20,13 @@ pub trait Float: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = S
     /// Each lane's bits, as an unsigned integer, mapped by `f` to the bits
     /// of the result.
     fn map_bits(self, f: impl Fn(u64) -> u64) -> Self;
+    /// Each lane's bits and `other`'s, mapped by `f` to the bits of the
+    /// result.
+    fn zip_bits(self, other: Self, f: impl Fn(u64, u64) -> u64) -> Self;
+    /// `self * a + b`, rounded once: IEEE's fused multiply-add (one
+    /// instruction where compiled for a CPU with one, the C library's exact
+    /// `fma` elsewhere), the same bits either way.
+    fn mul_add(self, a: Self, b: Self) -> Self;
 }
 
 impl Float for f64 {
@@ -31,6 +38,16 @@ impl Float for f64 {
     #[inline(always)]
     fn map_bits(self, f: impl Fn(u64) -> u64) -> Self {
         f64::from_bits(f(self.to_bits()))
+    }
+
+    #[inline(always)]
+    fn zip_bits(self, other: Self, f: impl Fn(u64, u64) -> u64) -> Self {
+        f64::from_bits(f(self.to_bits(), other.to_bits()))
+    }
+
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        f64::mul_add(self, a, b)
     }
 }
 
@@ -65,6 +82,20 @@ impl Float for Lanes {
     #[inline(always)]
     fn map_bits(self, f: impl Fn(u64) -> u64) -> Self {
         self.map(|x| f64::from_bits(f(x.to_bits())))
+    }
+
+    #[inline(always)]
+    fn zip_bits(self, other: Self, f: impl Fn(u64, u64) -> u64) -> Self {
+        self.zip(other, |a, b| f64::from_bits(f(a.to_bits(), b.to_bits())))
+    }
+
+    #[inline(always)]
+    fn mul_add(self, a: Self, b: Self) -> Self {
+        let mut out = [0.0; LANES];
+        for (((o, &x), &a), &b) in out.iter_mut().zip(&self.0).zip(&a.0).zip(&b.0) {
+            *o = x.mul_add(a, b);
+        }
+        Lanes(out)
     }
 }
 
@@ -107,6 +138,13 @@ mod tests {
             assert_eq!((a * b).0[l].to_bits(), (x * y).to_bits());
             let bits = a.map_bits(|u| u ^ (1 << 63)).0[l];
             assert_eq!(bits.to_bits(), x.map_bits(|u| u ^ (1 << 63)).to_bits());
+            let sum = a.zip_bits(b, |u, v| u.wrapping_add(v)).0[l];
+            assert_eq!(
+                sum.to_bits(),
+                x.zip_bits(y, |u, v| u.wrapping_add(v)).to_bits()
+            );
+            let fused = a.mul_add(b, a).0[l];
+            assert_eq!(fused.to_bits(), x.mul_add(y, x).to_bits());
         }
     }
 }

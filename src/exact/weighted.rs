@@ -1,16 +1,19 @@
 //! Weighted coordinate sums whose result does not depend on order
 //! (docs/algorithm.md §10.3).
 //!
-//! A point enters a weighted mean with a term weight `c = w * k(u)` (its
-//! sample weight times the kernel's profile) and contributes `c` to the
-//! weight sum and `c * x` to each coordinate sum. Both products are formed
-//! exactly, as a rounded product and its error (Dekker's TwoProduct), and
-//! every sum collects the rounding errors of its additions (TwoSum), as
-//! [`crate::exact::summation`] does for plain sums. So each sum is, but for
-//! astronomically rare near-ties, the correctly rounded value of the exact
-//! sum of exact terms: it depends on the set of points, not on the order a
-//! search visits them in, and a point of integer weight `m` adds exactly
-//! what `m` copies of it would.
+//! A point enters a weighted mean with a term weight `c` (its sample weight
+//! times the kernel's profile: the weight itself for the flat kernel, the
+//! rounded product for the others) and contributes `c` to the weight sum
+//! and `c * x` to each coordinate sum. The flat kernel's sums
+//! ([`WeightedSums`]) form every product exactly, as a rounded product and
+//! its error (Dekker's TwoProduct), and collect the rounding errors of
+//! their additions (TwoSum), as [`crate::exact::summation`] does for plain
+//! sums; the other kernels' sums ([`LaneSums`]) add each product by a fused
+//! multiply-add and collect its error from a fixed origin. So each sum is,
+//! but for astronomically rare near-ties, the correctly rounded value of
+//! the exact sum of exact terms: it depends on the set of points, not on
+//! the order a search visits them in, and with the flat kernel a point of
+//! integer weight `m` adds exactly what `m` copies of it would.
 
 use crate::exact::summation::{numpy_mean_of_copies, two_sum_into};
 use crate::points::Coord;
@@ -277,9 +280,74 @@ impl ExactProduct for Fused {
     }
 }
 
+/// Where the lane sums of a kernel sum start (docs/algorithm.md §10.3): for
+/// each coordinate, and for the weight, a power of two at least four times
+/// the most a lane's sum of term magnitudes can reach.
+///
+/// A running sum that starts there stays within a quarter of it, so that
+/// every addition's rounding error is found by the subtraction of the sum
+/// before from the sum after (exact, as the two are within a factor of two)
+/// and the sum minus its origin is exact at the end: three operations an
+/// addition instead of TwoSum's six.
+///
+/// ```
+/// use fastmeanshift::exact::weighted::Origins;
+///
+/// // 1,000 points of weight at most 2, coordinates at most 3 and 0.
+/// let origins = Origins::new(1_000, 2.0, &[3.0, 0.0]).unwrap();
+/// assert_eq!(origins.coordinates(), [65_536.0, 1.0]); // 2^16 >= 8 * 6,000
+/// assert_eq!(origins.weight(), 16_384.0); // 2^14 >= 8 * 2,000
+/// assert!(Origins::new(1_000, 1e300, &[1e10]).is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origins {
+    coordinates: Vec<f64>,
+    weight: f64,
+}
+
+impl Origins {
+    /// The origins for `n` points of weight at most `largest_weight` (with
+    /// a kernel profile of at most 1, no term weight is larger), coordinate
+    /// `j` at most `largest[j]` in magnitude; None if one would not be
+    /// finite.
+    pub fn new(n: usize, largest_weight: f64, largest: &[f64]) -> Option<Self> {
+        let most_weight = n as f64 * largest_weight;
+        let coordinates = largest
+            .iter()
+            .map(|&x| origin_above(most_weight * x))
+            .collect::<Option<Vec<f64>>>()?;
+        Some(Origins {
+            coordinates,
+            weight: origin_above(most_weight)?,
+        })
+    }
+
+    /// The coordinates' origins.
+    pub fn coordinates(&self) -> &[f64] {
+        &self.coordinates
+    }
+
+    /// The weight's origin.
+    pub fn weight(&self) -> f64 {
+        self.weight
+    }
+}
+
+/// The power of two from 8 to 16 times `bound` (at least 4 times the exact
+/// bound that `bound` rounds, twice at most), or 1 for a bound of 0; None
+/// if that is not finite.
+fn origin_above(bound: f64) -> Option<f64> {
+    if bound == 0.0 {
+        return Some(1.0);
+    }
+    // The exponent field of `bound`, plus 4: 2^(e + 1) > bound, times 8.
+    let field = ((bound.to_bits() >> 52) & 0x7ff).max(1) + 4;
+    (field < 0x7ff && bound.is_finite()).then(|| f64::from_bits(field << 52))
+}
+
 /// Lane-wise weighted sums of one neighbourhood, for kernels other than the
 /// flat one (no copies rule): per coordinate, one running sum and one error
-/// term per lane.
+/// term per lane, each sum from its [`Origins`].
 ///
 /// `S` holds the coordinates' lanes: a `Vec` for any dimension, or an array
 /// of `D` of them ([`LaneSums::held_for`]), which a kernel sum's loop keeps
@@ -287,7 +355,7 @@ impl ExactProduct for Fused {
 /// storing every sum for every batch.
 ///
 /// ```
-/// use fastmeanshift::exact::weighted::{LaneSums, Split, WeightedSums, LANES};
+/// use fastmeanshift::exact::weighted::{LaneSums, Origins, WeightedSums, LANES};
 ///
 /// // The points (2, 4) and (6, 8) in lanes 0 and 1, with term weights 1
 /// // and 0.5; the other lanes are unused (term weight 0).
@@ -298,12 +366,14 @@ impl ExactProduct for Fused {
 ///     (x[0], x[1]) = ([2.0, 4.0][j], [6.0, 8.0][j]);
 ///     x
 /// };
+/// let origins = Origins::new(2, 1.0, &[6.0, 8.0]).unwrap();
 /// let mut lanes = LaneSums::new(2);
+/// lanes.start(&origins);
 /// let mut held = lanes.held_for::<2>().unwrap();
-/// held.add_batch::<Split, false>(&c, &[0.0; LANES], column);
+/// held.add_batch(&c, column);
 /// lanes.put_back(&held);
 /// let mut total = WeightedSums::new(2);
-/// lanes.add_to(&mut total);
+/// lanes.add_to(&origins, &mut total);
 /// assert_eq!(total.weight(), 1.5);
 /// assert_eq!(total.mean::<f64>(0, false), 5.0 / 1.5);
 /// assert_eq!(total.mean::<f64>(1, false), 8.0 / 1.5);
@@ -317,18 +387,16 @@ pub struct LaneSums<S = Vec<[f64; LANES]>> {
 
 impl<S: AsMut<[[f64; LANES]]>> LaneSums<S> {
     /// Adds up to [`LANES`] points, point `l` in lane `l`, with the term
-    /// weights `c_hi[l] + c_lo[l]` (0 for an unused lane): `coordinates(j)`
-    /// is coordinate `j` of every lane's point. With `WEIGHTED` false every
-    /// `c_lo` must be 0 and is not read: `p_error + 0 * x` would be
-    /// `p_error` (an exact product's error is never -0). Every product
-    /// `c_hi[l] * x` must satisfy [`two_product_is_exact`].
+    /// weights `c[l]` (+0 for an unused lane, which adds nothing):
+    /// `coordinates(j)` is coordinate `j` of every lane's point. The sums
+    /// must have started from [`Origins`] for these points.
+    ///
+    /// Each term `c * x` is added by one fused multiply-add, and its
+    /// rounding error by the difference of the sums before and after and
+    /// a second one: `c * x - (after - before)`, rounded once, which loses
+    /// under `2^-53` of an error already under half an ulp of the origin.
     #[inline(always)]
-    pub fn add_batch<P: ExactProduct, const WEIGHTED: bool>(
-        &mut self,
-        c_hi: &[f64; LANES],
-        c_lo: &[f64; LANES],
-        coordinates: impl Fn(usize) -> [f64; LANES],
-    ) {
+    pub fn add_batch(&mut self, c: &[f64; LANES], coordinates: impl Fn(usize) -> [f64; LANES]) {
         // Each lane array is copied in and out whole, which lets the compiler
         // keep it in vector registers.
         for (j, (sums, errors)) in self
@@ -341,27 +409,26 @@ impl<S: AsMut<[[f64; LANES]]>> LaneSums<S> {
             let x = coordinates(j);
             let (mut s, mut e) = (*sums, *errors);
             for l in 0..LANES {
-                let (p, p_error) = P::two_product(c_hi[l], x[l]);
-                // `c_lo * x` is below an ulp of `p`: its own rounding is second order.
-                let error = if WEIGHTED {
-                    p_error + c_lo[l] * x[l]
-                } else {
-                    p_error
-                };
-                two_sum_into(&mut s[l], &mut e[l], p, error);
+                let after = c[l].mul_add(x[l], s[l]);
+                let added = after - s[l];
+                e[l] += c[l].mul_add(x[l], -added);
+                s[l] = after;
             }
             (*sums, *errors) = (s, e);
         }
         let (mut w, mut w_error) = (self.weight, self.weight_error);
         for l in 0..LANES {
-            two_sum_into(&mut w[l], &mut w_error[l], c_hi[l], c_lo[l]);
+            // Fast2Sum: exact, as the sum is larger than the term.
+            let after = w[l] + c[l];
+            w_error[l] += c[l] - (after - w[l]);
+            w[l] = after;
         }
         (self.weight, self.weight_error) = (w, w_error);
     }
 }
 
 impl LaneSums {
-    /// Empty sums over `dim` coordinates.
+    /// Sums over `dim` coordinates, to be [`LaneSums::start`]ed.
     pub fn new(dim: usize) -> Self {
         LaneSums {
             sums: vec![[0.0; LANES]; dim],
@@ -371,11 +438,13 @@ impl LaneSums {
         }
     }
 
-    /// Forgets every point added.
-    pub fn clear(&mut self) {
-        self.sums.fill([0.0; LANES]);
+    /// Empty sums, each lane at its origin.
+    pub fn start(&mut self, origins: &Origins) {
+        for (sums, &origin) in self.sums.iter_mut().zip(&origins.coordinates) {
+            *sums = [origin; LANES];
+        }
         self.errors.fill([0.0; LANES]);
-        self.weight = [0.0; LANES];
+        self.weight = [origins.weight; LANES];
         self.weight_error = [0.0; LANES];
     }
 
@@ -400,20 +469,21 @@ impl LaneSums {
         self.weight_error = held.weight_error;
     }
 
-    /// Adds every lane to `total` (empty or not), in lane order.
-    pub fn add_to(&self, total: &mut WeightedSums) {
+    /// Adds every lane to `total` (empty or not), in lane order: each sum
+    /// less its origin (exact), with its error term.
+    pub fn add_to(&self, origins: &Origins, total: &mut WeightedSums) {
         let dim = self.sums.len();
         let mut sums = vec![0.0; dim];
         let mut errors = vec![0.0; dim];
         for l in 0..LANES {
             for j in 0..dim {
-                sums[j] = self.sums[j][l];
+                sums[j] = self.sums[j][l] - origins.coordinates[j];
                 errors[j] = self.errors[j][l];
             }
             total.add_subtotal(WeightedSubtotal::<f64> {
                 sums: &sums,
                 errors: &errors,
-                weight: self.weight[l],
+                weight: self.weight[l] - origins.weight,
                 weight_error: self.weight_error[l],
                 members: Members::Mixed,
             });
@@ -538,12 +608,14 @@ impl Magnitudes {
 }
 
 /// Whether products of weights and coordinates of these magnitudes are safe
-/// for the batches' exact products: [`two_product_is_exact`] for every term
-/// `w * k` and `w * k * x`, with a kernel profile `k` of 0 or in
-/// `[2^-53, 1]`. The smallest weight, and its product with the smallest
-/// coordinate, must be at least `2^-900` (so exponents add up to at least
-/// `-900 - 53 - 2 > -969`), and the largest of each, and their product,
-/// below `1e290` (far from `2^995`).
+/// to form in batches: for the flat kernel's node totals,
+/// [`two_product_is_exact`] for every `w * x`, so that one fused
+/// multiply-add gives its error; for the other kernels' lane sums, terms
+/// `w * k * x` (a profile `k` of 0 or in `[2^-53, 1]`) whose errors are far
+/// from underflow and whose [`Origins`] are finite. The smallest weight,
+/// and its product with the smallest coordinate, must be at least `2^-900`
+/// (so exponents add up to at least `-900 - 53 - 2 > -969`), and the
+/// largest of each, and their product, below `1e290` (far from `2^995`).
 ///
 /// ```
 /// use fastmeanshift::exact::weighted::{products_are_safe, Magnitudes};
