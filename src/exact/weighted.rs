@@ -231,13 +231,14 @@ impl WeightedSums {
 
 /// Points weighed side by side: each of [`LANES`] lanes keeps sums of its
 /// own, so that the additions of a batch do not wait on each other (and
-/// vectorise); the lanes are added up at the end. Compensated sums do not
-/// depend on order, so neither does the result.
+/// vectorise); the lanes are added up at the end. Exact sums do not depend
+/// on order (but for near-ties), so neither does the result.
 pub use crate::exact::lanes::LANES;
 
-/// How a batch forms the exact error of a product: the two ways agree bit
-/// for bit wherever [`two_product_is_exact`] holds, so which one runs
-/// depends on the CPU and never changes a result.
+/// How the flat kernel's weighted sums ([`WeightedSums`], node totals) form
+/// the exact error of a product: the ways agree bit for bit wherever
+/// [`two_product_is_exact`] holds, so which one runs depends on the CPU and
+/// never changes a result.
 pub trait ExactProduct {
     /// `(p, e)` with `p = fl(a * b)` and `p + e == a * b` exactly, where
     /// [`two_product_is_exact`]`(a, b)`; elsewhere unspecified (finite or not).
