@@ -226,14 +226,24 @@ impl Kernel {
     }
 
     /// The profile `k(u)` at a `u` within the support (the Gaussian's
-    /// exponential is [`crate::exact::exponential::exp_minus_half`]).
+    /// exponential is [`crate::exact::exponential::exp_minus_half`]),
+    /// [`crate::exact::weighted::shortened`] to 32 significant bits.
+    ///
+    /// ```
+    /// use fastmeanshift::Kernel;
+    ///
+    /// assert_eq!(Kernel::Flat.profile(0.5), 1.0);
+    /// assert_eq!(Kernel::Epanechnikov.profile(0.75), 0.25);
+    /// let k = Kernel::Gaussian.profile(2.0);
+    /// assert!(k <= (-1f64).exp() && (-1f64).exp() - k < 1e-10);
+    /// ```
     #[inline(always)]
     pub fn profile(self, u: f64) -> f64 {
-        match self {
+        crate::exact::weighted::shortened(match self {
             Kernel::Flat => 1.0,
             Kernel::Epanechnikov => 1.0 - u,
             Kernel::Gaussian => crate::exact::exponential::exp_minus_half::<f64>(u),
-        }
+        })
     }
 }
 

@@ -15,6 +15,7 @@
 //! the order a search visits them in, and with the flat kernel a point of
 //! integer weight `m` adds exactly what `m` copies of it would.
 
+use crate::exact::lanes::Float;
 use crate::exact::summation::{numpy_mean_of_copies, two_sum_into};
 use crate::points::Coord;
 
@@ -279,6 +280,27 @@ impl ExactProduct for Fused {
         let p = a * b;
         (p, a.mul_add(b, -p))
     }
+}
+
+/// A kernel profile `k` shortened to 32 significant bits (its 21 lowest
+/// significand bits cleared, towards zero), as the kernels other than the
+/// flat one weigh points (docs/algorithm.md §10.1): its product with an
+/// integer weight below `2^21` is then exact, so that a point of integer
+/// weight `m` adds exactly what `m` copies of it add, with a term weight
+/// formed by one multiplication. A relative change below `2^-31`, far
+/// below anything a kernel's shape means.
+///
+/// ```
+/// use fastmeanshift::exact::weighted::shortened;
+///
+/// let k = shortened(0.1f64);
+/// assert!(k <= 0.1 && 0.1 - k < 0.1 * 2f64.powi(-31));
+/// assert_eq!(3.0 * k - k - k, k); // 3 k is exact
+/// assert_eq!(shortened(1.0f64), 1.0);
+/// ```
+#[inline(always)]
+pub fn shortened<F: Float>(k: F) -> F {
+    k.map_bits(|bits| bits & !((1 << 21) - 1))
 }
 
 /// Where the lane sums of a kernel sum start (docs/algorithm.md §10.3): for

@@ -9,8 +9,8 @@ use crate::exact::distance::{squared_distance, SquaredRadius};
 use crate::exact::exponential::exp_of_negative;
 use crate::exact::lanes::{Float, Lanes};
 use crate::exact::weighted::{
-    products_are_safe, Checked, ExactProduct, Fused, LaneSums, Magnitudes, Members, Origins,
-    WeightedSubtotal, WeightedSums, LANES,
+    products_are_safe, shortened, Checked, ExactProduct, Fused, LaneSums, Magnitudes, Members,
+    Origins, WeightedSubtotal, WeightedSums, LANES,
 };
 use crate::options::Kernel;
 use crate::parallel::Task;
@@ -876,10 +876,11 @@ fn weigh_runs<K: Profile, const WEIGHTED: bool, S: AsMut<[[f64; LANES]]>>(
     }
 }
 
-/// The squared distances `d2` of a batch, and their profile.
+/// The squared distances `d2` of a batch, and their profile, [`shortened`]
+/// as [`Kernel::profile`] shortens it.
 #[inline(always)]
 fn profiled<K: Profile>(d2: Lanes, scale: f64) -> (Lanes, Lanes) {
-    (d2, K::at(d2, scale))
+    (d2, shortened(K::at(d2, scale)))
 }
 
 /// The ordered squared distances of the points `i..i + count` of `rows`
