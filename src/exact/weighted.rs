@@ -3,7 +3,8 @@
 //!
 //! A point enters a weighted mean with a term weight `c` (its sample weight
 //! times the kernel's profile: the weight itself for the flat kernel, the
-//! rounded product for the others) and contributes `c` to the weight sum
+//! rounded product with the [`shortened`] profile for the others, exact for
+//! integer weights below `2^21`) and contributes `c` to the weight sum
 //! and `c * x` to each coordinate sum. The flat kernel's sums
 //! ([`WeightedSums`]) form every product exactly, as a rounded product and
 //! its error (Dekker's TwoProduct), and collect the rounding errors of
@@ -12,8 +13,8 @@
 //! multiply-add and collect its error from a fixed origin. So each sum is,
 //! but for astronomically rare near-ties, the correctly rounded value of
 //! the exact sum of exact terms: it depends on the set of points, not on
-//! the order a search visits them in, and with the flat kernel a point of
-//! integer weight `m` adds exactly what `m` copies of it would.
+//! the order a search visits them in, and a point of integer weight `m`
+//! (below `2^21`) adds exactly what `m` copies of it would.
 
 use crate::exact::lanes::Float;
 use crate::exact::summation::{numpy_mean_of_copies, two_sum_into};
@@ -308,10 +309,10 @@ pub fn shortened<F: Float>(k: F) -> F {
 /// the most a lane's sum of term magnitudes can reach.
 ///
 /// A running sum that starts there stays within a quarter of it, so that
-/// every addition's rounding error is found by the subtraction of the sum
+/// every addition's rounding error is found from the subtraction of the sum
 /// before from the sum after (exact, as the two are within a factor of two)
-/// and the sum minus its origin is exact at the end: three operations an
-/// addition instead of TwoSum's six.
+/// and the sum minus its origin is exact at the end: see
+/// [`LaneSums::add_batch`].
 ///
 /// ```
 /// use fastmeanshift::exact::weighted::Origins;
