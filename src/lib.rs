@@ -189,16 +189,11 @@ pub fn fit<T: Coord>(
         let (mut tree, binned) = workers.run(0, before_climbing, |task| {
             let (tree, bins) = rayon::join(
                 || {
-                    // Climbs from bins, not a bandwidth estimate (which
-                    // searches from many points), are all the tree serves.
-                    let serves = match (options.kernel.serves(), binned_beside) {
-                        (search::ball::Serves::NodeSums, Some(_)) => {
-                            search::ball::Serves::NodeSumsFromBins
-                        }
-                        (serves, _) => serves,
-                    };
-                    let mut tree =
-                        search::ball::BallSearch::new_parallel_for(points, serves, task)?;
+                    let mut tree = search::ball::BallSearch::new_parallel_for(
+                        points,
+                        options.kernel.serves(),
+                        task,
+                    )?;
                     if flat && matches!(options.seeding, Seeding::EveryPoint) {
                         keep_rows_in_order(&mut tree, task)?;
                     }

@@ -89,12 +89,6 @@ pub enum Serves {
     /// bandwidth estimate, the modes): small leaves, so that few points are
     /// tested one by one.
     NodeSums,
-    /// Ball sums for climbs from bins (the flat kernel with bin seeding):
-    /// the seeds are usually far fewer than the points, and the tree's build
-    /// most of a fit, so leaves are twice as large (2-D fits from the bins
-    /// of 200,000 points 5% faster, with or without weights; where every
-    /// point is a seed, fits on such a tree are 7% slower).
-    NodeSumsFromBins,
     /// Kernel sums ([`BallSearch::kernel_sum`]), which weigh every point of
     /// a support one by one, eight at a time: leaves of at least 64 points,
     /// so that a sum visits fewer nodes and fills its batches (2-D fits of

@@ -24,22 +24,20 @@ use crate::points::{Coord, Points};
 /// median splits: on 10M 2-D points, the build is 15% faster and the
 /// climbs from bin seeds 13% slower (`cargo bench --bench stage_times`).
 ///
-/// A tree for climbs from bins has those larger leaves at any size: see
-/// [`Serves::NodeSumsFromBins`]. A tree for kernel sums has leaves of at
-/// least [`KERNEL_LEAF`] points: see [`Serves::KernelSums`].
+/// A tree for kernel sums has leaves of at least [`KERNEL_LEAF`] points:
+/// see [`Serves::KernelSums`].
 fn leaf_size(dim: usize, n: usize, serves: Serves) -> usize {
     let leaf = match dim {
         0..8 => 16,
         8..32 => 32,
         _ => 64,
     };
-    let (leaf, large) = match serves {
-        Serves::NodeSums => (leaf, 2 * leaf),
-        Serves::NodeSumsFromBins => (2 * leaf, 2 * leaf),
-        Serves::KernelSums => (leaf.max(KERNEL_LEAF), 2 * leaf.max(KERNEL_LEAF)),
+    let leaf = match serves {
+        Serves::NodeSums => leaf,
+        Serves::KernelSums => leaf.max(KERNEL_LEAF),
     };
     if n >= LARGE_TREE {
-        large
+        2 * leaf
     } else {
         leaf
     }
