@@ -93,6 +93,11 @@ impl WeightedTotals<'_> {
 }
 
 impl OrderedRows {
+    /// Where a kernel sum's lane sums start, for these rows.
+    pub fn origins(&self) -> &Origins {
+        &self.origins
+    }
+
     /// The bytes it holds.
     pub fn bytes(&self) -> usize {
         std::mem::size_of_val(&self.columns[..])
@@ -284,13 +289,6 @@ impl OrderedRows {
     }
 }
 
-impl OrderedRows {
-    /// Where a kernel sum's lane sums start, for these rows.
-    pub fn origins(&self) -> &Origins {
-        &self.origins
-    }
-}
-
 impl<'a, T: Coord> BallSearch<'a, T> {
     /// Whether [`products_are_safe`] for these points and `weights` (None:
     /// 1 each), from their magnitudes, found in parallel blocks.
@@ -352,9 +350,8 @@ impl<'a, T: Coord> BallSearch<'a, T> {
             })?;
         // The origins from the largest magnitude of every column (the
         // weights' last): one more pass, over columns now contiguous.
-        let largest = columns[..filled]
-            .chunks_exact(len.max(1))
-            .map(|column| Ok(magnitudes(column, task)?.largest))
+        let largest = (0..dim + usize::from(weights.is_some()))
+            .map(|j| Ok(magnitudes(&columns[j * len..(j + 1) * len], task)?.largest))
             .collect::<Result<Vec<f64>>>()?;
         let largest_weight = if weights.is_some() { largest[dim] } else { 1.0 };
         let Some(origins) = Origins::new(len, largest_weight, &largest[..dim]) else {
@@ -1258,6 +1255,22 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_kernel_sum_over_no_points_adds_nothing() {
+        let data: [f64; 0] = [];
+        let t = BallSearch::new(Points::new(&data, 2).unwrap()).unwrap();
+        let task = Task::uncancelled();
+        for w in [None, Some(&[][..])] {
+            let rows = t.ordered_rows(w, &task).unwrap().unwrap();
+            let mut lanes = LaneSums::new(2);
+            t.kernel_sum(&[0.0, 0.0], 1.0, Kernel::Gaussian, &rows, &mut lanes, &task)
+                .unwrap();
+            let mut sums = WeightedSums::new(2);
+            lanes.add_to(rows.origins(), &mut sums);
+            assert_eq!(sums.weight(), 0.0);
         }
     }
 
