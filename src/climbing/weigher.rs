@@ -108,7 +108,8 @@ impl<'w> Weigher<'w> {
     /// Weighs every point `p` of `tree` in the kernel's support,
     /// `squared_distance(q, p) <= kernel.support() * radius2`, into
     /// `sums.weighted` (emptied first), with the term weight `w k(u)`
-    /// (rounded; exact for the flat kernel, whose `k` is 1),
+    /// (rounded; exact for the flat kernel, whose `k` is 1, and for integer
+    /// weights below `2^21`, whose product with a shortened profile is),
     /// `u = squared_distance * Kernel::distance_scale(radius2)` (rounded).
     /// Given up with [`crate::Error::Interrupted`] once `task` is cancelled:
     /// a support can hold most of the data.
