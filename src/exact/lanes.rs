@@ -1,8 +1,9 @@
 //! Eight float64 lanes with element-wise arithmetic: each operation is the
 //! IEEE operation of every lane (fused only where asked, never reordered),
 //! written as a loop over the lanes so that the compiler emits it as vector
-//! instructions, one statement after the other. Code written once for `f64` and for
-//! [`Lanes`] (through [`Float`]) therefore computes the same bits either way.
+//! instructions, one statement after the other. Code written once for `f64`
+//! and for [`Lanes`] (through [`Float`]) therefore computes the same bits
+//! either way.
 
 use std::ops::{Add, Mul, Sub};
 

@@ -296,6 +296,7 @@ impl ExactProduct for Fused {
 ///
 /// let k = shortened(0.1f64);
 /// assert!(k <= 0.1 && 0.1 - k < 0.1 * 2f64.powi(-31));
+/// assert_eq!(k.to_bits() % (1 << 21), 0); // 32 significant bits
 /// assert_eq!(3.0 * k - k - k, k); // 3 k is exact
 /// assert_eq!(shortened(1.0f64), 1.0);
 /// ```
