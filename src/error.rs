@@ -1,5 +1,5 @@
 //! The crate's error type. The Python binding maps each variant to the
-//! exception class scikit-learn raises, in one place (`python.rs`).
+//! exception class scikit-learn raises, in one place (`python/signals.rs`).
 
 use std::fmt;
 

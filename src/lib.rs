@@ -25,7 +25,7 @@
 //! - [`distributed`]: a fit over chunks of rows held by different machines
 //!   (a Dask cluster): per-chunk partial sums and bins, combined exactly.
 //!
-//! The Python binding, `python.rs`, is compiled only with the `python`
+//! The Python binding, `python/`, is compiled only with the `python`
 //! feature; nothing else in the crate knows about Python.
 
 pub mod bandwidth;
