@@ -50,7 +50,7 @@ mod python;
 
 pub use climbing::Seeds;
 pub use error::{Error, Result};
-pub use labels::Orphans;
+pub use labels::{Assignment, Orphans};
 pub use options::{Bandwidth, Kernel, Options, Seeding, Weights};
 pub use parallel::{Progress, StopCheck, Task, Workers};
 pub use points::{Coord, Points};
@@ -146,7 +146,7 @@ pub fn fit<T: Coord>(
     };
     // The tree and the climbs are dropped before labelling, so that the
     // largest buffers of the two phases are never alive together.
-    let (bandwidth, seeds, climbed) = {
+    let (bandwidth, seeds, climbed, own) = {
         // With a bandwidth given, the bins do not wait for the tree: they
         // are binned beside its build, on the workers its first splits
         // leave idle (one part of many is binned at a time, and the last
@@ -179,6 +179,8 @@ pub fn fit<T: Coord>(
         // where the memory bound has room for it. (The other kernels' climbs
         // read columns of their own.)
         let flat = options.kernel == Kernel::Flat;
+        let every_point_climbs = matches!(options.seeding, Seeding::EveryPoint)
+            || options.assignment == Assignment::Attractor;
         let keep_rows_in_order = |tree: &mut search::ball::BallSearch<T>, task: &Task| {
             let rows_bytes = std::mem::size_of_val(points.as_slice());
             if memory::rows_in_order_fit(tree.bytes(), points.len(), rows_bytes) {
@@ -194,7 +196,7 @@ pub fn fit<T: Coord>(
                         options.kernel.serves(),
                         task,
                     )?;
-                    if flat && matches!(options.seeding, Seeding::EveryPoint) {
+                    if flat && every_point_climbs {
                         keep_rows_in_order(&mut tree, task)?;
                     }
                     Ok(tree)
@@ -264,7 +266,7 @@ pub fn fit<T: Coord>(
             }
         };
         // Bin seeding that fell back to every point copies them now.
-        if flat && matches!(seeds, Seeds::EveryPoint) {
+        if flat && matches!(seeds, Seeds::EveryPoint) && !every_point_climbs {
             workers.run(0, before_climbing, |task| {
                 keep_rows_in_order(&mut tree, task)
             })?;
@@ -273,46 +275,209 @@ pub fn fit<T: Coord>(
             kernel: options.kernel,
             weights,
         };
-        let climbed = climbing::climb_all_weighing(
-            &tree,
-            seeds,
-            bandwidth,
-            options.max_iter,
-            weighing,
-            &workers,
-            stop,
-        )?;
-        (bandwidth, used, climbed)
+        // Attractor labels climb every point from itself: where every point
+        // was a seed, those are the seeds' climbs; otherwise they are climbs
+        // of their own on the same tree, which progress counts after the
+        // seeds' (docs/algorithm.md §12).
+        let own_climbs = match seeds {
+            Seeds::Given(given) if options.assignment == Assignment::Attractor => Some(given.len()),
+            _ => None,
+        };
+        let climb = |seeds, progress: StopCheck<'_>| {
+            climbing::climb_all_weighing(
+                &tree,
+                seeds,
+                bandwidth,
+                options.max_iter,
+                weighing,
+                &workers,
+                progress,
+            )
+        };
+        let climbed = climb(seeds, &|at| {
+            stop(Progress {
+                total: at.total + own_climbs.map_or(0, |_| points.len()),
+                ..at
+            })
+        })?;
+        let own = own_climbs
+            .map(|seeded| {
+                climb(Seeds::EveryPoint, &|at| {
+                    stop(Progress {
+                        done: seeded + at.done,
+                        total: seeded + at.total,
+                    })
+                })
+            })
+            .transpose()?;
+        (bandwidth, used, climbed, own)
     };
     stage_done();
     let n_iter = climbed.n_iter;
+    let climbs_done = climbed.intensities.len() + own.as_ref().map_or(0, |o| o.intensities.len());
     let seeds_climbed = Progress {
-        done: climbed.intensities.len(),
-        total: climbed.intensities.len(),
+        done: climbs_done,
+        total: climbs_done,
     };
-    let centers = workers.run(0, &|_| stop(seeds_climbed), |task| {
-        reject_overflowed_means(&climbed, points.dim())?;
-        modes::find_modes(climbed, points.dim(), bandwidth, task)
-    })?;
-    stage_done();
+    let after = &|_| stop(seeds_climbed);
     let orphans = if options.cluster_all {
         Orphans::Cluster
     } else {
         Orphans::Drop { bandwidth }
     };
-    let labels = labels::assign_labels(
-        points,
-        Points::new(&centers, points.dim())?,
-        orphans,
-        &workers,
-        &|_| stop(seeds_climbed),
-    )?;
+    // Attractor labels read every point's own climb: where every point was
+    // a seed, the seeds' climbs, kept past the modes.
+    let dim = points.dim();
+    let (centers, own) = match (options.assignment, own) {
+        (Assignment::Nearest, _) => (
+            climbs_to_modes(climbed, dim, bandwidth, &workers, after)?,
+            None,
+        ),
+        (Assignment::Attractor, Some(own)) => {
+            workers.run(0, after, |_| reject_overflowed_means(&own, dim))?;
+            (
+                climbs_to_modes(climbed, dim, bandwidth, &workers, after)?,
+                Some(own),
+            )
+        }
+        (Assignment::Attractor, None) => {
+            let centers = workers.run(0, after, |task| {
+                reject_overflowed_means(&climbed, dim)?;
+                modes::find_modes_of(&climbed, dim, bandwidth, task)
+            })?;
+            (centers, Some(climbed))
+        }
+    };
+    stage_done();
+    let centres = Points::new(&centers, dim)?;
+    let labels = match own {
+        None => labels::assign_labels(points, centres, orphans, &workers, after)?,
+        Some(own) => {
+            labels::assign_attractor_labels(points, own, centres, orphans, &workers, after)?
+        }
+    };
     Ok(Clustering {
         centers,
         labels,
         n_iter,
         bandwidth,
         seeds,
+    })
+}
+
+/// What labels new points by where they climb (docs/algorithm.md §12.4):
+/// a fit's points, their weighing, its bandwidth, `max_iter`, centres and
+/// orphan rule.
+#[derive(Debug, Clone, Copy)]
+pub struct Attractors<'a, T> {
+    /// The points the new points climb on (the fit's).
+    pub points: Points<'a, T>,
+    /// The fit's kernel and weights.
+    pub weighing: climbing::Weighing<'a>,
+    /// The bandwidth the fit used.
+    pub bandwidth: f64,
+    /// The most iterations of one climb.
+    pub max_iter: u64,
+    /// The fit's cluster centres.
+    pub centres: Points<'a, f64>,
+    /// Which climbs' ends are too far from every centre for a label.
+    pub orphans: Orphans,
+}
+
+/// The attractor label of every row of `new` (docs/algorithm.md §12.4): it
+/// climbs from itself on `model.points` as a seed of the fit would, and
+/// takes the centre nearest to where it ends (its own position where its
+/// first neighbourhood weighs nothing). Rows at the same position climb
+/// once. Progress counts climbs, on `threads` workers; the labels do not
+/// depend on them.
+///
+/// ```
+/// use fastmeanshift::{climbing::Weighing, labels::Orphans, parallel::never_stop};
+/// use fastmeanshift::{predict_by_attractor, Attractors, Points};
+/// use std::num::NonZeroUsize;
+///
+/// let x = [1.0, 1.0, 2.0, 1.0, 1.0, 0.0, 4.0, 7.0, 3.0, 5.0, 3.0, 6.0];
+/// let centres = [3.3333333333333335, 6.0, 1.3333333333333333, 0.6666666666666666];
+/// let model = Attractors {
+///     points: Points::new(&x, 2).unwrap(),
+///     weighing: Weighing::FLAT,
+///     bandwidth: 2.0,
+///     max_iter: 300,
+///     centres: Points::new(&centres, 2).unwrap(),
+///     orphans: Orphans::Cluster,
+/// };
+/// // [0, 0] climbs to the lower centre; [9, 9] has no point within 2 and is
+/// // labelled from itself.
+/// let new = [0.0, 0.0, 9.0, 9.0];
+/// let two = NonZeroUsize::new(2).unwrap();
+/// let labels = predict_by_attractor(&model, Points::new(&new, 2).unwrap(), two, &never_stop);
+/// assert_eq!(labels.unwrap(), [1, 0]);
+/// ```
+pub fn predict_by_attractor<T: Coord>(
+    model: &Attractors<'_, T>,
+    new: Points<'_, f64>,
+    threads: std::num::NonZeroUsize,
+    stop: StopCheck<'_>,
+) -> Result<Vec<i64>> {
+    let weights = model.weighing.weights;
+    if weights.is_some_and(|w| w.len() != model.points.len()) || new.dim() != model.points.dim() {
+        return Err(Error::InvalidInput(
+            "the new points, the fit's points and its weights do not match".into(),
+        ));
+    }
+    let workers = Workers::new(threads.get())?;
+    let before_climbing = &|_| {
+        stop(Progress {
+            done: 0,
+            total: new.len(),
+        })
+    };
+    let own = {
+        let serves = model.weighing.kernel.serves();
+        let tree = workers.run(0, before_climbing, |task| {
+            search::ball::BallSearch::new_parallel_for(model.points, serves, task)
+        })?;
+        climbing::climb_all_weighing(
+            &tree,
+            Seeds::Given(new),
+            model.bandwidth,
+            model.max_iter,
+            model.weighing,
+            &workers,
+            stop,
+        )?
+    };
+    let climbed = Progress {
+        done: new.len(),
+        total: new.len(),
+    };
+    let after = &|_| stop(climbed);
+    // The ends, in the new points' own float64 (exact for either type of
+    // climb), and the new points themselves where nothing was in reach.
+    let positions = workers.run(0, after, |task| {
+        reject_overflowed_means(&own, new.dim())?;
+        let mut positions = error::try_copied(new.as_slice())?;
+        let ends = Points::new(&own.centers, new.dim())?;
+        labels::replace_rows(&mut positions, ends, |i| own.intensities[i] > 0.0, task)?;
+        Ok(positions)
+    })?;
+    drop(own);
+    let positions = Points::new(&positions, new.dim())?;
+    labels::assign_labels(positions, model.centres, model.orphans, &workers, after)
+}
+
+/// The cluster centres of the climbs (docs/algorithm.md §2.4 to §2.7),
+/// which it consumes.
+fn climbs_to_modes<T: Coord>(
+    climbed: climbing::Climbs<T>,
+    dim: usize,
+    bandwidth: f64,
+    workers: &Workers,
+    stop: StopCheck<'_>,
+) -> Result<Vec<T>> {
+    workers.run(0, stop, |task| {
+        reject_overflowed_means(&climbed, dim)?;
+        modes::find_modes(climbed, dim, bandwidth, task)
     })
 }
 
@@ -726,6 +891,117 @@ mod tests {
             fit_with(&[0.0, 1.0, 2.0], 1, options),
             Err(Error::InvalidInput(_))
         ));
+    }
+
+    fn attractor(options: Options<'_>) -> Options<'_> {
+        Options {
+            assignment: Assignment::Attractor,
+            ..options
+        }
+    }
+
+    #[test]
+    fn attractor_labels_change_the_labels_only() {
+        let data = blobs(4, 400, &[&[0.0, 0.0], &[3.0, 0.5], &[0.5, 3.0]], 0.8);
+        let weights: Vec<f64> = (0..400).map(|i| (i % 3) as f64).collect();
+        let bins = |options: Options<'static>| Options {
+            seeding: Seeding::Bins {
+                min_bin_freq: 1,
+                bin_size_precision: Precision::Double,
+            },
+            ..options
+        };
+        for kernel in [Kernel::Flat, Kernel::Epanechnikov, Kernel::Gaussian] {
+            for options in [bw(0.9), bins(bw(0.9))] {
+                for w in [None, Some(&weights[..])] {
+                    let base = Options {
+                        kernel,
+                        weights: w.map(|w| Weights::new(w).unwrap()),
+                        ..options
+                    };
+                    let nearest = fit_with(&data, 2, base).unwrap();
+                    let attracted = fit_with(&data, 2, attractor(base)).unwrap();
+                    assert_eq!(attracted.centers, nearest.centers, "{kernel:?}");
+                    assert_eq!(attracted.n_iter, nearest.n_iter, "{kernel:?}");
+                    assert_eq!(attracted.seeds, nearest.seeds, "{kernel:?}");
+                    // The same labels on one thread, and (below) from seeds
+                    // given at the points: every point's own climb is the
+                    // climb of a seed there.
+                    let one = Options {
+                        threads: NonZeroUsize::MIN,
+                        ..attractor(base)
+                    };
+                    let points = Points::new(&data, 2).unwrap();
+                    let alone = fit(points, &one, &never_stop).unwrap();
+                    assert_eq!(alone, attracted, "{kernel:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn attractor_labels_of_every_point_and_of_given_seeds_agree() {
+        // Seeds given at every point: the seeds' climbs and the points' own
+        // climbs are two computations of the same climbs.
+        let data = blobs(6, 300, &[&[0.0, 0.0], &[2.5, 0.0]], 0.7);
+        for kernel in [Kernel::Flat, Kernel::Gaussian] {
+            for cluster_all in [true, false] {
+                let every = Options {
+                    kernel,
+                    cluster_all,
+                    ..attractor(bw(0.6))
+                };
+                let given = Options {
+                    kernel,
+                    cluster_all,
+                    ..attractor(seeded(0.6, &data, 2))
+                };
+                let a = fit_with(&data, 2, every).unwrap();
+                let b = fit_with(&data, 2, given).unwrap();
+                assert_eq!((a.centers, a.labels), (b.centers, b.labels));
+            }
+        }
+    }
+
+    #[test]
+    fn attractor_labels_of_points_that_do_not_climb_come_from_themselves() {
+        // The point at 10 weighs nothing and does not climb: labelled from
+        // itself, it is an orphan beyond the bandwidth of the one centre.
+        let data = [0.0, 0.5, 1.0, 10.0];
+        let weights = [1.0, 1.0, 1.0, 0.0];
+        let options = Options {
+            cluster_all: false,
+            ..attractor(weighted(bw(2.0), Kernel::Flat, &weights))
+        };
+        assert_eq!(fit_with(&data, 1, options).unwrap().labels, [0, 0, 0, -1]);
+    }
+
+    #[test]
+    fn attractor_predictions_of_the_fit_points_are_its_labels() {
+        let data = blobs(9, 300, &[&[0.0, 0.0], &[2.0, 0.5]], 0.6);
+        for kernel in [Kernel::Flat, Kernel::Epanechnikov] {
+            let options = Options {
+                kernel,
+                cluster_all: false,
+                ..attractor(bw(0.7))
+            };
+            let fitted = fit_with(&data, 2, options).unwrap();
+            let model = Attractors {
+                points: Points::new(&data, 2).unwrap(),
+                weighing: climbing::Weighing {
+                    kernel,
+                    weights: None,
+                },
+                bandwidth: 0.7,
+                max_iter: 300,
+                centres: Points::new(&fitted.centers, 2).unwrap(),
+                orphans: Orphans::Drop { bandwidth: 0.7 },
+            };
+            let new = Points::new(&data, 2).unwrap();
+            let two = NonZeroUsize::new(2).unwrap();
+            let predicted = predict_by_attractor(&model, new, two, &never_stop);
+            assert_eq!(predicted.unwrap(), fitted.labels, "{kernel:?}");
+        }
     }
 
     #[test]

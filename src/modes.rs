@@ -36,16 +36,50 @@ pub fn find_modes<T: Coord>(
         intensities,
         ..
     } = climbed;
-    let mut modes = collect(&intensities, Points::new(&centers, dim)?, task)?;
+    let modes = ordered_modes(&intensities, Points::new(&centers, dim)?, bandwidth, task)?;
     drop(intensities);
-    if modes.is_empty() {
-        return Err(Error::NoPointWithinBandwidth { bandwidth });
-    }
-    sort_by_intensity(&mut modes, Points::new(&centers, dim)?, task)?;
     gather_in_place(&mut centers, dim, &modes, task)?;
     centers.truncate(modes.len() * dim);
     drop(modes);
     suppress_near_duplicates(centers, dim, bandwidth, task)
+}
+
+/// [`find_modes`] of climbs that are kept for more (attractor labels read
+/// every climb's end after it): the modes' rows are copied out instead of
+/// gathered in place, which takes as much again as the distinct centres.
+pub fn find_modes_of<T: Coord>(
+    climbed: &Climbs<T>,
+    dim: usize,
+    bandwidth: f64,
+    task: &Task,
+) -> Result<Vec<T>> {
+    let centers = Points::new(&climbed.centers, dim)?;
+    let modes = ordered_modes(&climbed.intensities, centers, bandwidth, task)?;
+    let mut sorted = try_filled(modes.len() * dim, T::from_f64(0.0))?;
+    for (k, (row, mode)) in sorted.chunks_exact_mut(dim).zip(&modes).enumerate() {
+        if k % CHECK_EVERY == 0 {
+            task.check()?;
+        }
+        row.copy_from_slice(centers.row(mode.row as usize));
+    }
+    drop(modes);
+    suppress_near_duplicates(sorted, dim, bandwidth, task)
+}
+
+/// The distinct kept centres in scikit-learn's order; the fit's error when
+/// no climb was kept.
+fn ordered_modes<T: Coord>(
+    intensities: &[f64],
+    centers: Points<T>,
+    bandwidth: f64,
+    task: &Task,
+) -> Result<Vec<Mode>> {
+    let mut modes = collect(intensities, centers, task)?;
+    if modes.is_empty() {
+        return Err(Error::NoPointWithinBandwidth { bandwidth });
+    }
+    sort_by_intensity(&mut modes, centers, task)?;
+    Ok(modes)
 }
 
 /// Kept climbs collapsed by their exact coordinates, as a Python dict of
@@ -208,6 +242,25 @@ mod tests {
             intensities: intensities.iter().map(|&i| i as f64).collect(),
             n_iter: 0,
         }
+    }
+
+    #[test]
+    fn modes_of_kept_climbs_are_the_modes_gathered_in_place() {
+        let c = climbs(
+            vec![1.0, 5.0, 1.0, 9.0, 5.2, 0.0, 2.0, 9.1],
+            &[3, 2, 7, 1, 2, 0, 5, 4],
+        );
+        for bandwidth in [0.05, 0.5, 1.5] {
+            let kept = Workers::new(2)
+                .unwrap()
+                .run(0, &never_stop, |task| find_modes_of(&c, 1, bandwidth, task));
+            assert_eq!(kept, modes_of(&c, 1, bandwidth), "{bandwidth}");
+        }
+        let dropped = climbs(vec![1.0, 2.0], &[0, 0]);
+        let kept = Workers::new(1)
+            .unwrap()
+            .run(0, &never_stop, |task| find_modes_of(&dropped, 1, 1.0, task));
+        assert_eq!(kept, Err(Error::NoPointWithinBandwidth { bandwidth: 1.0 }));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use std::num::NonZeroUsize;
 
 use crate::error::{Error, Result};
+use crate::labels::Assignment;
 use crate::points::Points;
 use crate::seeding::Precision;
 
@@ -325,11 +326,14 @@ pub struct Options<'a> {
     pub kernel: Kernel,
     /// One weight per point; `None`: every point weighs 1.
     pub weights: Option<Weights<'a>>,
+    /// Labels by nearest centre, or by where each point's own climb ends.
+    pub assignment: Assignment,
 }
 
 impl<'a> Options<'a> {
     /// scikit-learn's defaults around `bandwidth`: every point a seed,
-    /// `max_iter` 300, `cluster_all`, one thread, the flat kernel, no weights.
+    /// `max_iter` 300, `cluster_all`, one thread, the flat kernel, no weights,
+    /// labels by nearest centre.
     pub fn new(bandwidth: Bandwidth<'a>) -> Self {
         Options {
             bandwidth,
@@ -339,6 +343,7 @@ impl<'a> Options<'a> {
             threads: NonZeroUsize::MIN,
             kernel: Kernel::Flat,
             weights: None,
+            assignment: Assignment::Nearest,
         }
     }
 }

@@ -18,6 +18,7 @@ class FitOptions(TypedDict):
     n_jobs: int | None
     kernel: str
     sample_weight: npt.NDArray[np.float64] | None
+    cluster_assignment: str
 
 def fit(
     x: npt.NDArray[np.float32] | npt.NDArray[np.float64],
@@ -41,6 +42,17 @@ def estimate_bandwidth(
 def predict(
     x: npt.NDArray[np.float32] | npt.NDArray[np.float64],
     centers: npt.NDArray[np.float64],
+    n_jobs: int | None,
+) -> npt.NDArray[np.int64]: ...
+def predict_attractor(
+    fit_x: npt.NDArray[np.float32] | npt.NDArray[np.float64],
+    sample_weight: npt.NDArray[np.float64] | None,
+    x: npt.NDArray[np.float64],
+    centers: npt.NDArray[np.float64],
+    kernel: str,
+    bandwidth: float,
+    max_iter: int,
+    orphan_bandwidth: float | None,
     n_jobs: int | None,
 ) -> npt.NDArray[np.int64]: ...
 

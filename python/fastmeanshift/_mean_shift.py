@@ -6,7 +6,7 @@ import math
 import warnings
 from collections.abc import Callable
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -226,6 +226,7 @@ def mean_shift(
     n_jobs: int | None = None,
     kernel: str = "flat",
     sample_weight: Any = None,
+    cluster_assignment: str = "nearest",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Perform mean shift clustering of data.
 
@@ -262,6 +263,9 @@ def mean_shift(
     sample_weight : array-like of shape (n_samples,), float or None, default=None
         Weight of each sample (finite, >= 0, not all 0); None weighs every
         sample 1.
+    cluster_assignment : {"nearest", "attractor"}, default="nearest"
+        What labels a sample: its nearest center, or the center nearest to
+        where its own climb ends, see :class:`MeanShift`.
 
     Returns
     -------
@@ -299,10 +303,21 @@ def mean_shift(
         "max_iter": max_iter,
         "n_jobs": n_jobs,
         "kernel": kernel,
+        "cluster_assignment": cluster_assignment,
     }
     validate_params(MEAN_SHIFT_CONSTRAINTS, "mean_shift", params)
     model = MeanShift(seeds=seeds, **params).fit(X, sample_weight=sample_weight)
     return model.cluster_centers_, model.labels_
+
+
+class _ClimbsOn(NamedTuple):
+    """What an attractor model's ``predict`` climbs on: the training samples
+    as the fit read them, their weights (None: every sample weighs 1) and
+    the bandwidth the fit used."""
+
+    X: np.ndarray
+    sample_weight: np.ndarray | None
+    bandwidth: float
 
 
 class MeanShift(ClusterEstimator):
@@ -361,6 +376,23 @@ class MeanShift(ClusterEstimator):
         Centers closer than ``bandwidth`` are merged, and ``cluster_all=False``
         orphans samples farther than ``bandwidth`` from every center, for
         every kernel.
+    cluster_assignment : {"nearest", "attractor"}, default="nearest"
+        What labels a sample (``labels_``, ``predict``):
+
+        - ``"nearest"``: its nearest center (scikit-learn's labels);
+        - ``"attractor"``: the center nearest to where the sample's own climb
+          ends, its basin of attraction (Comaniciu & Meer 2002). Every
+          sample of positive weight climbs from itself as a seed there would,
+          with the same kernel, weights, bandwidth and ``max_iter``; samples
+          at the same position climb once, and where every sample is a seed
+          these are the seeds' climbs. A sample of weight 0, or whose first
+          neighbourhood weighs nothing, is labelled from its own position.
+          With ``cluster_all=False``, -1 where that center is farther than
+          ``bandwidth``. The centers and ``n_iter_`` are those of
+          ``"nearest"``, bit for bit; with ``bin_seeding`` the fit costs about
+          one with every sample a seed. ``predict`` climbs each new sample on
+          the training samples, so the fitted model keeps them (see
+          Attributes).
 
     Attributes
     ----------
@@ -376,6 +408,15 @@ class MeanShift(ClusterEstimator):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during ``fit``; defined only when ``X``
         has string feature names (a pandas DataFrame).
+
+    Notes
+    -----
+    With ``cluster_assignment="attractor"`` the fitted model keeps the
+    training samples (as the float32 or float64 array the fit read: the
+    caller's own array, not a copy, where it already was one, so changing it
+    afterwards changes what ``predict`` climbs on) and their weights, for
+    ``predict``; they are pickled with it. ``"nearest"`` keeps only the
+    centers.
 
     See Also
     --------
@@ -403,6 +444,16 @@ class MeanShift(ClusterEstimator):
     >>> model.cluster_centers_.round(3)
     array([[3.101, 6.101],
            [1.312, 0.688]])
+
+    Labels by where each sample's climb ends: [3, 0] climbs into the long
+    cluster on the left, though it lies nearer the compact one's center.
+
+    >>> X = np.array([[0, 0], [0.5, 0], [1, 0], [1.5, 0], [2, 0], [2.5, 0], [3, 0],
+    ...               [4.3, 0], [4.5, 0], [4.6, 0], [4.7, 0]])
+    >>> MeanShift(bandwidth=1.5).fit(X).labels_
+    array([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1])
+    >>> MeanShift(bandwidth=1.5, cluster_assignment="attractor").fit(X).labels_
+    array([0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
     """
 
     def __init__(
@@ -416,6 +467,7 @@ class MeanShift(ClusterEstimator):
         n_jobs: int | None = None,
         max_iter: int = 300,
         kernel: str = "flat",
+        cluster_assignment: str = "nearest",
     ) -> None:
         self.bandwidth = bandwidth
         self.seeds = seeds
@@ -425,6 +477,7 @@ class MeanShift(ClusterEstimator):
         self.n_jobs = n_jobs
         self.max_iter = max_iter
         self.kernel = kernel
+        self.cluster_assignment = cluster_assignment
 
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> MeanShift:
         """Perform clustering.
@@ -530,6 +583,7 @@ class MeanShift(ClusterEstimator):
             "n_jobs": _threads(self.n_jobs),
             "kernel": str(self.kernel),
             "sample_weight": weights,
+            "cluster_assignment": str(self.cluster_assignment),
         }
         centers, labels, n_iter, bandwidth, binning_failed = _core.fit(
             array, options, progress=progress
@@ -552,6 +606,12 @@ class MeanShift(ClusterEstimator):
             self.feature_names_in_ = names
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
+        # What predict climbs on (class Notes): the array read, not a copy.
+        self._climbs_on = (
+            _ClimbsOn(array, weights, float(bandwidth))
+            if self.cluster_assignment == "attractor"
+            else None
+        )
         return self
 
     def predict(self, X: Any) -> np.ndarray:
@@ -566,7 +626,12 @@ class MeanShift(ClusterEstimator):
         -------
         labels : ndarray of shape (n_samples,)
             Index of the nearest cluster center of each sample (lowest index
-            on ties); never -1, whatever ``cluster_all``.
+            on ties); never -1, whatever ``cluster_all``. With
+            ``cluster_assignment="attractor"``, each sample climbs on the
+            training samples as a seed there would, and takes the center
+            nearest to where it ends, by the rule of ``labels_`` (-1 with
+            ``cluster_all=False`` where that center is farther than the
+            bandwidth).
 
         Examples
         --------
@@ -590,7 +655,20 @@ class MeanShift(ClusterEstimator):
                 f"{self.n_features_in_} features as input."
             )
         centers = core_layout(self.cluster_centers_, np.float64)
-        return _core.predict(array, centers, _threads(self.n_jobs))
+        climbs_on = getattr(self, "_climbs_on", None)
+        if climbs_on is None:
+            return _core.predict(array, centers, _threads(self.n_jobs))
+        return _core.predict_attractor(
+            climbs_on.X,
+            climbs_on.sample_weight,
+            core_layout(array, np.float64),
+            centers,
+            str(self.kernel),
+            climbs_on.bandwidth,
+            clamped(self.max_iter, 0, _U64_MAX),
+            None if self.cluster_all else climbs_on.bandwidth,
+            _threads(self.n_jobs),
+        )
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
         """Perform clustering on X and return cluster labels.

@@ -351,6 +351,7 @@ MEAN_SHIFT_CONSTRAINTS: dict[str, list[Constraint]] = {
     "n_jobs": [INTEGER, None],
     "max_iter": [Interval(Integral, 0, None, "left")],
     "kernel": [StrOptions(("flat", "epanechnikov", "gaussian"))],
+    "cluster_assignment": [StrOptions(("nearest", "attractor"))],
 }
 ESTIMATE_BANDWIDTH_CONSTRAINTS: dict[str, list[Constraint]] = {
     "quantile": [Interval(Real, 0, 1, "both")],

@@ -9,11 +9,12 @@ use pyo3::prelude::*;
 
 use super::arrays::{matrix, points, with_points};
 use super::signals::SignalCheck;
+use crate::climbing::Weighing;
 use crate::options::Quantile;
 use crate::parallel::thread_count;
 use crate::{
-    Bandwidth, Coord, Error, Kernel, Options, Orphans, Points, Precision, Seeding, SeedsUsed,
-    Weights,
+    Assignment, Attractors, Bandwidth, Coord, Error, Kernel, Options, Orphans, Points, Precision,
+    Seeding, SeedsUsed, Weights,
 };
 
 /// The options of `fit`, one item of a Python dict each: the validated
@@ -37,6 +38,8 @@ struct FitOptions<'py> {
     kernel: String,
     /// One float64 weight per row of X (C-contiguous); None: every row weighs 1.
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    /// `"nearest"` or `"attractor"`.
+    cluster_assignment: String,
 }
 
 /// What `fit` returns to Python: centres, labels, `n_iter`, the bandwidth
@@ -93,15 +96,11 @@ fn fit<'py>(
         None => Seeding::EveryPoint,
     };
     let kernel = Kernel::from_name(&options.kernel).map_err(to_py)?;
-    let weights = match &options.sample_weight {
-        None => None,
-        Some(w) => {
-            let w = w
-                .as_slice()
-                .map_err(|_| PyValueError::new_err("expected a C-contiguous sample_weight"))?;
-            Some(Weights::new(w).map_err(to_py)?)
-        }
-    };
+    let assignment = Assignment::from_name(&options.cluster_assignment).map_err(to_py)?;
+    let weights = weights(options.sample_weight.as_ref())?
+        .map(Weights::new)
+        .transpose()
+        .map_err(to_py)?;
     let options = Options {
         seeding,
         max_iter: options.max_iter,
@@ -109,6 +108,7 @@ fn fit<'py>(
         threads: thread_count(options.n_jobs),
         kernel,
         weights,
+        assignment,
         ..Options::new(bandwidth)
     };
     with_points!(x, |p| fit_points(py, p, &options, progress))
@@ -166,15 +166,7 @@ fn predict<'py>(
     centers: PyReadonlyArray2<'py, f64>,
     n_jobs: Option<NonZeroI64>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let c = points(&centers)?;
-    if c.is_empty() {
-        return Err(PyValueError::new_err("no cluster centers to predict with"));
-    }
-    if c.as_slice().iter().any(|x| !x.is_finite()) {
-        return Err(PyValueError::new_err(
-            "cluster_centers_ contains NaN or infinity",
-        ));
-    }
+    let c = centres(&centers)?;
     let labels = with_points!(x, |p| SignalCheck::default().run_on(
         py,
         n_jobs,
@@ -183,10 +175,79 @@ fn predict<'py>(
     Ok(labels.into_pyarray(py).into_any())
 }
 
+/// A C-contiguous weight vector's values.
+fn weights<'a>(w: Option<&'a PyReadonlyArray1<'_, f64>>) -> PyResult<Option<&'a [f64]>> {
+    w.map(|w| {
+        w.as_slice()
+            .map_err(|_| PyValueError::new_err("expected a C-contiguous sample_weight"))
+    })
+    .transpose()
+}
+
+/// The centres to label with: float64, finite, at least one.
+fn centres<'a>(centers: &'a PyReadonlyArray2<'_, f64>) -> PyResult<Points<'a, f64>> {
+    let c = points(centers)?;
+    if c.is_empty() {
+        return Err(PyValueError::new_err("no cluster centers to predict with"));
+    }
+    if c.as_slice().iter().any(|x| !x.is_finite()) {
+        return Err(PyValueError::new_err(
+            "cluster_centers_ contains NaN or infinity",
+        ));
+    }
+    Ok(c)
+}
+
+/// The attractor label of every row of `x` (float64): it climbs on the
+/// fit's rows `fit_x` (float32 or float64) with their `sample_weight`,
+/// `kernel`, `bandwidth` and `max_iter`, and takes the row of `centers`
+/// nearest to where it ends; with `orphan_bandwidth`, -1 beyond it
+/// (docs/algorithm.md §12.4).
+#[pyfunction]
+#[pyo3(signature = (fit_x, sample_weight, x, centers, kernel, bandwidth, max_iter, orphan_bandwidth, n_jobs))]
+#[allow(clippy::too_many_arguments)]
+fn predict_attractor<'py>(
+    py: Python<'py>,
+    fit_x: &Bound<'py, PyAny>,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    x: PyReadonlyArray2<'py, f64>,
+    centers: PyReadonlyArray2<'py, f64>,
+    kernel: &str,
+    bandwidth: f64,
+    max_iter: u64,
+    orphan_bandwidth: Option<f64>,
+    n_jobs: Option<NonZeroI64>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let to_py = |e: Error| SignalCheck::default().into_py_err(e);
+    let kernel = Kernel::from_name(kernel).map_err(to_py)?;
+    let weights = weights(sample_weight.as_ref())?;
+    let (new, centres) = (points(&x)?, centres(&centers)?);
+    let orphans = match orphan_bandwidth {
+        None => Orphans::Cluster,
+        Some(bandwidth) => Orphans::Drop { bandwidth },
+    };
+    let threads = thread_count(n_jobs);
+    let labels = with_points!(fit_x, |p| {
+        let model = Attractors {
+            points: p,
+            weighing: Weighing { kernel, weights },
+            bandwidth,
+            max_iter,
+            centres,
+            orphans,
+        };
+        SignalCheck::default().run(py, |stop| {
+            crate::predict_by_attractor(&model, new, threads, stop)
+        })
+    })?;
+    Ok(labels.into_pyarray(py).into_any())
+}
+
 pub(super) fn add_fit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit, m)?)?;
     m.add_function(wrap_pyfunction!(bin_seeds, m)?)?;
     m.add_function(wrap_pyfunction!(estimate_bandwidth, m)?)?;
     m.add_function(wrap_pyfunction!(predict, m)?)?;
+    m.add_function(wrap_pyfunction!(predict_attractor, m)?)?;
     Ok(())
 }

@@ -139,6 +139,9 @@ class MeanShift(_OneMachineMeanShift):
     - ``labels_`` is a lazy Dask array with X's row chunks, computed by the
       nearest-centre search on the workers; ``predict`` likewise.
     - ``n_jobs`` is the number of threads of each task on a worker.
+    - ``cluster_assignment="attractor"`` raises a ``ValueError`` before any
+      work: it needs every sample's own climb, tracked on the client; fit
+      :class:`fastmeanshift.MeanShift` on one machine for those labels.
     - With ``bin_seeding=False`` and no ``seeds``, every sample is a seed: the
       climbs of all samples are tracked on the client (``n_samples x
       n_features`` numbers). Use ``bin_seeding=True`` for large data.
@@ -191,6 +194,13 @@ class MeanShift(_OneMachineMeanShift):
             type(self).__name__,
             {name: getattr(self, name) for name in MEAN_SHIFT_CONSTRAINTS},
         )
+        if self.cluster_assignment == "attractor":
+            raise ValueError(
+                "cluster_assignment='attractor' is not available on a Dask cluster: its labels "
+                "need every sample's own climb, which the cluster would track on the client. "
+                "Use cluster_assignment='nearest' here, or fit fastmeanshift.MeanShift("
+                "cluster_assignment='attractor') on one machine with X.compute()."
+            )
         matrix, names = dask_matrix(X, "MeanShift")
         weights = dask_weights(sample_weight, matrix)
         if self.bandwidth is None:
