@@ -14,7 +14,7 @@ def datasets(draw, max_samples: int = 120, max_dim: int = 20, ties: bool = True)
     Grids make exact distance ties on purpose (scaled by 1e-3 their values are
     not binary fractions, so means round too). `ties=False` leaves them out:
     scikit-learn decides some ties by matrix products whose rounding depends
-    on the machine's BLAS (README, "Known limits"), so a comparison with it
+    on the machine's BLAS (docs/user_guide/known_limits.md), so a comparison with it
     must not meet them. The other shapes meet a tie with probability zero.
     """
     n = draw(st.integers(1, max_samples))

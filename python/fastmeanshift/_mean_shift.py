@@ -596,7 +596,7 @@ class MeanShift(ClusterEstimator):
             )
         if original is not None:
             # scikit-learn's centres keep a float16 or longdouble type; they
-            # are computed in float64 here (README, "Known limits").
+            # are computed in float64 here (docs/user_guide/known_limits.md).
             centers = centers.astype(original.dtype)
         self.cluster_centers_ = centers
         self.labels_ = labels

@@ -256,8 +256,8 @@ impl CoordinateSums {
     /// rounded, is beyond the range: float32 sums are carried in f64, where
     /// they cannot overflow, and a float64 one overflows when its running sum
     /// does. (NumPy's partial sums, in its summation order, can overflow where
-    /// the whole sum does not, with huge coordinates of both signs: README,
-    /// "Known limits".)
+    /// the whole sum does not, with huge coordinates of both signs:
+    /// docs/user_guide/known_limits.md.)
     #[inline]
     pub fn mean<T: Coord>(&self, j: usize) -> T {
         if self.copies {

@@ -104,7 +104,7 @@ def test_pipeline_and_grid_search():
     # Three blobs of 30 random points, far apart on different scales: the
     # estimated bandwidth is well above 0 and no distance ties with it, so
     # scikit-learn's answer does not depend on its BLAS rounding (below 12
-    # samples, or at bandwidth 0, it would: README "Known limits").
+    # samples, or at bandwidth 0, it would: docs/user_guide/known_limits.md).
     rng = np.random.default_rng(0)
     truth = np.repeat([0, 1, 2], 30)
     blobs = np.array([[0.0, 0.0], [10.0, 300.0], [20.0, 0.0]])[truth] + rng.normal(

@@ -68,7 +68,7 @@ def test_random_data(data, X):
         "cluster_all": data.draw(st.booleans()),
         "max_iter": data.draw(st.sampled_from([0, 1, 3, 300])),
     }
-    # Exact ties are left out (README "Known limits"): grid data above, which
+    # Exact ties are left out (docs/user_guide/known_limits.md): grid data above, which
     # scikit-learn's brute-force (GEMM) paths (near-duplicate suppression among
     # at most 11 centres, labels against at most 3) decide by the machine's BLAS
     # rounding, and it sums each mean in its KD-tree's order. Below 12 samples it
