@@ -174,6 +174,15 @@ def get_bin_seeds(X: np.ndarray, bin_size, min_bin_freq: int = 1, weights=None) 
     return np.array(bins, dtype=np.float32).reshape(-1, X.shape[1]) * bin_size
 
 
+def climb_with(X, seed, bandwidth, max_iter, kernel="flat", weights=None):
+    """One climb, as the core climbs it: scikit-learn's for the flat kernel
+    without weights, else the weighted one (weights None: every point weighs 1)."""
+    if kernel == "flat" and weights is None:
+        return climb(X, seed, bandwidth, max_iter)
+    weights = np.ones(len(X)) if weights is None else weights
+    return weighted_climb(X, seed, bandwidth, max_iter, kernel, weights)
+
+
 def mean_shift(
     X: np.ndarray,
     bandwidth: float,
@@ -182,16 +191,13 @@ def mean_shift(
     max_iter: int = 300,
     kernel: str = "flat",
     weights: np.ndarray | None = None,
+    cluster_assignment: str = "nearest",
 ):
     """(cluster_centers, labels, n_iter) of a mean shift from `seeds` (None: every
     point of positive weight)."""
     if seeds is None:
         seeds = X if weights is None else X[weights > 0]
-    if kernel == "flat" and weights is None:
-        results = [climb(X, seed, bandwidth, max_iter) for seed in seeds]
-    else:
-        weights = np.ones(len(X)) if weights is None else weights
-        results = [weighted_climb(X, s, bandwidth, max_iter, kernel, weights) for s in seeds]
+    results = [climb_with(X, s, bandwidth, max_iter, kernel, weights) for s in seeds]
     n_iter = max(iterations for _, _, iterations in results)
     intensity: dict[tuple, float] = {}
     for center, count, _ in results:
@@ -207,11 +213,39 @@ def mean_shift(
             unique[squared_distances(centers, centers[i]) <= bandwidth * bandwidth] = False
             unique[i] = True
     centers = centers[unique]
-    labels = nearest(X, centers)
-    if not cluster_all:
-        d2 = np.array([squared_distances(centers[k : k + 1], x)[0] for x, k in zip(X, labels)])
-        labels[np.sqrt(d2) > bandwidth] = -1
+    if cluster_assignment == "attractor":
+        own = list(X) if weights is None else [x if w > 0 else None for x, w in zip(X, weights)]
+        labels = attractor_labels(
+            X, own, centers, bandwidth, max_iter, kernel, weights, cluster_all
+        )
+    else:
+        labels = label(X, centers, bandwidth, cluster_all)
     return centers.astype(X.dtype), labels, n_iter
+
+
+def label(positions: np.ndarray, centers: np.ndarray, bandwidth: float, cluster_all: bool):
+    """The nearest centre of each position; with cluster_all False, -1 beyond the bandwidth."""
+    labels = nearest(positions, centers)
+    if not cluster_all:
+        d2 = np.array(
+            [squared_distances(centers[k : k + 1], x)[0] for x, k in zip(positions, labels)]
+        )
+        labels[np.sqrt(d2) > bandwidth] = -1
+    return labels
+
+
+def attractor_labels(X, starts, centers, bandwidth, max_iter, kernel, weights, cluster_all):
+    """docs/algorithm.md §12: each start (None: does not climb) climbs on X; it is
+    labelled from where its climb ends, or from itself where it did not climb or
+    its first neighbourhood weighed nothing."""
+    positions = []
+    for i, start in enumerate(starts):
+        if start is None:
+            positions.append(np.asarray(X[i], dtype=np.float64))
+            continue
+        end, intensity, _ = climb_with(X, start, bandwidth, max_iter, kernel, weights)
+        positions.append(end if intensity else np.asarray(start, dtype=np.float64))
+    return label(np.array(positions).reshape(len(starts), -1), centers, bandwidth, cluster_all)
 
 
 def nearest(X: np.ndarray, centers: np.ndarray) -> np.ndarray:

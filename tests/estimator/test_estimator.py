@@ -28,12 +28,14 @@ X = np.array([[1.0, 1.0], [2.0, 1.0], [1.0, 0.0], [4.0, 7.0], [3.0, 5.0], [3.0, 
 LABELS = [1, 1, 1, 0, 0, 0]
 
 
-def test_check_estimator_passes_every_check():
+@pytest.mark.parametrize("cluster_assignment", ["nearest", "attractor"])
+def test_check_estimator_passes_every_check(cluster_assignment):
     with warnings.catch_warnings():
         # The one warning is that we implement the protocol instead of inheriting
         # BaseEstimator, which would make `import fastmeanshift` import scikit-learn.
         warnings.filterwarnings("ignore", "Estimator MeanShift does not inherit", UserWarning)
-        results = check_estimator(fms.MeanShift(), on_fail=None)
+        model = fms.MeanShift(cluster_assignment=cluster_assignment)
+        results = check_estimator(model, on_fail=None)
     not_passed = {r["check_name"]: repr(r["exception"]) for r in results if r["status"] != "passed"}
     # scikit-learn skips its array API check unless SCIPY_ARRAY_API is set, for its own
     # MeanShift too; nothing is skipped on our account.
@@ -77,6 +79,7 @@ def test_params_round_trip_and_clone():
         "bandwidth": 3,
         "bin_seeding": True,
         "cluster_all": True,
+        "cluster_assignment": "nearest",
         "kernel": "flat",
         "max_iter": 300,
         "min_bin_freq": 1,
