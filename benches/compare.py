@@ -23,6 +23,8 @@ say so and are skipped.
     python benches/compare.py --sweep --plot scaling.png   # also time against n and d
     python benches/compare.py --skip-sklearn       # time fastmeanshift (and mlpack) alone
     python benches/compare.py --kernels --cases    # only the kernels with weights (kernel_cases.py)
+
+After the cases, the attractor labels' two rows (attractor_cases.py) always run.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import sklearn  # type: ignore[import-untyped]
+from attractor_cases import run_attractor_cases
 from bench_cases import BENCH_EXTRA, CASES, CASES_BY_NAME, Case, MissingDependency
 from kernel_cases import run_kernel_cases
 from numpy.typing import NDArray
@@ -275,6 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         table = MarkdownTable(("case", "input MiB", "peak growth MiB", "growth / input", "target"))
         for case in large:
             table.print_row(peak_memory_cells(case, args.quick))
+
+    different += run_attractor_cases(args.quick, args.repeats, not args.skip_sklearn)
 
     if args.kernels:
         different += run_kernel_cases(args.quick, args.repeats)

@@ -101,6 +101,10 @@ pub enum SeedsUsed {
 /// centre and intensity and a step cache of 8 bytes (over a fixed floor),
 /// the modes gathered within the climbed centres, one copy of the centres to
 /// label with, and the int64 labels (`benches/peak_memory.py --many-seeds`).
+/// Attractor labels count every point as a seed: every point's climb, kept
+/// beside the seeds' climbs (the copy of the rows in order is made only
+/// where the bound has room for both) or, where every point seeds, past the
+/// modes, which are then copied out (docs/algorithm.md §12.3).
 ///
 /// ```
 /// use fastmeanshift::{fit, parallel::never_stop, Bandwidth, Options, Points};
@@ -179,15 +183,17 @@ pub fn fit<T: Coord>(
         // where the memory bound has room for it. (The other kernels' climbs
         // read columns of their own.)
         let flat = options.kernel == Kernel::Flat;
-        let every_point_climbs = matches!(options.seeding, Seeding::EveryPoint)
-            || options.assignment == Assignment::Attractor;
-        let keep_rows_in_order = |tree: &mut search::ball::BallSearch<T>, task: &Task| {
-            let rows_bytes = std::mem::size_of_val(points.as_slice());
-            if memory::rows_in_order_fit(tree.bytes(), points.len(), rows_bytes) {
-                tree.keep_rows_in_order(task)?;
-            }
-            Ok(())
-        };
+        // `besides`: the bytes of climbs kept beside the copy (attractor
+        // labels keep the seeds' climbs while every point climbs).
+        let keep_rows_in_order =
+            |tree: &mut search::ball::BallSearch<T>, besides: usize, task: &Task| {
+                let rows_bytes = std::mem::size_of_val(points.as_slice());
+                let tree_bytes = tree.bytes().saturating_add(besides);
+                if memory::rows_in_order_fit(tree_bytes, points.len(), rows_bytes) {
+                    tree.keep_rows_in_order(task)?;
+                }
+                Ok(())
+            };
         let (mut tree, binned) = workers.run(0, before_climbing, |task| {
             let (tree, bins) = rayon::join(
                 || {
@@ -196,8 +202,8 @@ pub fn fit<T: Coord>(
                         options.kernel.serves(),
                         task,
                     )?;
-                    if flat && every_point_climbs {
-                        keep_rows_in_order(&mut tree, task)?;
+                    if flat && matches!(options.seeding, Seeding::EveryPoint) {
+                        keep_rows_in_order(&mut tree, 0, task)?;
                     }
                     Ok(tree)
                 },
@@ -265,10 +271,18 @@ pub fn fit<T: Coord>(
                 }
             }
         };
-        // Bin seeding that fell back to every point copies them now.
-        if flat && matches!(seeds, Seeds::EveryPoint) && !every_point_climbs {
+        // Bin seeding that fell back to every point copies them now, and so
+        // do attractor labels, whose climbs are every point's.
+        let besides = match seeds {
+            Seeds::EveryPoint => Some(0),
+            Seeds::Given(given) if options.assignment == Assignment::Attractor => {
+                Some(given.len() * climbing::bytes_per_climb::<T>(points.dim()))
+            }
+            Seeds::Given(_) => None,
+        };
+        if let Some(besides) = besides.filter(|_| flat) {
             workers.run(0, before_climbing, |task| {
-                keep_rows_in_order(&mut tree, task)
+                keep_rows_in_order(&mut tree, besides, task)
             })?;
         }
         let weighing = climbing::Weighing {

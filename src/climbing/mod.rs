@@ -70,6 +70,12 @@ pub struct Climbs<T> {
     pub n_iter: u64,
 }
 
+/// The bytes a climb's result takes in [`Climbs`]: its centre in `T` and its
+/// intensity.
+pub fn bytes_per_climb<T: Coord>(dim: usize) -> usize {
+    dim * std::mem::size_of::<T>() + std::mem::size_of::<f64>()
+}
+
 /// Climbs every seed with the flat kernel and no weights; seeds are
 /// independent, so the result does not depend on the number of threads.
 /// Seeds at exactly the same position climb once. Progress counts seeds; a
