@@ -59,8 +59,24 @@ FLAT = "X[:, 2:] = 0.0"
             FLAT + "; model = fms.MeanShift(bandwidth=1e-3).fit(X[:5000])",
             "model.predict(X)",
         ),
+        # Every new sample climbs on 2,000 training samples, each weighing
+        # them all (the Gaussian's support is three bandwidths).
+        (
+            400_000,
+            2,
+            "model = fms.MeanShift(bandwidth=3.0, seeds=X[:1], kernel='gaussian', "
+            "cluster_assignment='attractor').fit(X[:2000])",
+            "model.predict(X)",
+        ),
     ],
-    ids=["climbing", "estimate_bandwidth", "estimate_then_climb", "labels", "predict"],
+    ids=[
+        "climbing",
+        "estimate_bandwidth",
+        "estimate_then_climb",
+        "labels",
+        "predict",
+        "predict_attractor",
+    ],
 )
 def test_sigint_interrupts(n, dim, setup, call):
     child = subprocess.Popen(
@@ -122,8 +138,17 @@ HEAVY_CHILD = textwrap.dedent(
         (10_000_000, 2, 1.0, "fms.get_bin_seeds(X, 1e-4)"),
         # One seed and a tiny bandwidth: building the tree is the whole fit.
         (20_000_000, 2, 1.0, "fms.MeanShift(bandwidth=1e-3, seeds=X[:1], n_jobs=2).fit(X)"),
+        # One seed's climb, then every sample's own, for attractor labels,
+        # each over balls of tens of thousands of points.
+        (
+            1_000_000,
+            6,
+            1.5,
+            "fms.MeanShift(bandwidth=0.5, seeds=X[:1], cluster_assignment='attractor', "
+            "n_jobs=2).fit(X)",
+        ),
     ],
-    ids=["climbing_heavy_balls", "binning_tiny_bins", "tree_build"],
+    ids=["climbing_heavy_balls", "binning_tiny_bins", "tree_build", "attractor_label_climbs"],
 )
 def test_sigint_abandons_an_expensive_unit(n, dim, delay, call):
     child = subprocess.run(

@@ -67,3 +67,22 @@ def test_bin_seeding_reports_the_bins_climbed():
     _, reports = fit_reporting(X, bandwidth=1.0, bin_seeding=True)
     n_seeds = len(fms.get_bin_seeds(X, 1.0))
     assert reports[-1] == (n_seeds, n_seeds)
+
+
+def test_attractor_labels_count_every_samples_climb_after_the_seeds():
+    X = blobs(3000)
+    n_seeds = len(fms.get_bin_seeds(X, 1.0))
+    _, reports = fit_reporting(
+        X, bandwidth=1.0, bin_seeding=True, cluster_assignment="attractor", n_jobs=2
+    )
+    total = n_seeds + len(X)
+    assert reports[-1] == (total, total)
+    assert reports.count((total, total)) == 1
+    # One total from the first climbs on (before them, the points), never backwards.
+    climbing = [r for r in reports if r[0] > 0]
+    assert {t for _, t in climbing} == {total}
+    done = [d for d, _ in reports]
+    assert done == sorted(done)
+    # Where every sample is a seed, its climbs are the labels' climbs: counted once.
+    _, reports = fit_reporting(X, bandwidth=1.0, cluster_assignment="attractor")
+    assert reports[-1] == (len(X), len(X))
