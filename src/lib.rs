@@ -271,14 +271,20 @@ pub fn fit<T: Coord>(
                 }
             }
         };
-        // Bin seeding that fell back to every point copies them now, and so
-        // do attractor labels, whose climbs are every point's.
+        // Attractor labels climb every point from itself: where every point
+        // is a seed, those are the seeds' climbs; otherwise climbs of their
+        // own on the same tree, after the seeds' (docs/algorithm.md §12).
+        let seeds_before_own = match seeds {
+            Seeds::Given(given) if options.assignment == Assignment::Attractor => Some(given.len()),
+            _ => None,
+        };
+        // Bin seeding that fell back to every point copies the rows now, and
+        // so do the climbs of every point beside the seeds' climbs.
         let besides = match seeds {
             Seeds::EveryPoint => Some(0),
-            Seeds::Given(given) if options.assignment == Assignment::Attractor => {
-                Some(given.len() * climbing::bytes_per_climb::<T>(points.dim()))
+            Seeds::Given(_) => {
+                seeds_before_own.map(|n| n * climbing::bytes_per_climb::<T>(points.dim()))
             }
-            Seeds::Given(_) => None,
         };
         if let Some(besides) = besides.filter(|_| flat) {
             workers.run(0, before_climbing, |task| {
@@ -288,14 +294,6 @@ pub fn fit<T: Coord>(
         let weighing = climbing::Weighing {
             kernel: options.kernel,
             weights,
-        };
-        // Attractor labels climb every point from itself: where every point
-        // was a seed, those are the seeds' climbs; otherwise they are climbs
-        // of their own on the same tree, which progress counts after the
-        // seeds' (docs/algorithm.md §12).
-        let own_climbs = match seeds {
-            Seeds::Given(given) if options.assignment == Assignment::Attractor => Some(given.len()),
-            _ => None,
         };
         let climb = |seeds, progress: StopCheck<'_>| {
             climbing::climb_all_weighing(
@@ -310,11 +308,11 @@ pub fn fit<T: Coord>(
         };
         let climbed = climb(seeds, &|at| {
             stop(Progress {
-                total: at.total + own_climbs.map_or(0, |_| points.len()),
+                total: at.total + seeds_before_own.map_or(0, |_| points.len()),
                 ..at
             })
         })?;
-        let own = own_climbs
+        let own = seeds_before_own
             .map(|seeded| {
                 climb(Seeds::EveryPoint, &|at| {
                     stop(Progress {
@@ -334,42 +332,9 @@ pub fn fit<T: Coord>(
         total: climbs_done,
     };
     let after = &|_| stop(seeds_climbed);
-    let orphans = if options.cluster_all {
-        Orphans::Cluster
-    } else {
-        Orphans::Drop { bandwidth }
-    };
-    // Attractor labels read every point's own climb: where every point was
-    // a seed, the seeds' climbs, kept past the modes.
-    let dim = points.dim();
-    let (centers, own) = match (options.assignment, own) {
-        (Assignment::Nearest, _) => (
-            climbs_to_modes(climbed, dim, bandwidth, &workers, after)?,
-            None,
-        ),
-        (Assignment::Attractor, Some(own)) => {
-            workers.run(0, after, |_| reject_overflowed_means(&own, dim))?;
-            (
-                climbs_to_modes(climbed, dim, bandwidth, &workers, after)?,
-                Some(own),
-            )
-        }
-        (Assignment::Attractor, None) => {
-            let centers = workers.run(0, after, |task| {
-                reject_overflowed_means(&climbed, dim)?;
-                modes::find_modes_of(&climbed, dim, bandwidth, task)
-            })?;
-            (centers, Some(climbed))
-        }
-    };
-    stage_done();
-    let centres = Points::new(&centers, dim)?;
-    let labels = match own {
-        None => labels::assign_labels(points, centres, orphans, &workers, after)?,
-        Some(own) => {
-            labels::assign_attractor_labels(points, own, centres, orphans, &workers, after)?
-        }
-    };
+    let (centers, labels) = centres_and_labels(
+        points, climbed, own, options, bandwidth, &workers, after, stage_done,
+    )?;
     Ok(Clustering {
         centers,
         labels,
@@ -478,6 +443,53 @@ pub fn predict_by_attractor<T: Coord>(
     drop(own);
     let positions = Points::new(&positions, new.dim())?;
     labels::assign_labels(positions, model.centres, model.orphans, &workers, after)
+}
+
+/// The stages after the climbs: the modes of the seeds' climbs, then every
+/// point's label, by its nearest centre or, for attractor labels, by where
+/// its own climb (`own`: the seeds' where every point was a seed) ended.
+#[allow(clippy::too_many_arguments)]
+fn centres_and_labels<T: Coord>(
+    points: Points<T>,
+    climbed: climbing::Climbs<T>,
+    own: Option<climbing::Climbs<T>>,
+    options: &Options,
+    bandwidth: f64,
+    workers: &Workers,
+    stop: StopCheck<'_>,
+    stage_done: impl Fn(),
+) -> Result<(Vec<T>, Vec<i64>)> {
+    let dim = points.dim();
+    let (centers, own) = match (options.assignment, own) {
+        (Assignment::Nearest, _) => (
+            climbs_to_modes(climbed, dim, bandwidth, workers, stop)?,
+            None,
+        ),
+        (Assignment::Attractor, Some(own)) => {
+            workers.run(0, stop, |_| reject_overflowed_means(&own, dim))?;
+            let centers = climbs_to_modes(climbed, dim, bandwidth, workers, stop)?;
+            (centers, Some(own))
+        }
+        (Assignment::Attractor, None) => {
+            let centers = workers.run(0, stop, |task| {
+                reject_overflowed_means(&climbed, dim)?;
+                modes::find_modes_of(&climbed, dim, bandwidth, task)
+            })?;
+            (centers, Some(climbed))
+        }
+    };
+    stage_done();
+    let orphans = if options.cluster_all {
+        Orphans::Cluster
+    } else {
+        Orphans::Drop { bandwidth }
+    };
+    let centres = Points::new(&centers, dim)?;
+    let labels = match own {
+        None => labels::assign_labels(points, centres, orphans, workers, stop)?,
+        Some(own) => labels::assign_attractor_labels(points, own, centres, orphans, workers, stop)?,
+    };
+    Ok((centers, labels))
 }
 
 /// The cluster centres of the climbs (docs/algorithm.md §2.4 to §2.7),
