@@ -20,19 +20,11 @@ import pytest
 import fastmeanshift as fms
 from fastmeanshift.cli import main, progress_bar
 
+from command_line import run
+
 POINTS = np.random.default_rng(7).normal(size=(300, 2)) + np.repeat(
     [[0.0, 0.0], [6.0, 6.0], [0.0, 6.0]], 100, axis=0
 )
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Exit status, stdout and stderr of the command line ``argv``."""
-    try:
-        status = main(argv)
-    except SystemExit as exit:
-        status = exit.code if isinstance(exit.code, int) else 1
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def write_csv(path: Path, X: np.ndarray, header: str | None = None, delimiter: str = ",") -> str:

@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 import fastmeanshift as fms
-from fastmeanshift.cli import main
+
+from command_line import run
 
 RNG = np.random.default_rng(21)
 POINTS = np.round(
@@ -23,16 +24,6 @@ POINTS = np.round(
 )
 WEIGHTS = RNG.integers(0, 4, len(POINTS)).astype(float)
 WEIGHTS[0] = 1.0
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Exit status, stdout and stderr of the command line ``argv``."""
-    try:
-        status = main(argv)
-    except SystemExit as exit:
-        status = exit.code if isinstance(exit.code, int) else 1
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def on_both_paths(argv: list[str], client, capsys) -> dict[str, tuple[int, str, str]]:
