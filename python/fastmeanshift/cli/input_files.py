@@ -2,11 +2,11 @@
 
 One reader and one set of checks per format, which both ways of running
 ``fastmeanshift cluster`` share: on this machine a file is read whole, as one
-piece; with ``--scheduler`` the workers read the same pieces' way, a piece
-each (blocks of rows of a ``.npy`` file, runs of row groups of a Parquet
-file, a whole CSV file). Every error names the file, and where there is one
-the line (CSV, counted from 1) or row (``.npy`` and Parquet, counted from 0)
-and the column of the value at fault.
+piece; with ``--scheduler`` the workers read it a piece a task (blocks of
+rows of a ``.npy`` file, runs of row groups of a Parquet file, a whole CSV
+file) with the same functions. Every error names the file, and where there
+is one the line (CSV, counted from 1) or row (``.npy`` and Parquet, counted
+from 0) and the column of the value at fault.
 
 Booleans (a boolean ``.npy`` array or Parquet column) are numbers, 0 and 1,
 as NumPy and scikit-learn take them; CSV has no booleans, only numbers.
