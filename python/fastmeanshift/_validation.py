@@ -72,7 +72,7 @@ def check_array(X: Any, owner: str, *, min_samples: int = 1, dates: bool = False
             "Sparse data was passed for X, but dense data is required. "
             "Use '.toarray()' to convert to a dense numpy array."
         )
-    array = _as_numpy(X)
+    array = as_numpy(X)
     kind = array.dtype.kind
     if kind == "c":
         raise ValueError(f"Complex data not supported\n{array}\n")
@@ -126,12 +126,13 @@ def check_array(X: Any, owner: str, *, min_samples: int = 1, dates: bool = False
     return converted
 
 
-def _as_numpy(X: Any) -> np.ndarray:
+def as_numpy(X: Any) -> np.ndarray:
     """``X`` as a NumPy array. A DataFrame with pandas' nullable numeric or
     boolean columns (``Int64``, ``Float32``, ``boolean``, pyarrow numbers)
     becomes float64 with its missing values as NaN, as scikit-learn converts
     it (so that they are reported as NaN, with a ValueError); NumPy alone
-    would make an object array of ``pd.NA``, which no number can be made of."""
+    would make an object array of ``pd.NA``, which no number can be made of.
+    The Dask estimator converts each partition of a Dask DataFrame with it."""
     dtypes = getattr(X, "dtypes", None)
     if dtypes is not None and hasattr(X, "to_numpy") and len(getattr(X, "shape", ())) == 2:
         nullable = [dtype for dtype in dtypes if not isinstance(dtype, np.dtype)]
@@ -173,7 +174,9 @@ def check_sample_weight(sample_weight: Any, n_samples: int) -> np.ndarray:
             "Sparse data was passed for sample_weight, but dense data is required. "
             "Use '.toarray()' to convert to a dense numpy array."
         )
-    if isinstance(sample_weight, Real) and not _is_bool(sample_weight):
+    if isinstance(sample_weight, Real):
+        # True and False too, as scikit-learn's ``isinstance(sample_weight,
+        # numbers.Number)`` takes them: every weight 1 (or 0).
         weights = np.full(n_samples, float(sample_weight))
     else:
         array = np.asarray(sample_weight)
@@ -196,6 +199,13 @@ def check_weight_shape(weights: Any, n_samples: int) -> None:
     if weights.dtype.kind not in "biuf":
         raise ValueError(
             f"sample_weight must hold real numbers, got an array of dtype {weights.dtype}."
+        )
+    if weights.ndim == 0:
+        # scikit-learn's words for an array of no dimension (a number in an
+        # array, np.float64(1) being a number).
+        raise TypeError(
+            "Input should have at least 1 dimension i.e. satisfy `len(x.shape) > 0`, got "
+            f"scalar `{np.asarray(weights, dtype=np.float64)!r}` instead."
         )
     if weights.ndim != 1:
         raise ValueError(

@@ -20,19 +20,11 @@ import pytest
 import fastmeanshift as fms
 from fastmeanshift.cli import main, progress_bar
 
+from command_line import run
+
 POINTS = np.random.default_rng(7).normal(size=(300, 2)) + np.repeat(
     [[0.0, 0.0], [6.0, 6.0], [0.0, 6.0]], 100, axis=0
 )
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Exit status, stdout and stderr of the command line ``argv``."""
-    try:
-        status = main(argv)
-    except SystemExit as exit:
-        status = exit.code if isinstance(exit.code, int) else 1
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def write_csv(path: Path, X: np.ndarray, header: str | None = None, delimiter: str = ",") -> str:
@@ -268,6 +260,23 @@ def test_plot_is_written(tmp_path, capsys, dim):
     assert f"plot written to {plot}" in err
 
 
+def test_plot_without_an_extension_is_a_png_named_as_written(tmp_path, capsys):
+    # matplotlib adds .png to a name without an extension: the message must
+    # name that file, for the command and for the demo.
+    pytest.importorskip("matplotlib")
+    np.save(tmp_path / "x.npy", POINTS)
+    argv = ["cluster", str(tmp_path / "x.npy"), "--bandwidth", "2", "--plot", str(tmp_path / "c")]
+    status, _, err = run(argv, capsys)
+    assert status == 0, err
+    assert err.endswith(f"plot written to {tmp_path / 'c.png'}\n")
+    assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (tmp_path / "c").exists()
+    status, out, err = run(["demo", "--samples", "100", "--plot", str(tmp_path / "d")], capsys)
+    assert status == 0, err
+    assert out.endswith(f"plot written to {tmp_path / 'd.png'}\n")
+    assert (tmp_path / "d.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 @pytest.mark.parametrize(
     "X",
     [np.ones((1, 3)), np.array([[1e308, -1e308], [-1e308, 1e308], [0.0, 0.0]]),
@@ -431,7 +440,7 @@ BAD_OPTIONS = {
     "both to stdout": (["--labels", "-", "--centers", "-"], 2, "only one of --labels"),
     "csv without file": (["--format", "csv"], 2, "--format csv needs --labels or --centers"),
     "unknown extension": (["--labels", "out.txt"], 2, "cannot tell the output format"),
-    "seeds wrong width": (["--seeds", "SEEDS3"], 1, "X has 3 features"),
+    "seeds wrong width": (["--seeds", "SEEDS3"], 1, "3 columns, but the data has 2 features"),
 }
 
 

@@ -293,3 +293,72 @@ def test_command_line_reads_a_glob_and_writes_labels_per_partition(client, tmp_p
     assert centers.tobytes() == expected.cluster_centers_.tobytes()
     assert main(["cluster", str(tmp_path / "none-*.csv"), "--scheduler", "local"]) == 1
     assert "no file matches" in capsys.readouterr().err
+
+
+def test_a_column_of_a_parquet_glob_weighs_the_other_columns(client, tmp_path):
+    # Dask reads the one column from fewer partitions than the frame it comes
+    # from, and refused its own counts of their lengths.
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame(rng.normal(0, 1, (900, 2)), columns=["x", "y"])
+    frame["w"] = rng.integers(0, 3, 900).astype(float)
+    for k in range(3):
+        frame.iloc[300 * k : 300 * (k + 1)].to_parquet(tmp_path / f"part-{k}.parquet")
+    data = dd.read_parquet(str(tmp_path / "part-*.parquet"))
+    model = MeanShift(bandwidth=0.8, bin_seeding=True).fit(
+        data.drop(columns=["w"]), sample_weight=data["w"]
+    )
+    expected = fastmeanshift.MeanShift(bandwidth=0.8, bin_seeding=True).fit(
+        frame[["x", "y"]], sample_weight=frame["w"]
+    )
+    assert model.cluster_centers_.tobytes() == expected.cluster_centers_.tobytes()
+    np.testing.assert_array_equal(model.labels_.compute(), expected.labels_)
+    assert model.n_iter_ == expected.n_iter_
+
+
+@pytest.mark.parametrize("dtype", ["Float64", "Int64", "float64[pyarrow]", "int64[pyarrow]"])
+def test_nullable_and_pyarrow_numbers_are_fitted_as_on_one_machine(client, dtype):
+    rng = np.random.default_rng(9)
+    values = rng.integers(-20, 20, (400, 2)) / (4 if dtype.startswith("F") else 1)
+    frame = pd.DataFrame(values, columns=["a", "b"]).astype({"a": dtype, "b": "float32"})
+    expected = fastmeanshift.MeanShift(bandwidth=6).fit(frame)
+    model = MeanShift(bandwidth=6).fit(dd.from_pandas(frame, npartitions=3))
+    assert model.cluster_centers_.dtype == expected.cluster_centers_.dtype
+    assert model.cluster_centers_.tobytes() == expected.cluster_centers_.tobytes()
+    np.testing.assert_array_equal(model.labels_.compute(), expected.labels_)
+    assert model.n_iter_ == expected.n_iter_
+    missing = frame.copy()
+    missing.loc[250, "a"] = None
+    with pytest.raises(ValueError) as one_machine:
+        fastmeanshift.MeanShift(bandwidth=6).fit(missing)
+    with pytest.raises(ValueError) as on_cluster:
+        MeanShift(bandwidth=6).fit(dd.from_pandas(missing, npartitions=3))
+    assert str(on_cluster.value) == str(one_machine.value)
+
+
+def test_every_sample_a_seed_warns_when_the_rows_gathered_are_many(client, monkeypatch):
+    from fastmeanshift.dask import _estimator
+
+    X = np.random.default_rng(3).normal(0, 1, (50, 2))
+    dx = da.from_array(X, chunks=(20, 2))
+    # 50 rows of 2 float64 features: 800 bytes gathered to the client.
+    monkeypatch.setattr(_estimator, "SEED_ROWS_WARNING_BYTES", 799)
+    with pytest.warns(UserWarning, match=r"Every sample is a seed: .*bin_seeding=True") as caught:
+        MeanShift(bandwidth=1.0).fit(dx)
+    assert "up to 50 rows of 2 features" in str(caught[0].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        MeanShift(bandwidth=1.0, bin_seeding=True).fit(dx)
+        MeanShift(bandwidth=1.0, seeds=X[:5]).fit(dx)
+        monkeypatch.setattr(_estimator, "SEED_ROWS_WARNING_BYTES", 800)
+        MeanShift(bandwidth=1.0).fit(dx)
+
+
+def test_true_is_a_weight_of_one_for_every_sample(client):
+    X = np.random.default_rng(4).normal(0, 1, (60, 2))
+    dx = da.from_array(X, chunks=(25, 2))
+    expected = fastmeanshift.MeanShift(bandwidth=1.0).fit(X)
+    model = MeanShift(bandwidth=1.0).fit(dx, sample_weight=True)
+    assert model.cluster_centers_.tobytes() == expected.cluster_centers_.tobytes()
+    np.testing.assert_array_equal(model.labels_.compute(), expected.labels_)
+    with pytest.raises(ValueError, match="at least one non-zero"):
+        MeanShift(bandwidth=1.0).fit(dx, sample_weight=False)

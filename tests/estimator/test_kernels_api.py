@@ -40,6 +40,23 @@ def test_bad_sample_weights_are_value_errors(sample_weight, message):
         fms.MeanShift(bandwidth=2).fit(X, sample_weight=sample_weight)
 
 
+def test_a_boolean_weight_is_a_number_as_in_scikit_learn():
+    from sklearn.utils.validation import _check_sample_weight
+
+    plain = fms.MeanShift(bandwidth=2).fit(X).cluster_centers_
+    weighted = fms.MeanShift(bandwidth=2).fit(X, sample_weight=True).cluster_centers_
+    assert weighted.tobytes() == plain.tobytes()
+    assert _check_sample_weight(True, X).tolist() == [1.0] * len(X)
+    # False weighs every sample 0; an array of no dimension is refused with
+    # scikit-learn's class and words.
+    for weight in (False, np.True_, np.array(2.0)):
+        with pytest.raises((TypeError, ValueError)) as theirs:
+            _check_sample_weight(weight, X, ensure_non_negative=True)
+        with pytest.raises(theirs.type) as ours:
+            fms.MeanShift(bandwidth=2).fit(X, sample_weight=weight)
+        assert str(ours.value) == str(theirs.value)
+
+
 def test_a_number_weighs_every_sample():
     model = fms.MeanShift(bandwidth=2, kernel="gaussian")
     a = model.fit(X, sample_weight=2.5).cluster_centers_

@@ -14,23 +14,19 @@ import time
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
 
 from .._mean_shift import MeanShift, estimate_bandwidth
-from .data_files import (
-    FORMATS,
-    MissingDependency,
-    format_of,
-    read_data,
-    write_json_document,
-    write_table,
-)
 from .demo import QUANTILE, blobs, compare_with_sklearn
-from .plot import PLOT_EXTRA_HINT, plot_clusters, plot_formats, require_matplotlib
+from .errors import MissingDependency, UsageError
+from .input_files import open_data_file, read_piece
+from .output_files import FORMATS, write_json_document, write_table
+from .output_paths import Output, check_plot_path, planned_outputs, plot_target
+from .plot import PLOT_EXTRA_HINT, plot_clusters
 from .progress_bar import ProgressBar
+from .weights_and_seeds import read_seeds, split_weights
 
 PROG = "fastmeanshift"
 EXIT_ERROR = 1
@@ -38,10 +34,6 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 SUMMARY_CLUSTERS = 10
 DEMO_PLOT = "fastmeanshift-demo.png"
-
-
-class UsageError(Exception):
-    """A bad option or option combination."""
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -240,22 +232,30 @@ def warnings_as_lines() -> Iterator[None]:
 
 
 def run_cluster(args: argparse.Namespace) -> None:
-    if args.scheduler is not None:
-        run_cluster_on_dask(args)
-        return
+    """``fastmeanshift cluster``: every output path is checked first, then
+    the data read (here, or on the workers with ``--scheduler``) by the same
+    readers, then ``--weights`` and ``--seeds`` checked against it alike."""
     outputs = planned_outputs(args)
+    plot = None
     if args.plot:
-        require_matplotlib()
+        if args.scheduler is not None:
+            raise UsageError(
+                "--plot would bring every sample to this machine: not with --scheduler"
+            )
         check_plot_path(args.plot)
-    X = read_data(args.data)
-    X, sample_weight = split_weights(X, args.weights, args.data)
-    seeds = read_data(args.seeds) if args.seeds else None
+        plot = plot_target(args.plot)
+    if args.scheduler is not None:
+        run_cluster_on_dask(args, outputs)
+        return
+    data = open_data_file(args.data)
+    X = read_piece(data.pieces[0])
+    X, sample_weight = split_weights(X, data.names, args.weights, args.data)
+    seeds = read_seeds(args.seeds, X.shape[1])
     start = time.perf_counter()
     bandwidth = args.bandwidth
     if bandwidth is None:
         bandwidth = float(estimate_bandwidth(X, quantile=args.quantile, n_jobs=args.jobs))
-        if bandwidth == 0:
-            raise ValueError(zero_estimate(len(X), args.quantile))
+        check_estimate(bandwidth, len(X), args.quantile)
     model = MeanShift(
         bandwidth=args.bandwidth,
         seeds=seeds,
@@ -275,34 +275,64 @@ def run_cluster(args: argparse.Namespace) -> None:
         )
         sys.stderr.write(summary(model, seconds))
     write_outputs(outputs, model, bandwidth)
-    if args.plot:
-        plot_clusters(
-            X, model.labels_, model.cluster_centers_, args.plot, os.path.basename(args.data)
-        )
+    if plot:
+        plot_clusters(X, model.labels_, model.cluster_centers_, plot, os.path.basename(args.data))
         if not args.quiet:
-            sys.stderr.write(f"plot written to {args.plot}\n")
+            sys.stderr.write(f"plot written to {plot}\n")
 
 
-def run_cluster_on_dask(args: argparse.Namespace) -> None:
-    """``run_cluster`` on the Dask cluster of ``--scheduler``."""
+def run_cluster_on_dask(args: argparse.Namespace, outputs: list[Output]) -> None:
+    """``run_cluster`` on the Dask cluster of ``--scheduler``: the files read
+    and checked on the workers, the labels written there, one file per
+    partition."""
     from . import cluster_on_dask
 
     if args.sample < 1:
         raise UsageError("--sample must be at least 1")
     cluster_on_dask.require_dask()
     from ..dask import MeanShift as DaskMeanShift
+    from ..dask import estimate_bandwidth as dask_estimate_bandwidth
 
-    model = DaskMeanShift(
-        bandwidth=args.bandwidth,
-        seeds=read_data(args.seeds) if args.seeds else None,
-        bin_seeding=args.bin_seeding,
-        min_bin_freq=args.min_bin_freq,
-        cluster_all=args.cluster_all,
-        max_iter=args.max_iter,
-        n_jobs=None,
-        kernel=args.kernel,
-    )
-    cluster_on_dask.run(args, model, quiet=args.quiet)
+    files = cluster_on_dask.matching_files(args.data)
+    with cluster_on_dask.connected(args.scheduler) as client:
+        X, names = cluster_on_dask.read_on_workers(client, files)
+        X, sample_weight = split_weights(X, names, args.weights, args.data)
+        model = DaskMeanShift(
+            bandwidth=args.bandwidth,
+            seeds=read_seeds(args.seeds, X.shape[1]),
+            bin_seeding=args.bin_seeding,
+            min_bin_freq=args.min_bin_freq,
+            cluster_all=args.cluster_all,
+            max_iter=args.max_iter,
+            n_jobs=None,
+            kernel=args.kernel,
+        )
+        start = time.perf_counter()
+        if model.bandwidth is None:
+            bandwidth = float(
+                dask_estimate_bandwidth(X, quantile=args.quantile, n_samples=args.sample)
+            )
+            check_estimate(bandwidth, min(len(X), args.sample), args.quantile)
+            model.bandwidth = bandwidth
+        cluster_on_dask.fit_with_rounds(model, X, sample_weight, show=not args.quiet)
+        seconds = time.perf_counter() - start
+        written = cluster_on_dask.write_labels(model, outputs)
+    write_outputs(outputs, model, model.bandwidth, labels=False)
+    if not args.quiet:
+        how = "estimated" if args.bandwidth is None else "given"
+        sys.stderr.write(
+            f"{len(files)} file(s), {len(X)} samples, {X.shape[1]} features, bandwidth "
+            f"{model.bandwidth:.6g} ({how}); {len(model.cluster_centers_)} clusters in "
+            f"{seconds:.3f} s, {model.n_iter_} iterations at most\n"
+        )
+        if written:
+            sys.stderr.write(f"labels written to {len(written)} files: {written[0]} ...\n")
+
+
+def check_estimate(bandwidth: float, n_samples: int, quantile: float) -> None:
+    """A ValueError that says why, for an estimated bandwidth of 0."""
+    if bandwidth == 0:
+        raise ValueError(zero_estimate(n_samples, quantile))
 
 
 def zero_estimate(n_samples: int, quantile: float) -> str:
@@ -328,125 +358,20 @@ def zero_estimate(n_samples: int, quantile: float) -> str:
     )
 
 
-def split_weights(
-    X: np.ndarray, weights: str | None, data_path: str
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """The features and the sample weights of ``--weights``: an existing file
-    holds one weight per sample; anything else names a column of the data,
-    which is taken out of the features."""
-    if weights is None:
-        return X, None
-    if os.path.exists(weights):
-        table = read_data(weights)
-        if table.shape[1] != 1:
-            columns = table.shape[1]
-            raise ValueError(f"{weights}: expected one weight per row, got {columns} columns")
-        return X, table[:, 0]
-    names = column_names(data_path)
-    try:
-        column = int(weights)
-    except ValueError:
-        if weights not in names:
-            raise ValueError(
-                f"--weights {weights}: neither a file nor a column of {data_path}"
-            ) from None
-        column = names.index(weights)
-    if not -X.shape[1] <= column < X.shape[1]:
-        raise ValueError(f"--weights {weights}: {data_path} has {X.shape[1]} columns")
-    if X.shape[1] == 1:
-        raise ValueError(f"--weights {weights}: no feature column would be left")
-    return np.delete(X, column, axis=1), X[:, column]
-
-
-def column_names(path: str) -> list[str]:
-    """The column names of a Parquet file or of a delimited text file's header
-    line; none for other files."""
-    if path.lower().endswith((".parquet", ".pq")):
-        import pyarrow.parquet as pq  # read_data has read the file, so pyarrow is there
-
-        return list(pq.read_schema(path).names)
-    if path.lower().endswith(".npy"):
-        return []
-    with open(path, encoding="utf-8-sig") as file:
-        first = next((line for line in file if line.strip()), "")
-    for delimiter in (",", "\t", ";", None):
-        if delimiter is None or delimiter in first:
-            return [cell.strip().strip('"') for cell in first.split(delimiter)]
-    return []
-
-
-def planned_outputs(args: argparse.Namespace) -> list[tuple[str, str, str]]:
-    """``(table, path, format)`` for each requested output, checked before
-    any work; empty for the default JSON document on stdout."""
-    requested = [
-        (name, path) for name, path in (("labels", args.labels), ("centers", args.centers)) if path
-    ]
-    if not requested:
-        if args.format not in (None, "json"):
-            raise UsageError(f"--format {args.format} needs --labels or --centers")
-        return []
-    paths = [path for _, path in requested]
-    if paths.count("-") > 1:
-        raise UsageError("only one of --labels and --centers can go to stdout (-)")
-    files = {os.path.abspath(path) for path in paths if path != "-"}
-    if len(files) < len([path for path in paths if path != "-"]):
-        raise UsageError(f"--labels and --centers are the same file, {paths[0]}")
-    outputs = []
-    for name, path in requested:
-        check_output_path(f"--{name}", path)
-        fmt = format_of(path, args.format)
-        if fmt is None:
-            raise UsageError(
-                f"--{name} {path}: cannot tell the output format from the extension; "
-                "use .csv, .npy or .json, or --format"
-            )
-        if path == "-" and fmt == "npy" and sys.stdout.isatty():
-            raise UsageError("will not write binary .npy data to a terminal")
-        outputs.append((name, path, fmt))
-    return outputs
-
-
-def check_output_path(option: str, path: str) -> None:
-    """A usage error, before any work, for an output file that cannot be
-    made: a folder, or a file in a folder that does not exist."""
-    if path == "-":
-        return
-    target = Path(path)
-    if target.is_dir():
-        raise UsageError(f"{option} {path}: is a folder, not a file")
-    folder = target.parent
-    if not folder.is_dir():
-        missing = "is not a folder" if folder.exists() else "does not exist"
-        raise UsageError(f"{option} {path}: the folder {folder} {missing}")
-
-
-def check_plot_path(path: str) -> None:
-    """``check_output_path`` for a plot, whose extension matplotlib must know
-    (without one, it writes PNG)."""
-    check_output_path("--plot", path)
-    suffix = Path(path).suffix.lower().lstrip(".")
-    formats = plot_formats()
-    if suffix and suffix not in formats:
-        raise UsageError(
-            f"--plot {path}: matplotlib cannot write .{suffix} files; use one of "
-            + ", ".join(f".{fmt}" for fmt in formats)
-        )
-
-
-def write_outputs(outputs: list[tuple[str, str, str]], model: MeanShift, bandwidth: float) -> None:
-    tables = {"labels": model.labels_, "centers": model.cluster_centers_}
+def write_outputs(outputs: list[Output], model: Any, bandwidth: float, labels: bool = True) -> None:
+    """Each output of ``outputs`` (the workers write the labels with
+    ``--scheduler``), or the JSON document on stdout; ``labels`` says
+    whether the model's labels are in memory, to be written here."""
     if not outputs:
-        write_json_document(
-            "-",
-            {
-                "labels": model.labels_.tolist(),
-                "cluster_centers": model.cluster_centers_.tolist(),
-                "n_iter": model.n_iter_,
-                "bandwidth": bandwidth,
-            },
-        )
-    for name, path, fmt in outputs:
-        write_table(path, tables[name], fmt, name)
+        document = {"cluster_centers": model.cluster_centers_.tolist()}
+        if labels:
+            document = {"labels": model.labels_.tolist(), **document}
+        write_json_document("-", {**document, "n_iter": model.n_iter_, "bandwidth": bandwidth})
+    for output in outputs:
+        if output.table == "centers":
+            write_table(output.path, model.cluster_centers_, output.format, "centers")
+        elif labels:
+            write_table(output.path, model.labels_, output.format, "labels")
 
 
 def fit_with_progress(
@@ -490,6 +415,7 @@ def point_text(point: np.ndarray, shown: int = 4) -> str:
 def run_demo(args: argparse.Namespace) -> None:
     if args.samples < 1:
         raise UsageError("--samples must be at least 1")
+    plot = plot_target(args.plot) if args.plot else None
     if args.plot:
         try:
             check_plot_path(args.plot)
@@ -514,10 +440,10 @@ def run_demo(args: argparse.Namespace) -> None:
             f"thread each: {comparison.sklearn_seconds:.3f} s; fastmeanshift: "
             f"{comparison.fastmeanshift_seconds:.3f} s, {comparison.speedup:.0f}x faster, {result}"
         )
-    if args.plot:
+    if plot:
         try:
-            plot_clusters(X, model.labels_, model.cluster_centers_, args.plot, "fastmeanshift demo")
+            plot_clusters(X, model.labels_, model.cluster_centers_, plot, "fastmeanshift demo")
         except MissingDependency:
             print(f"no plot: matplotlib is not installed ({PLOT_EXTRA_HINT})")
         else:
-            print(f"plot written to {os.path.abspath(args.plot)}")
+            print(f"plot written to {os.path.abspath(plot)}")

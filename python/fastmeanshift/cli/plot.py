@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .data_files import MissingDependency
+from .errors import MissingDependency
 
 PLOT_EXTRA_HINT = "pip install 'fastmeanshift[plot]' (or pip install matplotlib)"
 

@@ -9,11 +9,18 @@ import math
 from numbers import Real
 from typing import Any
 
+import dask
 import dask.array as da
 import numpy as np
 
 from .._feature_names import feature_names
-from .._validation import check_sample_weight, check_weight_shape, check_weight_values, is_sparse
+from .._validation import (
+    as_numpy,
+    check_sample_weight,
+    check_weight_shape,
+    check_weight_values,
+    is_sparse,
+)
 
 
 def is_dataframe_like(X: Any) -> bool:
@@ -29,9 +36,7 @@ def dask_matrix(X: Any, owner: str) -> tuple[da.Array, np.ndarray | None]:
     names = None
     if is_dataframe_like(X):
         names = feature_names(X)
-        # A DataFrame's partitions have unknown lengths until counted: one
-        # pass over the rows, which Dask runs on the workers.
-        X = X.to_dask_array(lengths=True)
+        X = counted_rows(X)
     if is_sparse(X):
         raise TypeError(
             "Sparse data was passed for X, but dense data is required. "
@@ -87,6 +92,25 @@ def dask_matrix(X: Any, owner: str) -> tuple[da.Array, np.ndarray | None]:
     return X, names
 
 
+def counted_rows(frame: Any) -> da.Array:
+    """A Dask DataFrame or Series as a Dask array, a block a partition, each
+    partition converted as one machine converts a pandas one (``as_numpy``:
+    nullable and pyarrow-backed numbers become float64, a missing value NaN),
+    its rows counted by one pass over them on the workers.
+
+    The partitions are those of one graph, taken once: Dask's own
+    ``to_dask_array(lengths=True)`` counts the partitions of a graph it
+    optimises again, in which the partitions of a column read from several
+    Parquet files can be merged, and then refuses its own counts."""
+    meta = as_numpy(frame._meta)
+    convert = dask.delayed(as_numpy, pure=True)
+    blocks = [
+        da.from_delayed(convert(part), (math.nan, *meta.shape[1:]), dtype=meta.dtype)
+        for part in frame.to_delayed()
+    ]
+    return da.concatenate(blocks).compute_chunk_sizes()
+
+
 def storage_is_single(X: da.Array) -> bool:
     """Whether the core stores X as float32 (only float32 data), as
     ``check_array`` decides it."""
@@ -120,11 +144,11 @@ def dask_weights(sample_weight: Any, X: da.Array) -> da.Array | None:
     n_samples = X.shape[0]
     if sample_weight is None:
         return None
-    if isinstance(sample_weight, Real) and not isinstance(sample_weight, (bool, np.bool_)):
+    if isinstance(sample_weight, Real):
         check_sample_weight(sample_weight, 1)
         return da.full(n_samples, float(sample_weight), chunks=(X.chunks[0],))
     if is_dataframe_like(sample_weight):
-        sample_weight = sample_weight.to_dask_array(lengths=True)
+        sample_weight = counted_rows(sample_weight)
     if not isinstance(sample_weight, da.Array):
         # In memory: checked here in full, then cut as X is.
         weights = check_sample_weight(sample_weight, n_samples)

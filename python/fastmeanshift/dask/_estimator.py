@@ -33,6 +33,12 @@ from ._collections import dask_matrix, dask_weights, storage_is_single
 # Tries at a quarter of a second apart: see _ClusterFit.scatter.
 _SCATTER_ATTEMPTS = 120
 
+#: Every sample a seed gathers every row (of positive weight) to the client,
+#: which tracks their climbs there: a UserWarning when those rows, as float64,
+#: could take more than this many bytes (256 MiB: 11 million 3-D rows), as
+#: the client then holds a few times that.
+SEED_ROWS_WARNING_BYTES = 256 * 2**20
+
 #: ``progress(round, active seeds, seeds, bytes sent, bytes received)``,
 #: called on the client after every round of the climb.
 RoundReport = Callable[[int, int, int, int, int], object]
@@ -124,12 +130,12 @@ class MeanShift(_OneMachineMeanShift):
     for every chunking of the rows and every number of workers, with every
     kernel, with and without weights (docs/algorithm.md §11).
 
-    It runs on the current ``distributed.Client``. X never comes to the
-    client: every worker indexes its chunks of rows once and keeps them for
-    the whole fit; each round of the climb sends the active seeds out and gets
-    the combined sums of their neighbourhoods back (``dim + 1`` numbers a
-    seed). Seeds, modes and ``n_iter_`` are decided on the client, as on one
-    machine.
+    It runs on the current ``distributed.Client``. Every worker indexes its
+    chunks of rows once and keeps them for the whole fit; each round of the
+    climb sends the active seeds out and gets the combined sums of their
+    neighbourhoods back (``dim + 1`` numbers a seed). Seeds, modes and
+    ``n_iter_`` are decided on the client, as on one machine: X comes to the
+    client only as seeds, so with every sample a seed, every row does.
 
     Differences from one machine:
 
@@ -142,9 +148,12 @@ class MeanShift(_OneMachineMeanShift):
     - ``cluster_assignment="attractor"`` raises a ``ValueError`` before any
       work: it needs every sample's own climb, tracked on the client; fit
       :class:`fastmeanshift.MeanShift` on one machine for those labels.
-    - With ``bin_seeding=False`` and no ``seeds``, every sample is a seed: the
-      climbs of all samples are tracked on the client (``n_samples x
-      n_features`` numbers). Use ``bin_seeding=True`` for large data.
+    - With ``bin_seeding=False`` and no ``seeds`` (or when binning fails),
+      every sample is a seed: every row of positive weight is gathered to the
+      client, and its climb tracked there (``n_samples x n_features``
+      float64 numbers, a few times over), with a ``UserWarning`` when the rows
+      could take more than ``SEED_ROWS_WARNING_BYTES`` (256 MiB). Use
+      ``bin_seeding=True`` for large data.
 
     Examples
     --------
@@ -433,6 +442,15 @@ class _ClusterFit:
             warnings.warn(
                 f"Binning data failed with provided bin_size={self.bandwidth:f}, "
                 "using data points as seeds.",
+                stacklevel=4,
+            )
+        n_samples, n_features = self.matrix.shape
+        if n_samples * n_features * 8 > SEED_ROWS_WARNING_BYTES:
+            warnings.warn(
+                f"Every sample is a seed: up to {n_samples} rows of {n_features} features "
+                f"({n_samples * n_features * 8 / 2**20:.0f} MiB) are gathered to the client, "
+                "which tracks their climbs; use bin_seeding=True for large data.",
+                UserWarning,
                 stacklevel=4,
             )
         rows = self.map_chunks(_tasks.seed_rows)
