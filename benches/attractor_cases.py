@@ -1,4 +1,4 @@
-"""The attractor-label rows of compare.py (issue 27; docs/algorithm.md §12).
+"""The attractor-label rows of compare.py (docs/algorithm.md §12).
 
 - "bins against every point": ``cluster_assignment="attractor"`` with bin
   seeding, against a fit with every sample a seed (nearest-centre labels) on

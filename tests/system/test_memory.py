@@ -136,7 +136,7 @@ def test_peak_memory_with_a_seed_a_point(call, n, size, assignment):
     assert seeds > 0.9 * n, seeds  # the case is what it says
     if assignment == "attractor":
         # Every sample climbs too: the bound counts every sample as a seed
-        # (issue 27). The seeds' climbs and every sample's are then alive
+        # (docs/algorithm.md §12.3). The seeds' climbs and every sample's are then alive
         # together: about 0.95 of this limit.
         seeds = n
     fixed = ALLOWANCE + (STEP_CACHE_FLOOR if call == "fit" else 0)
