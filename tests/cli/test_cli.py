@@ -184,6 +184,40 @@ def test_every_mean_shift_option_reaches_the_estimator(tmp_path, csv_file, capsy
     assert "no cluster:" in err
 
 
+def test_assign_attractor_labels_by_basin_of_attraction(tmp_path, capsys):
+    # A long cluster beside a compact one (tests/estimator/test_attractor_labels.py):
+    # the sample at 3 climbs into the long cluster though nearer the other centre.
+    X = np.array([[x, 0.0] for x in (0, 0.5, 1, 1.5, 2, 2.5, 3, 4.3, 4.5, 4.6, 4.7)])
+    data = write_csv(tmp_path / "long.csv", X)
+    labels = {}
+    for assign in ("nearest", "attractor"):
+        argv = ["cluster", data, "--bandwidth", "1.5", "--bin-seeding", "--assign", assign]
+        status, out, err = run(argv, capsys)
+        assert status == 0, err
+        model = fms.MeanShift(bandwidth=1.5, bin_seeding=True, cluster_assignment=assign)
+        same_clustering(json.loads(out), model.fit(X))
+        labels[assign] = json.loads(out)["labels"]
+    assert labels == {
+        "nearest": [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1],
+        "attractor": [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1],
+    }
+
+
+def test_assign_attractor_on_a_cluster_is_bad_usage_before_any_work(tmp_path, capsys):
+    # No scheduler is reached: the address is never dialled.
+    argv = ["cluster", "missing/*.npy", "--assign", "attractor", "--scheduler", "tcp://0.0.0.0:1"]
+    status, _, err = run(argv, capsys)
+    assert status == 2
+    assert err.count("\n") == 1
+    assert "--assign attractor" in err and "--scheduler" in err
+
+
+def test_assign_is_one_of_two(csv_file, capsys):
+    status, _, err = run(["cluster", csv_file, "--assign", "closest"], capsys)
+    assert status == 2
+    assert "invalid choice: 'closest'" in err
+
+
 def test_bin_seeding_options(csv_file, capsys):
     argv = ["cluster", csv_file, "--bandwidth", "1.0", "--bin-seeding", "--min-bin-freq", "5"]
     status, out, err = run(argv, capsys)

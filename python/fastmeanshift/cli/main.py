@@ -120,6 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="how each climb weighs the samples (default flat, scikit-learn's)",
     )
     group.add_argument(
+        "--assign",
+        choices=("nearest", "attractor"),
+        default="nearest",
+        help="label each sample by its nearest center (default, scikit-learn's) or by the "
+        "center nearest to where its own climb ends, its basin of attraction",
+    )
+    group.add_argument(
         "--weights",
         metavar="FILE|COLUMN",
         help="sample weights: a file of one weight per sample, or a column of DATA "
@@ -245,6 +252,11 @@ def run_cluster(args: argparse.Namespace) -> None:
         check_plot_path(args.plot)
         plot = plot_target(args.plot)
     if args.scheduler is not None:
+        if args.assign == "attractor":
+            raise UsageError(
+                "--assign attractor needs every sample's own climb, which a Dask cluster "
+                "would track on this machine: not with --scheduler (run it without)"
+            )
         run_cluster_on_dask(args, outputs)
         return
     data = open_data_file(args.data)
@@ -265,6 +277,7 @@ def run_cluster(args: argparse.Namespace) -> None:
         max_iter=args.max_iter,
         n_jobs=args.jobs,
         kernel=args.kernel,
+        cluster_assignment=args.assign,
     )
     fit_with_progress(model, X, bandwidth, show=not args.quiet, sample_weight=sample_weight)
     seconds = time.perf_counter() - start
