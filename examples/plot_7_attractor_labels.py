@@ -49,7 +49,7 @@ for name, model in [("nearest", nearest), ("attractor", attractor)]:
 # %%
 # Side by side
 # ------------
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(10, 2.3), sharey=True)
 for ax, (title, model) in zip(
     axes,
     [("nearest centre (scikit-learn's)", nearest), ('cluster_assignment="attractor"', attractor)],
