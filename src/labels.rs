@@ -51,6 +51,21 @@ pub enum Orphans {
     },
 }
 
+impl Orphans {
+    /// [`Orphans::Drop`] beyond `bandwidth` if there is one, else
+    /// [`Orphans::Cluster`].
+    ///
+    /// ```
+    /// use fastmeanshift::Orphans;
+    ///
+    /// assert_eq!(Orphans::beyond(Some(2.0)), Orphans::Drop { bandwidth: 2.0 });
+    /// assert_eq!(Orphans::beyond(None), Orphans::Cluster);
+    /// ```
+    pub fn beyond(bandwidth: Option<f64>) -> Self {
+        bandwidth.map_or(Orphans::Cluster, |bandwidth| Orphans::Drop { bandwidth })
+    }
+}
+
 /// The index of every point's nearest centre (lowest index on ties), or -1
 /// for an orphan. Progress counts points.
 pub fn assign_labels<T: Coord, C: Coord>(

@@ -479,11 +479,7 @@ fn centres_and_labels<T: Coord>(
         }
     };
     stage_done();
-    let orphans = if options.cluster_all {
-        Orphans::Cluster
-    } else {
-        Orphans::Drop { bandwidth }
-    };
+    let orphans = Orphans::beyond(Some(bandwidth).filter(|_| !options.cluster_all));
     let centres = Points::new(&centers, dim)?;
     let labels = match own {
         None => labels::assign_labels(points, centres, orphans, workers, stop)?,

@@ -69,3 +69,17 @@ pub(super) fn matrix<'py, T: Element>(
     data.into_pyarray(py).reshape([rows, dim])
 }
 pub(super) use with_points;
+
+/// Cluster centres to label with: float64, finite, at least one.
+pub(super) fn centres<'a>(centers: &'a PyReadonlyArray2<'_, f64>) -> PyResult<Points<'a, f64>> {
+    let c = points(centers)?;
+    if c.is_empty() {
+        return Err(PyValueError::new_err("no cluster centers to label with"));
+    }
+    if c.as_slice().iter().any(|x| !x.is_finite()) {
+        return Err(PyValueError::new_err(
+            "the cluster centers contain NaN or infinity",
+        ));
+    }
+    Ok(c)
+}

@@ -10,7 +10,7 @@ use numpy::{
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::arrays::{matrix, points, with_points, Matrix};
+use super::arrays::{centres, matrix, points, with_points, Matrix};
 use super::signals::{to_py_err, SignalCheck};
 use crate::{Coord, Error, Kernel, Orphans, Points, Precision, Progress, StopCheck, Workers};
 
@@ -387,16 +387,8 @@ fn assign_labels<'py>(
     orphan_bandwidth: Option<f64>,
     n_jobs: Option<NonZeroI64>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let c = points(&centers)?;
-    if c.is_empty() || c.as_slice().iter().any(|x| !x.is_finite()) {
-        return Err(PyValueError::new_err(
-            "the cluster centers must be finite, and at least one",
-        ));
-    }
-    let orphans = match orphan_bandwidth {
-        None => Orphans::Cluster,
-        Some(bandwidth) => Orphans::Drop { bandwidth },
-    };
+    let c = centres(&centers)?;
+    let orphans = Orphans::beyond(orphan_bandwidth);
     let labels = with_points!(x, |p| SignalCheck::default().run_on(
         py,
         n_jobs,

@@ -7,7 +7,7 @@ use numpy::{Element, IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::arrays::{matrix, points, with_points};
+use super::arrays::{centres, matrix, points, with_points};
 use super::signals::SignalCheck;
 use crate::climbing::Weighing;
 use crate::options::Quantile;
@@ -184,20 +184,6 @@ fn weights<'a>(w: Option<&'a PyReadonlyArray1<'_, f64>>) -> PyResult<Option<&'a 
     .transpose()
 }
 
-/// The centres to label with: float64, finite, at least one.
-fn centres<'a>(centers: &'a PyReadonlyArray2<'_, f64>) -> PyResult<Points<'a, f64>> {
-    let c = points(centers)?;
-    if c.is_empty() {
-        return Err(PyValueError::new_err("no cluster centers to predict with"));
-    }
-    if c.as_slice().iter().any(|x| !x.is_finite()) {
-        return Err(PyValueError::new_err(
-            "cluster_centers_ contains NaN or infinity",
-        ));
-    }
-    Ok(c)
-}
-
 /// The attractor label of every row of `x` (float64): it climbs on the
 /// fit's rows `fit_x` (float32 or float64) with their `sample_weight`,
 /// `kernel`, `bandwidth` and `max_iter`, and takes the row of `centers`
@@ -222,10 +208,7 @@ fn predict_attractor<'py>(
     let kernel = Kernel::from_name(kernel).map_err(to_py)?;
     let weights = weights(sample_weight.as_ref())?;
     let (new, centres) = (points(&x)?, centres(&centers)?);
-    let orphans = match orphan_bandwidth {
-        None => Orphans::Cluster,
-        Some(bandwidth) => Orphans::Drop { bandwidth },
-    };
+    let orphans = Orphans::beyond(orphan_bandwidth);
     let threads = thread_count(n_jobs);
     let labels = with_points!(fit_x, |p| {
         let model = Attractors {
