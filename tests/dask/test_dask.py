@@ -353,6 +353,19 @@ def test_every_sample_a_seed_warns_when_the_rows_gathered_are_many(client, monke
         MeanShift(bandwidth=1.0).fit(dx)
 
 
+def test_the_same_data_fitted_again_at_once_gives_the_same_fit(client):
+    # Each fit releases its chunks as it ends; a fit of the same data right
+    # after once asked for the very keys being cancelled, and failed with
+    # FuturesCancelledError now and then.
+    X = np.random.default_rng(5).normal(0, 1, (50, 2))
+    dx = da.from_array(X, chunks=(20, 2))
+    expected = fastmeanshift.MeanShift(bandwidth=1.0, seeds=X[:5]).fit(X)
+    for seeds in [None, X[:5]] * 10:
+        model = MeanShift(bandwidth=1.0, seeds=seeds).fit(dx)
+        if seeds is not None:
+            assert model.cluster_centers_.tobytes() == expected.cluster_centers_.tobytes()
+
+
 def test_true_is_a_weight_of_one_for_every_sample(client):
     X = np.random.default_rng(4).normal(0, 1, (60, 2))
     dx = da.from_array(X, chunks=(25, 2))

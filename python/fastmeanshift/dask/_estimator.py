@@ -366,7 +366,10 @@ class _ClusterFit:
         w_blocks: Sequence[Any] = (
             [None] * len(x_blocks) if weights is None else weights.to_delayed().ravel()
         )
-        build = dask.delayed(_tasks.build_chunk, pure=True)
+        # Keys of this fit's own (pure=False): the same data fitted again
+        # right after would otherwise ask for the keys the last fit's release
+        # is still cancelling, and get cancelled futures.
+        build = dask.delayed(_tasks.build_chunk, pure=False)
         # Every chunk is built once, where Dask puts it, and stays there: the
         # rounds' tasks go to the chunk (its size, which Dask weighs, is far
         # above theirs). A chunk lost with its worker is rebuilt from its graph.
