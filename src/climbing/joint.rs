@@ -1,0 +1,465 @@
+//! Joint spatial-range climbs (docs/algorithm.md §12.2): every pixel of an
+//! image climbs in position and value at once, weighing the pixels of its
+//! window with the product of a spatial and a range kernel, parallel over
+//! pixels. Each climb's sums are exact ([`WeightedSums`]), so neither the
+//! order a window is read in nor the number of threads changes a bit.
+
+use rayon::prelude::*;
+
+use crate::error::{try_filled, Result};
+use crate::exact::weighted::WeightedSums;
+use crate::options::Kernel;
+use crate::parallel::Task;
+use crate::search::grid::Grid;
+
+/// A climb has converged once its step, in bandwidths, is at most `1e-3`
+/// (scikit-learn's threshold): `u_s + u_r <= 1e-6` for the step (§12.2).
+const STOP: f64 = 1e-6;
+
+/// The product kernel `k(u_s) k(u_r)` of one kernel profile over position
+/// (bandwidth `h_s`, physical units) and over value (bandwidth `h_r`).
+///
+/// ```
+/// use fastmeanshift::climbing::joint::ProductKernel;
+/// use fastmeanshift::Kernel;
+///
+/// let kernel = ProductKernel::new(Kernel::Epanechnikov, 2.0, 10.0)?;
+/// // u_s = 1/4, u_r = 1/4: (3/4) (3/4).
+/// assert_eq!(kernel.term_weight(1.0, 25.0), Some(0.5625));
+/// assert_eq!(kernel.term_weight(4.5, 0.0), None); // beyond h_s
+/// assert!(ProductKernel::new(Kernel::Flat, 0.0, 1.0).is_err());
+/// # Ok::<(), fastmeanshift::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProductKernel {
+    kernel: Kernel,
+    spatial_scale: f64,
+    range_scale: f64,
+    /// The spatial reach of the support, `h_s sqrt(support)`.
+    reach: f64,
+}
+
+impl ProductKernel {
+    /// The kernel with bandwidths `spatial` and `range` (finite, `> 0`).
+    pub fn new(kernel: Kernel, spatial: f64, range: f64) -> Result<Self> {
+        for (name, h) in [("spatial", spatial), ("range", range)] {
+            if !(h.is_finite() && h > 0.0) {
+                return Err(crate::Error::InvalidInput(format!(
+                    "the {name} bandwidth must be a finite number > 0, got {h}"
+                )));
+            }
+        }
+        Ok(ProductKernel {
+            kernel,
+            spatial_scale: Kernel::distance_scale(spatial * spatial),
+            range_scale: Kernel::distance_scale(range * range),
+            reach: spatial * kernel.support().sqrt(),
+        })
+    }
+
+    /// `u_s`: a squared spatial distance over the squared spatial bandwidth.
+    #[inline(always)]
+    pub fn spatial_u(&self, d2: f64) -> f64 {
+        d2 * self.spatial_scale
+    }
+
+    /// `u_r`: a squared range distance over the squared range bandwidth.
+    #[inline(always)]
+    pub fn range_u(&self, d2: f64) -> f64 {
+        d2 * self.range_scale
+    }
+
+    /// The term weight of a pixel at squared distances `d2_s` (spatial) and
+    /// `d2_r` (range): `fl(k(u_s) k(u_r))` where both `u` lie within the
+    /// support, else `None`.
+    #[inline(always)]
+    pub fn term_weight(&self, d2_s: f64, d2_r: f64) -> Option<f64> {
+        let support = self.kernel.support();
+        let (us, ur) = (self.spatial_u(d2_s), self.range_u(d2_r));
+        (us <= support && ur <= support).then(|| self.kernel.profile(us) * self.kernel.profile(ur))
+    }
+}
+
+/// An image's values on its grid: `channels` float64 values per pixel, in
+/// raster order.
+#[derive(Debug, Clone, Copy)]
+pub struct Pixels<'a> {
+    /// The spatial grid.
+    pub grid: &'a Grid,
+    /// `grid.len() * channels` values.
+    pub values: &'a [f64],
+    /// Values per pixel.
+    pub channels: usize,
+}
+
+impl Pixels<'_> {
+    /// Whether the flat kernel's sums over any window are exact as plain
+    /// float64 sums: integer values and grid indices below `2^31`, windows
+    /// of at most `2^21` pixels, so that every partial sum stays below
+    /// `2^52`. Such sums equal the exact sums bit for bit, only faster.
+    fn plain_sums_are_exact(&self, kernel: &ProductKernel) -> bool {
+        const LIMIT: f64 = 2_147_483_648.0; // 2^31
+        let shape = self.grid.shape();
+        let spacing = self.grid.spacing();
+        let window: f64 = (0..3)
+            .map(|d| (2.0 * (kernel.reach / spacing[d]).floor() + 3.0).min(shape[d] as f64))
+            .product();
+        kernel.kernel == Kernel::Flat
+            && shape.iter().all(|&n| (n as f64) < LIMIT)
+            && window <= 2_097_152.0
+            && self
+                .values
+                .iter()
+                .all(|x| x.fract() == 0.0 && x.abs() < LIMIT)
+    }
+}
+
+/// Every pixel's climb: where it ended (three grid coordinates, then the
+/// channels), and the most iterations a climb took.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JointModes {
+    /// Per pixel, the grid coordinates of its mode.
+    pub positions: Vec<[f64; 3]>,
+    /// Per pixel, the values of its mode, `channels` each.
+    pub values: Vec<f64>,
+    /// The most completed iterations of any climb.
+    pub n_iter: u64,
+}
+
+/// Pixels climbed per unit of parallel work (and per progress report).
+const PIXELS_PER_PART: usize = 256;
+
+/// Climbs every pixel of `pixels` on the workers `task` runs on, counting
+/// the pixels done; gives up at the next pixel once `task` is cancelled.
+///
+/// ```
+/// use fastmeanshift::climbing::joint::{climb_pixels, Pixels, ProductKernel};
+/// use fastmeanshift::parallel::never_stop;
+/// use fastmeanshift::search::grid::Grid;
+/// use fastmeanshift::{Kernel, Workers};
+///
+/// // A row of five grey pixels: two dark, three bright.
+/// let grid = Grid::new(&[1, 5], &[1.0, 1.0])?;
+/// let values = [0.0, 1.0, 10.0, 10.0, 11.0];
+/// let pixels = Pixels { grid: &grid, values: &values, channels: 1 };
+/// let kernel = ProductKernel::new(Kernel::Flat, 2.0, 2.0)?;
+/// let modes = Workers::new(1)?.run(0, &never_stop, |task| climb_pixels(pixels, &kernel, 300, task))?;
+/// assert_eq!(modes.values, [0.5, 0.5, 31.0 / 3.0, 31.0 / 3.0, 31.0 / 3.0]);
+/// assert_eq!(modes.positions[0], [0.0, 0.0, 0.5]);
+/// # Ok::<(), fastmeanshift::Error>(())
+/// ```
+pub fn climb_pixels(
+    pixels: Pixels<'_>,
+    kernel: &ProductKernel,
+    max_iter: u64,
+    task: &Task,
+) -> Result<JointModes> {
+    let n = pixels.grid.len();
+    let c = pixels.channels;
+    let mut positions = try_filled(n, [0.0; 3])?;
+    let mut values = try_filled(n * c, 0.0)?;
+    let plain = pixels.plain_sums_are_exact(kernel);
+    let n_iter = positions
+        .par_chunks_mut(PIXELS_PER_PART)
+        .zip(values.par_chunks_mut(PIXELS_PER_PART * c))
+        .enumerate()
+        .map(|(part, (positions, values))| {
+            let mut climber = Climber::new(pixels, kernel, max_iter);
+            let mut most = 0;
+            let first = part * PIXELS_PER_PART;
+            for (k, (position, value)) in positions.iter_mut().zip(values.chunks_mut(c)).enumerate()
+            {
+                task.check()?;
+                let i = first + k;
+                *position = pixels.grid.position(i);
+                value.copy_from_slice(&pixels.values[i * c..][..c]);
+                let iterations = match (plain, c) {
+                    (true, 1) => climber.climb(position, value, Climber::plain_step::<1>),
+                    (true, 3) => climber.climb(position, value, Climber::plain_step::<3>),
+                    _ => climber.climb(position, value, Climber::exact_step),
+                };
+                most = most.max(iterations);
+            }
+            task.advance(positions.len());
+            Ok(most)
+        })
+        .try_reduce(|| 0, |a, b| Ok(a.max(b)))?;
+    Ok(JointModes {
+        positions,
+        values,
+        n_iter,
+    })
+}
+
+/// One thread's climbing state: the image, its kernel, and the buffers of a
+/// step.
+struct Climber<'a> {
+    pixels: Pixels<'a>,
+    kernel: &'a ProductKernel,
+    max_iter: u64,
+    sums: WeightedSums,
+    point: Vec<f64>,
+    /// Per pixel of a window's last axis, its squared spatial term.
+    column_terms: Vec<f64>,
+}
+
+impl<'a> Climber<'a> {
+    fn new(pixels: Pixels<'a>, kernel: &'a ProductKernel, max_iter: u64) -> Self {
+        Climber {
+            pixels,
+            kernel,
+            max_iter,
+            sums: WeightedSums::new(3 + pixels.channels),
+            point: vec![0.0; 3 + pixels.channels],
+            column_terms: Vec::new(),
+        }
+    }
+
+    /// Climbs from `(position, value)` until the step is below [`STOP`] or
+    /// `max_iter` iterations are done, as scikit-learn's climb does (§12.2),
+    /// each step taken by `step` (which returns false for a window that
+    /// weighs nothing: the climb then stops where it is). Returns the
+    /// completed iterations.
+    fn climb(
+        &mut self,
+        position: &mut [f64; 3],
+        value: &mut [f64],
+        step: fn(&mut Self, &mut [f64; 3], &mut [f64]) -> bool,
+    ) -> u64 {
+        let grid = self.pixels.grid;
+        let mut old_value = value.to_vec();
+        let mut iterations = 0;
+        loop {
+            let old_position = *position;
+            old_value.copy_from_slice(value);
+            if !step(self, position, value) {
+                return iterations;
+            }
+            let d2_s = grid.squared_distance(position, &old_position);
+            let d2_r = range_distance(value, &old_value);
+            let shift = self.kernel.spatial_u(d2_s) + self.kernel.range_u(d2_r);
+            if shift <= STOP || iterations == self.max_iter {
+                return iterations;
+            }
+            iterations += 1;
+        }
+    }
+
+    /// The squared spatial terms `((p - y) * spacing)^2` of the last axis's
+    /// pixels `lo..=hi`.
+    fn fill_column_terms(&mut self, y: f64, lo: usize, hi: usize) {
+        let spacing = self.pixels.grid.spacing()[2];
+        self.column_terms.clear();
+        self.column_terms.extend((lo..=hi).map(|p| {
+            let t = (p as f64 - y) * spacing;
+            t * t
+        }));
+    }
+
+    /// One step with exact weighted sums, any kernel and any values.
+    fn exact_step(&mut self, position: &mut [f64; 3], value: &mut [f64]) -> bool {
+        let Pixels {
+            grid,
+            values,
+            channels,
+        } = self.pixels;
+        let window = grid.window(position, self.kernel.reach);
+        let [s0, s1, _] = grid.strides();
+        let spacing = grid.spacing();
+        self.fill_column_terms(position[2], window[2].0, window[2].1);
+        self.sums.clear();
+        for i0 in window[0].0..=window[0].1 {
+            let t0 = (i0 as f64 - position[0]) * spacing[0];
+            for i1 in window[1].0..=window[1].1 {
+                let t1 = (i1 as f64 - position[1]) * spacing[1];
+                let t01 = t0 * t0 + t1 * t1;
+                let row = i0 * s0 + i1 * s1;
+                for (k, i2) in (window[2].0..=window[2].1).enumerate() {
+                    let d2_s = t01 + self.column_terms[k];
+                    let v = &values[(row + i2) * channels..][..channels];
+                    let Some(c) = self.kernel.term_weight(d2_s, range_distance(v, value)) else {
+                        continue;
+                    };
+                    self.point[..3].copy_from_slice(&[i0 as f64, i1 as f64, i2 as f64]);
+                    self.point[3..].copy_from_slice(v);
+                    self.sums.add(&self.point, c, 0.0);
+                }
+            }
+        }
+        if self.sums.weight() == 0.0 {
+            return false;
+        }
+        for (d, y) in position.iter_mut().enumerate() {
+            *y = self.sums.mean(d, false);
+        }
+        for (j, y) in value.iter_mut().enumerate() {
+            *y = self.sums.mean(3 + j, false);
+        }
+        true
+    }
+
+    /// One step of the flat kernel over integer values and windows small
+    /// enough that plain float64 sums are exact
+    /// ([`Pixels::plain_sums_are_exact`]): the same means as
+    /// [`Climber::exact_step`], `C` channels unrolled.
+    fn plain_step<const C: usize>(&mut self, position: &mut [f64; 3], value: &mut [f64]) -> bool {
+        let Pixels { grid, values, .. } = self.pixels;
+        let kernel = self.kernel;
+        let window = grid.window(position, kernel.reach);
+        let [s0, s1, _] = grid.strides();
+        let spacing = grid.spacing();
+        self.fill_column_terms(position[2], window[2].0, window[2].1);
+        let y: [f64; C] = std::array::from_fn(|j| value[j]);
+        let (mut count, mut sum_s, mut sum_r) = (0.0, [0.0; 3], [0.0; C]);
+        for i0 in window[0].0..=window[0].1 {
+            let t0 = (i0 as f64 - position[0]) * spacing[0];
+            for i1 in window[1].0..=window[1].1 {
+                let t1 = (i1 as f64 - position[1]) * spacing[1];
+                let t01 = t0 * t0 + t1 * t1;
+                let row = i0 * s0 + i1 * s1;
+                let (lo, hi) = window[2];
+                let row_values = &values[(row + lo) * C..(row + hi + 1) * C];
+                let (mut row_count, mut row_sum_2) = (0.0, 0.0);
+                for (k, v) in row_values.chunks_exact(C).enumerate() {
+                    let d2_s = t01 + self.column_terms[k];
+                    let mut d2_r = 0.0;
+                    for j in 0..C {
+                        let t = v[j] - y[j];
+                        d2_r += t * t;
+                    }
+                    if kernel.spatial_u(d2_s) <= 1.0 && kernel.range_u(d2_r) <= 1.0 {
+                        row_count += 1.0;
+                        row_sum_2 += (lo + k) as f64;
+                        for j in 0..C {
+                            sum_r[j] += v[j];
+                        }
+                    }
+                }
+                // Integers below 2^52 throughout: every addition is exact.
+                count += row_count;
+                sum_s[0] += i0 as f64 * row_count;
+                sum_s[1] += i1 as f64 * row_count;
+                sum_s[2] += row_sum_2;
+            }
+        }
+        if count == 0.0 {
+            return false;
+        }
+        for d in 0..3 {
+            position[d] = sum_s[d] / count;
+        }
+        for j in 0..C {
+            value[j] = sum_r[j] / count;
+        }
+        true
+    }
+}
+
+/// `sum_j (a_j - b_j)^2` in channel order (the range distance of §12.2).
+#[inline(always)]
+fn range_distance(a: &[f64], b: &[f64]) -> f64 {
+    let mut d2 = 0.0;
+    for (x, y) in a.iter().zip(b) {
+        let t = x - y;
+        d2 += t * t;
+    }
+    d2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parallel::{never_stop, Workers};
+
+    fn climb(
+        shape: &[usize],
+        values: &[f64],
+        channels: usize,
+        kernel: ProductKernel,
+    ) -> JointModes {
+        let grid = Grid::new(shape, &vec![1.0; shape.len()]).unwrap();
+        let pixels = Pixels {
+            grid: &grid,
+            values,
+            channels,
+        };
+        Workers::new(2)
+            .unwrap()
+            .run(0, &never_stop, |task| {
+                climb_pixels(pixels, &kernel, 300, task)
+            })
+            .unwrap()
+    }
+
+    /// A noisy image of `channels` integer values per pixel.
+    fn noisy(n: usize, channels: usize) -> Vec<f64> {
+        (0..n * channels)
+            .map(|i| ((i * 7919 % 23) as f64) + if i % 97 < 40 { 50.0 } else { 0.0 })
+            .collect()
+    }
+
+    #[test]
+    fn plain_sums_give_the_exact_sums_bits() {
+        for channels in [1, 3] {
+            let values = noisy(12 * 11, channels);
+            let grid = Grid::new(&[12, 11], &[1.0, 0.5]).unwrap();
+            let pixels = Pixels {
+                grid: &grid,
+                values: &values,
+                channels,
+            };
+            let flat = ProductKernel::new(Kernel::Flat, 3.0, 12.0).unwrap();
+            assert!(pixels.plain_sums_are_exact(&flat));
+            let mut climber = Climber::new(pixels, &flat, 300);
+            let plain = match channels {
+                1 => Climber::plain_step::<1>,
+                _ => Climber::plain_step::<3>,
+            };
+            for i in 0..grid.len() {
+                let start = (
+                    grid.position(i),
+                    values[i * channels..][..channels].to_vec(),
+                );
+                let (mut p, mut v) = start.clone();
+                let plain_iterations = climber.climb(&mut p, &mut v, plain);
+                let (mut q, mut w) = start;
+                let exact_iterations = climber.climb(&mut q, &mut w, Climber::exact_step);
+                assert_eq!((p, v, plain_iterations), (q, w, exact_iterations));
+            }
+        }
+    }
+
+    #[test]
+    fn every_kernel_is_thread_count_free() {
+        let values = noisy(9 * 8 * 3, 1);
+        for kernel in [Kernel::Flat, Kernel::Epanechnikov, Kernel::Gaussian] {
+            let product = ProductKernel::new(kernel, 1.5, 9.5).unwrap();
+            let grid = Grid::new(&[9, 8, 3], &[1.0, 1.0, 2.0]).unwrap();
+            let pixels = Pixels {
+                grid: &grid,
+                values: &values,
+                channels: 1,
+            };
+            let run = |threads| {
+                Workers::new(threads)
+                    .unwrap()
+                    .run(0, &never_stop, |task| {
+                        climb_pixels(pixels, &product, 300, task)
+                    })
+                    .unwrap()
+            };
+            assert_eq!(run(1), run(2), "{kernel:?}");
+        }
+    }
+
+    #[test]
+    fn a_flat_image_keeps_its_value() {
+        let modes = climb(
+            &[4, 4],
+            &[7.0; 16],
+            1,
+            ProductKernel::new(Kernel::Gaussian, 1.0, 1.0).unwrap(),
+        );
+        assert_eq!(modes.values, [7.0; 16]);
+    }
+}

@@ -1,0 +1,245 @@
+//! Small-region merging (docs/algorithm.md §12.4): while some region has
+//! fewer than `min_size` pixels, the smallest (the lowest number among the
+//! smallest) joins its neighbouring region of nearest value. A region's
+//! value is the mean of its pixels' modes, an exact sum over a count.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
+
+use super::regions::{find, Regions};
+use crate::error::{try_filled, Result};
+use crate::exact::summation::two_sum_into;
+use crate::parallel::Task;
+use crate::search::grid::Grid;
+
+/// Merges made between two stop checks.
+const CHECK_EVERY: usize = 1 << 10;
+
+/// The regions after merging, renumbered in raster order of first pixels,
+/// and each region's value (`channels` each, in that order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    /// One region number per pixel.
+    pub regions: Regions,
+    /// Per region, the mean of its pixels' modes.
+    pub values: Vec<f64>,
+}
+
+/// Each region's pixel count and the compensated sums (sum, error) of its
+/// pixels' mode values per channel.
+struct Tally {
+    sizes: Vec<usize>,
+    sums: Vec<(f64, f64)>,
+    channels: usize,
+}
+
+impl Tally {
+    fn of(regions: &Regions, modes: &[f64], channels: usize) -> Result<Self> {
+        let mut sizes = try_filled(regions.count, 0)?;
+        let mut sums = try_filled(regions.count * channels, (0.0, 0.0))?;
+        for (i, &r) in regions.of_pixel.iter().enumerate() {
+            let r = r as usize;
+            sizes[r] += 1;
+            for (j, &x) in modes[i * channels..][..channels].iter().enumerate() {
+                let (s, e) = &mut sums[r * channels + j];
+                two_sum_into(s, e, x, 0.0);
+            }
+        }
+        Ok(Tally {
+            sizes,
+            sums,
+            channels,
+        })
+    }
+
+    /// Region `r`'s value in channel `j`: its sum over its size.
+    fn value(&self, r: usize, j: usize) -> f64 {
+        let (s, e) = self.sums[r * self.channels + j];
+        (s + e) / self.sizes[r] as f64
+    }
+
+    /// Adds region `from`'s pixels to region `into`.
+    fn absorb(&mut self, into: usize, from: usize) {
+        self.sizes[into] += self.sizes[from];
+        for j in 0..self.channels {
+            let (s, e) = self.sums[from * self.channels + j];
+            let (ts, te) = &mut self.sums[into * self.channels + j];
+            two_sum_into(ts, te, s, e);
+        }
+    }
+
+    /// `sum_j (value(a, j) - value(b, j))^2` in channel order.
+    fn squared_distance(&self, a: usize, b: usize) -> f64 {
+        let mut d2 = 0.0;
+        for j in 0..self.channels {
+            let t = self.value(a, j) - self.value(b, j);
+            d2 += t * t;
+        }
+        d2
+    }
+}
+
+/// The regions of each region's neighbours (along any axis).
+fn neighbours(grid: &Grid, regions: &Regions, task: &Task) -> Result<Vec<BTreeSet<u32>>> {
+    let mut adjacent = vec![BTreeSet::new(); regions.count];
+    let shape = grid.shape();
+    let strides = grid.strides();
+    for (i, &r) in regions.of_pixel.iter().enumerate() {
+        if i % (CHECK_EVERY << 4) == 0 {
+            task.check()?;
+        }
+        for d in 0..3 {
+            if i / strides[d] % shape[d] == 0 {
+                continue;
+            }
+            let q = regions.of_pixel[i - strides[d]];
+            if q != r {
+                adjacent[r as usize].insert(q);
+                adjacent[q as usize].insert(r);
+            }
+        }
+    }
+    Ok(adjacent)
+}
+
+/// Merges the regions of fewer than `min_size` pixels (§12.4) and gives
+/// every final region its value.
+///
+/// ```
+/// use fastmeanshift::parallel::never_stop;
+/// use fastmeanshift::search::grid::Grid;
+/// use fastmeanshift::segmentation::merging::merge_small_regions;
+/// use fastmeanshift::segmentation::regions::Regions;
+/// use fastmeanshift::Workers;
+///
+/// // Three regions in a row of five pixels; the middle one, a single
+/// // pixel, is nearer in value to the last.
+/// let grid = Grid::new(&[1, 5], &[1.0, 1.0])?;
+/// let regions = Regions { of_pixel: vec![0, 0, 1, 2, 2], count: 3 };
+/// let modes = [0.0, 0.0, 6.0, 8.0, 8.0];
+/// let merged = Workers::new(1)?.run(0, &never_stop, |task| {
+///     merge_small_regions(&grid, regions, &modes, 1, 2, task)
+/// })?;
+/// assert_eq!(merged.regions.of_pixel, [0, 0, 1, 1, 1]);
+/// assert_eq!(merged.values, [0.0, 22.0 / 3.0]);
+/// # Ok::<(), fastmeanshift::Error>(())
+/// ```
+pub fn merge_small_regions(
+    grid: &Grid,
+    regions: Regions,
+    modes: &[f64],
+    channels: usize,
+    min_size: usize,
+    task: &Task,
+) -> Result<Merged> {
+    let mut tally = Tally::of(&regions, modes, channels)?;
+    let mut parent: Vec<u32> = (0..regions.count as u32).collect();
+    if min_size > 1 {
+        let mut adjacent = neighbours(grid, &regions, task)?;
+        let mut small: BinaryHeap<Reverse<(usize, u32)>> = (0..regions.count as u32)
+            .filter(|&r| tally.sizes[r as usize] < min_size)
+            .map(|r| Reverse((tally.sizes[r as usize], r)))
+            .collect();
+        let mut merges = 0usize;
+        while let Some(Reverse((size, r))) = small.pop() {
+            let r = r as usize;
+            // Entries of regions merged away, or grown since, are stale.
+            if parent[r] as usize != r || tally.sizes[r] != size {
+                continue;
+            }
+            merges += 1;
+            if merges % CHECK_EVERY == 0 {
+                task.check()?;
+            }
+            // The nearest neighbour in value; the lowest number on ties.
+            let Some(into) = adjacent[r].iter().map(|&q| q as usize).min_by(|&a, &b| {
+                tally
+                    .squared_distance(r, a)
+                    .total_cmp(&tally.squared_distance(r, b))
+                    .then(a.cmp(&b))
+            }) else {
+                continue; // the only region
+            };
+            tally.absorb(into, r);
+            parent[r] = into as u32;
+            for q in std::mem::take(&mut adjacent[r]) {
+                let q = q as usize;
+                adjacent[q].remove(&(r as u32));
+                if q != into {
+                    adjacent[q].insert(into as u32);
+                    adjacent[into].insert(q as u32);
+                }
+            }
+            if tally.sizes[into] < min_size {
+                small.push(Reverse((tally.sizes[into], into as u32)));
+            }
+        }
+    }
+    // Renumber by first pixel; each final region's value, in that order.
+    let mut number = try_filled(regions.count, u32::MAX)?;
+    let mut values = Vec::new();
+    let mut of_pixel = regions.of_pixel;
+    let mut count = 0u32;
+    for (i, r) in of_pixel.iter_mut().enumerate() {
+        if i % (CHECK_EVERY << 4) == 0 {
+            task.check()?;
+        }
+        let root = find(&mut parent, *r as usize);
+        if number[root] == u32::MAX {
+            number[root] = count;
+            count += 1;
+            values.extend((0..channels).map(|j| tally.value(root, j)));
+        }
+        *r = number[root];
+    }
+    Ok(Merged {
+        regions: Regions {
+            of_pixel,
+            count: count as usize,
+        },
+        values,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parallel::{never_stop, Workers};
+
+    fn merge(shape: &[usize], of_pixel: Vec<u32>, modes: &[f64], min_size: usize) -> Merged {
+        let grid = Grid::new(shape, &vec![1.0; shape.len()]).unwrap();
+        let count = *of_pixel.iter().max().unwrap() as usize + 1;
+        let regions = Regions { of_pixel, count };
+        Workers::new(1)
+            .unwrap()
+            .run(0, &never_stop, |task| {
+                merge_small_regions(&grid, regions, modes, 1, min_size, task)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn the_smallest_merges_first_and_ties_go_to_the_lowest_number() {
+        // Regions 0 (2 px, value 0), 1 (1 px, 2), 2 (1 px, 4), 3 (2 px, 6):
+        // region 1 goes first (lowest number among the smallest), to 0 and 2
+        // at equal distance: to 0. Then 2 (1 px) goes to 3 (distance 2) not
+        // to the merged 0 (value 2/3).
+        let got = merge(
+            &[6],
+            vec![0, 0, 1, 2, 3, 3],
+            &[0.0, 0.0, 2.0, 4.0, 6.0, 6.0],
+            2,
+        );
+        assert_eq!(got.regions.of_pixel, [0, 0, 0, 1, 1, 1]);
+        assert_eq!(got.values, [2.0 / 3.0, 16.0 / 3.0]);
+    }
+
+    #[test]
+    fn min_size_beyond_the_image_leaves_one_region() {
+        let got = merge(&[2, 2], vec![0, 1, 2, 3], &[0.0, 1.0, 2.0, 3.0], 100);
+        assert_eq!(got.regions.of_pixel, [0; 4]);
+        assert_eq!(got.values, [1.5]);
+        let untouched = merge(&[2, 2], vec![0, 1, 2, 3], &[0.0, 1.0, 2.0, 3.0], 1);
+        assert_eq!(untouched.regions.count, 4);
+    }
+}
