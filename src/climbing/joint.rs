@@ -12,9 +12,9 @@ use crate::options::Kernel;
 use crate::parallel::Task;
 use crate::search::grid::Grid;
 
-/// A climb has converged once its step, in bandwidths, is at most `1e-3`
-/// (scikit-learn's threshold): `u_s + u_r <= 1e-6` for the step (§12.2).
-const STOP: f64 = 1e-6;
+/// A climb has converged once its step, in bandwidths, is below `0.1`:
+/// `u_s + u_r < 0.01` for the step (§12.2), EDISON's rule.
+const STOP: f64 = 0.01;
 
 /// The product kernel `k(u_s) k(u_r)` of one kernel profile over position
 /// (bandwidth `h_s`, physical units) and over value (bandwidth `h_r`).
@@ -158,13 +158,28 @@ pub fn climb_pixels(
     let c = pixels.channels;
     let mut positions = try_filled(n, [0.0; 3])?;
     let mut values = try_filled(n * c, 0.0)?;
-    let plain = pixels.plain_sums_are_exact(kernel);
+    // Where plain sums are exact, the values are also laid out channel by
+    // channel, so that a row of a window is read in runs, lane by lane.
+    let planes = match pixels.plain_sums_are_exact(kernel) {
+        true if matches!(c, 1 | 3) => {
+            // Padded, so that the last run of a row reads whole lanes.
+            let mut planes = try_filled(n * c + LANES, 0.0)?;
+            for (i, pixel) in pixels.values.chunks_exact(c).enumerate() {
+                for (j, &x) in pixel.iter().enumerate() {
+                    planes[j * n + i] = x;
+                }
+            }
+            planes
+        }
+        _ => Vec::new(),
+    };
+    let step = Climber::step_for(c, !planes.is_empty());
     let n_iter = positions
         .par_chunks_mut(PIXELS_PER_PART)
         .zip(values.par_chunks_mut(PIXELS_PER_PART * c))
         .enumerate()
         .map(|(part, (positions, values))| {
-            let mut climber = Climber::new(pixels, kernel, max_iter);
+            let mut climber = Climber::new(pixels, &planes, kernel, max_iter);
             let mut most = 0;
             let first = part * PIXELS_PER_PART;
             for (k, (position, value)) in positions.iter_mut().zip(values.chunks_mut(c)).enumerate()
@@ -173,12 +188,7 @@ pub fn climb_pixels(
                 let i = first + k;
                 *position = pixels.grid.position(i);
                 value.copy_from_slice(&pixels.values[i * c..][..c]);
-                let iterations = match (plain, c) {
-                    (true, 1) => climber.climb(position, value, Climber::plain_step::<1>),
-                    (true, 3) => climber.climb(position, value, Climber::plain_step::<3>),
-                    _ => climber.climb(position, value, Climber::exact_step),
-                };
-                most = most.max(iterations);
+                most = most.max(climber.climb(position, value, step));
             }
             task.advance(positions.len());
             Ok(most)
@@ -191,10 +201,15 @@ pub fn climb_pixels(
     })
 }
 
+/// One step of a climb, in place; false where the window weighs nothing.
+type Step<'a> = fn(&mut Climber<'a>, &mut [f64; 3], &mut [f64]) -> bool;
+
 /// One thread's climbing state: the image, its kernel, and the buffers of a
 /// step.
 struct Climber<'a> {
     pixels: Pixels<'a>,
+    /// The values channel by channel, for [`Climber::plain_step`] (else empty).
+    planes: &'a [f64],
     kernel: &'a ProductKernel,
     max_iter: u64,
     sums: WeightedSums,
@@ -204,9 +219,15 @@ struct Climber<'a> {
 }
 
 impl<'a> Climber<'a> {
-    fn new(pixels: Pixels<'a>, kernel: &'a ProductKernel, max_iter: u64) -> Self {
+    fn new(
+        pixels: Pixels<'a>,
+        planes: &'a [f64],
+        kernel: &'a ProductKernel,
+        max_iter: u64,
+    ) -> Self {
         Climber {
             pixels,
+            planes,
             kernel,
             max_iter,
             sums: WeightedSums::new(3 + pixels.channels),
@@ -215,17 +236,51 @@ impl<'a> Climber<'a> {
         }
     }
 
+    /// The step for `channels` values per pixel: with `plain` sums (and the
+    /// values in planes), [`Climber::plain_step`], compiled for AVX2 where
+    /// the CPU has it (the same bits: the sums are exact); else
+    /// [`Climber::exact_step`].
+    fn step_for(channels: usize, plain: bool) -> Step<'a> {
+        #[cfg(target_arch = "x86_64")]
+        if plain && std::arch::is_x86_feature_detected!("avx2") {
+            return match channels {
+                1 => Climber::plain_step_avx2::<1>,
+                _ => Climber::plain_step_avx2::<3>,
+            };
+        }
+        match (plain, channels) {
+            (true, 1) => Climber::plain_step::<1>,
+            (true, _) => Climber::plain_step::<3>,
+            (false, _) => Climber::exact_step,
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn plain_step_avx2<const C: usize>(
+        &mut self,
+        position: &mut [f64; 3],
+        value: &mut [f64],
+    ) -> bool {
+        // SAFETY: chosen by `step_for` only where the CPU has AVX2.
+        unsafe { self.plain_step_with_avx2::<C>(position, value) }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn plain_step_with_avx2<const C: usize>(
+        &mut self,
+        position: &mut [f64; 3],
+        value: &mut [f64],
+    ) -> bool {
+        self.plain_step::<C>(position, value)
+    }
+
     /// Climbs from `(position, value)` until the step is below [`STOP`] or
     /// `max_iter` iterations are done, as scikit-learn's climb does (§12.2),
     /// each step taken by `step` (which returns false for a window that
     /// weighs nothing: the climb then stops where it is). Returns the
     /// completed iterations.
-    fn climb(
-        &mut self,
-        position: &mut [f64; 3],
-        value: &mut [f64],
-        step: fn(&mut Self, &mut [f64; 3], &mut [f64]) -> bool,
-    ) -> u64 {
+    fn climb(&mut self, position: &mut [f64; 3], value: &mut [f64], step: Step<'a>) -> u64 {
         let grid = self.pixels.grid;
         let mut old_value = value.to_vec();
         let mut iterations = 0;
@@ -238,7 +293,7 @@ impl<'a> Climber<'a> {
             let d2_s = grid.squared_distance(position, &old_position);
             let d2_r = range_distance(value, &old_value);
             let shift = self.kernel.spatial_u(d2_s) + self.kernel.range_u(d2_r);
-            if shift <= STOP || iterations == self.max_iter {
+            if shift < STOP || iterations == self.max_iter {
                 return iterations;
             }
             iterations += 1;
@@ -302,44 +357,47 @@ impl<'a> Climber<'a> {
     /// enough that plain float64 sums are exact
     /// ([`Pixels::plain_sums_are_exact`]): the same means as
     /// [`Climber::exact_step`], `C` channels unrolled.
+    #[inline(always)]
     fn plain_step<const C: usize>(&mut self, position: &mut [f64; 3], value: &mut [f64]) -> bool {
-        let Pixels { grid, values, .. } = self.pixels;
+        let grid = self.pixels.grid;
+        let n = grid.len();
         let kernel = self.kernel;
         let window = grid.window(position, kernel.reach);
         let [s0, s1, _] = grid.strides();
         let spacing = grid.spacing();
         self.fill_column_terms(position[2], window[2].0, window[2].1);
         let y: [f64; C] = std::array::from_fn(|j| value[j]);
+        let planes: [&[f64]; C] = std::array::from_fn(|j| &self.planes[j * n..]);
         let (mut count, mut sum_s, mut sum_r) = (0.0, [0.0; 3], [0.0; C]);
         for i0 in window[0].0..=window[0].1 {
             let t0 = (i0 as f64 - position[0]) * spacing[0];
             for i1 in window[1].0..=window[1].1 {
                 let t1 = (i1 as f64 - position[1]) * spacing[1];
                 let t01 = t0 * t0 + t1 * t1;
-                let row = i0 * s0 + i1 * s1;
-                let (lo, hi) = window[2];
-                let row_values = &values[(row + lo) * C..(row + hi + 1) * C];
-                let (mut row_count, mut row_sum_2) = (0.0, 0.0);
-                for (k, v) in row_values.chunks_exact(C).enumerate() {
-                    let d2_s = t01 + self.column_terms[k];
-                    let mut d2_r = 0.0;
-                    for j in 0..C {
-                        let t = v[j] - y[j];
-                        d2_r += t * t;
-                    }
-                    if kernel.spatial_u(d2_s) <= 1.0 && kernel.range_u(d2_r) <= 1.0 {
-                        row_count += 1.0;
-                        row_sum_2 += (lo + k) as f64;
-                        for j in 0..C {
-                            sum_r[j] += v[j];
-                        }
-                    }
-                }
+                // The columns within the spatial support: an interval, as
+                // rounding is monotonic; found from its ends inward.
+                let terms = &self.column_terms;
+                let within = |k: usize| kernel.spatial_u(t01 + terms[k]) <= 1.0;
+                let Some(first) = (0..terms.len()).find(|&k| within(k)) else {
+                    continue;
+                };
+                let last = (first..terms.len())
+                    .rev()
+                    .find(|&k| within(k))
+                    .unwrap_or(first);
+                let (lo, hi) = (window[2].0 + first, window[2].0 + last);
+                let start = i0 * s0 + i1 * s1 + lo;
+                let len = hi - lo + 1;
+                let row: [&[f64]; C] = std::array::from_fn(|j| &planes[j][start..]);
+                let (row_count, row_sum_k, row_sums) = plain_row(row, len, &y, kernel.range_scale);
                 // Integers below 2^52 throughout: every addition is exact.
                 count += row_count;
                 sum_s[0] += i0 as f64 * row_count;
                 sum_s[1] += i1 as f64 * row_count;
-                sum_s[2] += row_sum_2;
+                sum_s[2] += lo as f64 * row_count + row_sum_k;
+                for j in 0..C {
+                    sum_r[j] += row_sums[j];
+                }
             }
         }
         if count == 0.0 {
@@ -354,6 +412,48 @@ impl<'a> Climber<'a> {
         true
     }
 }
+
+/// Over a run of `len` pixels (one slice per channel, each readable up to
+/// `len` rounded up to a multiple of [`LANES`]), those within the range
+/// support of `y`: how many, the sum of their offsets in the run, and the
+/// sums of their values. Branch-free, in lanes that vectorise; every sum is
+/// of integers below `2^52`, so exact in any order.
+#[inline(always)]
+fn plain_row<const C: usize>(
+    row: [&[f64]; C],
+    len: usize,
+    y: &[f64; C],
+    range_scale: f64,
+) -> (f64, f64, [f64; C]) {
+    let (mut count, mut sum_k, mut sums) = ([0.0; LANES], [0.0; LANES], [[0.0; LANES]; C]);
+    let mut offsets: [f64; LANES] = std::array::from_fn(|l| l as f64);
+    let end = len as f64;
+    for k in (0..len).step_by(LANES) {
+        let v: [[f64; LANES]; C] = std::array::from_fn(|j| std::array::from_fn(|l| row[j][k + l]));
+        let mut d2 = [0.0; LANES];
+        for (j, v) in v.iter().enumerate() {
+            for l in 0..LANES {
+                let t = v[l] - y[j];
+                d2[l] += t * t;
+            }
+        }
+        for l in 0..LANES {
+            let inside = d2[l] * range_scale <= 1.0 && offsets[l] < end;
+            let m = if inside { 1.0 } else { 0.0 };
+            count[l] += m;
+            sum_k[l] += m * offsets[l];
+            for j in 0..C {
+                sums[j][l] += m * v[j][l];
+            }
+            offsets[l] += LANES as f64;
+        }
+    }
+    let total = |lanes: [f64; LANES]| lanes.iter().sum::<f64>();
+    (total(count), total(sum_k), sums.map(total))
+}
+
+/// Lanes of [`plain_row`].
+const LANES: usize = 4;
 
 /// `sum_j (a_j - b_j)^2` in channel order (the range distance of §12.2).
 #[inline(always)]
@@ -410,11 +510,12 @@ mod tests {
             };
             let flat = ProductKernel::new(Kernel::Flat, 3.0, 12.0).unwrap();
             assert!(pixels.plain_sums_are_exact(&flat));
-            let mut climber = Climber::new(pixels, &flat, 300);
-            let plain = match channels {
-                1 => Climber::plain_step::<1>,
-                _ => Climber::plain_step::<3>,
-            };
+            let mut planes = vec![0.0; values.len() + LANES];
+            for (i, &x) in values.iter().enumerate() {
+                planes[i % channels * grid.len() + i / channels] = x;
+            }
+            let mut climber = Climber::new(pixels, &planes, &flat, 300);
+            let plain = Climber::step_for(channels, true);
             for i in 0..grid.len() {
                 let start = (
                     grid.position(i),
