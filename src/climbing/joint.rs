@@ -1,13 +1,15 @@
 //! Joint spatial-range climbs (docs/algorithm.md §12.2): every pixel of an
 //! image climbs in position and value at once, weighing the pixels of its
 //! window with the product of a spatial and a range kernel, parallel over
-//! pixels. Each climb's sums are exact ([`WeightedSums`]), so neither the
-//! order a window is read in nor the number of threads changes a bit.
+//! pixels. Each climb's sums are exact, rounded once ([`ExactSum`]), so
+//! neither the order a window is read in nor the number of threads changes
+//! a bit.
 
 use rayon::prelude::*;
 
 use crate::error::{try_filled, Result};
-use crate::exact::weighted::WeightedSums;
+use crate::exact::expansion::ExactSum;
+use crate::exact::weighted::two_product;
 use crate::options::Kernel;
 use crate::parallel::Task;
 use crate::search::grid::Grid;
@@ -212,8 +214,9 @@ struct Climber<'a> {
     planes: &'a [f64],
     kernel: &'a ProductKernel,
     max_iter: u64,
-    sums: WeightedSums,
-    point: Vec<f64>,
+    /// The exact sums of a step: `c z` per coordinate (three grid
+    /// coordinates, then the channels), then the weights `c`.
+    sums: Vec<ExactSum>,
     /// Per pixel of a window's last axis, its squared spatial term.
     column_terms: Vec<f64>,
 }
@@ -230,8 +233,7 @@ impl<'a> Climber<'a> {
             planes,
             kernel,
             max_iter,
-            sums: WeightedSums::new(3 + pixels.channels),
-            point: vec![0.0; 3 + pixels.channels],
+            sums: vec![ExactSum::default(); 4 + pixels.channels],
             column_terms: Vec::new(),
         }
     }
@@ -322,7 +324,9 @@ impl<'a> Climber<'a> {
         let [s0, s1, _] = grid.strides();
         let spacing = grid.spacing();
         self.fill_column_terms(position[2], window[2].0, window[2].1);
-        self.sums.clear();
+        self.sums.iter_mut().for_each(ExactSum::clear);
+        let (coordinates, weight) = self.sums.split_at_mut(3 + channels);
+        let weight = &mut weight[0];
         for i0 in window[0].0..=window[0].1 {
             let t0 = (i0 as f64 - position[0]) * spacing[0];
             for i1 in window[1].0..=window[1].1 {
@@ -335,20 +339,28 @@ impl<'a> Climber<'a> {
                     let Some(c) = self.kernel.term_weight(d2_s, range_distance(v, value)) else {
                         continue;
                     };
-                    self.point[..3].copy_from_slice(&[i0 as f64, i1 as f64, i2 as f64]);
-                    self.point[3..].copy_from_slice(v);
-                    self.sums.add(&self.point, c, 0.0);
+                    if c == 0.0 {
+                        continue;
+                    }
+                    let grid_position = [i0 as f64, i1 as f64, i2 as f64];
+                    for (sum, &z) in coordinates.iter_mut().zip(grid_position.iter().chain(v)) {
+                        // Each product exactly, as its rounded value and error.
+                        let (p, e) = two_product(c, z);
+                        sum.add(p);
+                        if e != 0.0 {
+                            sum.add(e);
+                        }
+                    }
+                    weight.add(c);
                 }
             }
         }
-        if self.sums.weight() == 0.0 {
+        let weight = weight.value();
+        if weight == 0.0 {
             return false;
         }
-        for (d, y) in position.iter_mut().enumerate() {
-            *y = self.sums.mean(d, false);
-        }
-        for (j, y) in value.iter_mut().enumerate() {
-            *y = self.sums.mean(3 + j, false);
+        for (y, sum) in position.iter_mut().chain(value.iter_mut()).zip(coordinates) {
+            *y = sum.value() / weight;
         }
         true
     }

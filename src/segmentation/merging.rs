@@ -1,14 +1,15 @@
 //! Small-region merging (docs/algorithm.md §12.4): while some region has
 //! fewer than `min_size` pixels, the smallest (the lowest number among the
 //! smallest) joins its neighbouring region of nearest value. A region's
-//! value is the mean of its pixels' modes, an exact sum over a count.
+//! value is the mean of its pixels' modes: an exact sum, rounded once,
+//! over a count.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
 
 use super::regions::{find, Regions};
 use crate::error::{try_filled, Result};
-use crate::exact::summation::two_sum_into;
+use crate::exact::expansion::ExactSum;
 use crate::parallel::Task;
 use crate::search::grid::Grid;
 
@@ -25,24 +26,23 @@ pub struct Merged {
     pub values: Vec<f64>,
 }
 
-/// Each region's pixel count and the compensated sums (sum, error) of its
-/// pixels' mode values per channel.
+/// Each region's pixel count and the exact sums of its pixels' mode values
+/// per channel.
 struct Tally {
     sizes: Vec<usize>,
-    sums: Vec<(f64, f64)>,
+    sums: Vec<ExactSum>,
     channels: usize,
 }
 
 impl Tally {
     fn of(regions: &Regions, modes: &[f64], channels: usize) -> Result<Self> {
         let mut sizes = try_filled(regions.count, 0)?;
-        let mut sums = try_filled(regions.count * channels, (0.0, 0.0))?;
+        let mut sums = try_filled(regions.count * channels, ExactSum::default())?;
         for (i, &r) in regions.of_pixel.iter().enumerate() {
             let r = r as usize;
             sizes[r] += 1;
             for (j, &x) in modes[i * channels..][..channels].iter().enumerate() {
-                let (s, e) = &mut sums[r * channels + j];
-                two_sum_into(s, e, x, 0.0);
+                sums[r * channels + j].add(x);
             }
         }
         Ok(Tally {
@@ -54,17 +54,15 @@ impl Tally {
 
     /// Region `r`'s value in channel `j`: its sum over its size.
     fn value(&self, r: usize, j: usize) -> f64 {
-        let (s, e) = self.sums[r * self.channels + j];
-        (s + e) / self.sizes[r] as f64
+        self.sums[r * self.channels + j].value() / self.sizes[r] as f64
     }
 
     /// Adds region `from`'s pixels to region `into`.
     fn absorb(&mut self, into: usize, from: usize) {
         self.sizes[into] += self.sizes[from];
         for j in 0..self.channels {
-            let (s, e) = self.sums[from * self.channels + j];
-            let (ts, te) = &mut self.sums[into * self.channels + j];
-            two_sum_into(ts, te, s, e);
+            let from = std::mem::take(&mut self.sums[from * self.channels + j]);
+            self.sums[into * self.channels + j].add_sum(&from);
         }
     }
 
