@@ -7,6 +7,7 @@
 
 use rayon::prelude::*;
 
+use super::limbs::Limbs;
 use crate::error::{try_filled, Result};
 use crate::exact::expansion::ExactSum;
 use crate::exact::weighted::two_product;
@@ -95,24 +96,17 @@ pub struct Pixels<'a> {
 }
 
 impl Pixels<'_> {
-    /// Whether the flat kernel's sums over any window are exact as plain
-    /// float64 sums: integer values and grid indices below `2^31`, windows
-    /// of at most `2^21` pixels, so that every partial sum stays below
-    /// `2^52`. Such sums equal the exact sums bit for bit, only faster.
-    fn plain_sums_are_exact(&self, kernel: &ProductKernel) -> bool {
-        const LIMIT: f64 = 2_147_483_648.0; // 2^31
+    /// Whether the flat kernel's sums of grid indices and of value limbs
+    /// ([`Limbs`]) over any window are exact as plain float64 sums: grid
+    /// indices below `2^31` and windows of at most `2^21` pixels, so that
+    /// every partial sum stays below `2^52` units.
+    fn limb_sums_are_exact(&self, kernel: &ProductKernel) -> bool {
         let shape = self.grid.shape();
         let spacing = self.grid.spacing();
         let window: f64 = (0..3)
             .map(|d| (2.0 * (kernel.reach / spacing[d]).floor() + 3.0).min(shape[d] as f64))
             .product();
-        kernel.kernel == Kernel::Flat
-            && shape.iter().all(|&n| (n as f64) < LIMIT)
-            && window <= 2_097_152.0
-            && self
-                .values
-                .iter()
-                .all(|x| x.fract() == 0.0 && x.abs() < LIMIT)
+        kernel.kernel == Kernel::Flat && shape.iter().all(|&n| n < 1 << 31) && window <= 2_097_152.0
     }
 }
 
@@ -160,28 +154,19 @@ pub fn climb_pixels(
     let c = pixels.channels;
     let mut positions = try_filled(n, [0.0; 3])?;
     let mut values = try_filled(n * c, 0.0)?;
-    // Where plain sums are exact, the values are also laid out channel by
+    // Where limb sums are exact, the values are also laid out channel by
     // channel, so that a row of a window is read in runs, lane by lane.
-    let planes = match pixels.plain_sums_are_exact(kernel) {
-        true if matches!(c, 1 | 3) => {
-            // Padded, so that the last run of a row reads whole lanes.
-            let mut planes = try_filled(n * c + LANES, 0.0)?;
-            for (i, pixel) in pixels.values.chunks_exact(c).enumerate() {
-                for (j, &x) in pixel.iter().enumerate() {
-                    planes[j * n + i] = x;
-                }
-            }
-            planes
-        }
-        _ => Vec::new(),
+    let limbs = match pixels.limb_sums_are_exact(kernel) && matches!(c, 1 | 3) {
+        true => Limbs::cut(pixels.values, c)?,
+        false => None,
     };
-    let step = Climber::step_for(c, !planes.is_empty());
+    let step = Climber::step_for(c, limbs.as_ref().map(Limbs::limbs));
     let n_iter = positions
         .par_chunks_mut(PIXELS_PER_PART)
         .zip(values.par_chunks_mut(PIXELS_PER_PART * c))
         .enumerate()
         .map(|(part, (positions, values))| {
-            let mut climber = Climber::new(pixels, &planes, kernel, max_iter);
+            let mut climber = Climber::new(pixels, limbs.as_ref(), kernel, max_iter);
             let mut most = 0;
             let first = part * PIXELS_PER_PART;
             for (k, (position, value)) in positions.iter_mut().zip(values.chunks_mut(c)).enumerate()
@@ -210,8 +195,8 @@ type Step<'a> = fn(&mut Climber<'a>, &mut [f64; 3], &mut [f64]) -> bool;
 /// step.
 struct Climber<'a> {
     pixels: Pixels<'a>,
-    /// The values channel by channel, for [`Climber::plain_step`] (else empty).
-    planes: &'a [f64],
+    /// The values and their limbs, for [`Climber::plain_step`].
+    limbs: Option<&'a Limbs>,
     kernel: &'a ProductKernel,
     max_iter: u64,
     /// The exact sums of a step: `c z` per coordinate (three grid
@@ -224,13 +209,13 @@ struct Climber<'a> {
 impl<'a> Climber<'a> {
     fn new(
         pixels: Pixels<'a>,
-        planes: &'a [f64],
+        limbs: Option<&'a Limbs>,
         kernel: &'a ProductKernel,
         max_iter: u64,
     ) -> Self {
         Climber {
             pixels,
-            planes,
+            limbs,
             kernel,
             max_iter,
             sums: vec![ExactSum::default(); 4 + pixels.channels],
@@ -238,43 +223,53 @@ impl<'a> Climber<'a> {
         }
     }
 
-    /// The step for `channels` values per pixel: with `plain` sums (and the
-    /// values in planes), [`Climber::plain_step`], compiled for AVX2 where
-    /// the CPU has it (the same bits: the sums are exact); else
-    /// [`Climber::exact_step`].
-    fn step_for(channels: usize, plain: bool) -> Step<'a> {
+    /// The step for `channels` values per pixel: with values cut into
+    /// `limbs`, [`Climber::plain_step`], compiled for AVX2 where the CPU has
+    /// it (the same bits: the sums are exact); else [`Climber::exact_step`].
+    fn step_for(channels: usize, limbs: Option<usize>) -> Step<'a> {
         #[cfg(target_arch = "x86_64")]
-        if plain && std::arch::is_x86_feature_detected!("avx2") {
-            return match channels {
-                1 => Climber::plain_step_avx2::<1>,
-                _ => Climber::plain_step_avx2::<3>,
-            };
+        let avx2 = std::arch::is_x86_feature_detected!("avx2");
+        #[cfg(not(target_arch = "x86_64"))]
+        let avx2 = false;
+        macro_rules! plain {
+            ($c:literal, $l:literal) => {{
+                #[cfg(target_arch = "x86_64")]
+                if avx2 {
+                    return Climber::plain_step_avx2::<$c, $l>;
+                }
+                Climber::plain_step::<$c, $l>
+            }};
         }
-        match (plain, channels) {
-            (true, 1) => Climber::plain_step::<1>,
-            (true, _) => Climber::plain_step::<3>,
-            (false, _) => Climber::exact_step,
+        let _ = avx2;
+        match (channels, limbs) {
+            (1, Some(1)) => plain!(1, 1),
+            (1, Some(2)) => plain!(1, 2),
+            (1, Some(3)) => plain!(1, 3),
+            (3, Some(1)) => plain!(3, 1),
+            (3, Some(2)) => plain!(3, 2),
+            (3, Some(3)) => plain!(3, 3),
+            _ => Climber::exact_step,
         }
     }
 
     #[cfg(target_arch = "x86_64")]
-    fn plain_step_avx2<const C: usize>(
+    fn plain_step_avx2<const C: usize, const L: usize>(
         &mut self,
         position: &mut [f64; 3],
         value: &mut [f64],
     ) -> bool {
         // SAFETY: chosen by `step_for` only where the CPU has AVX2.
-        unsafe { self.plain_step_with_avx2::<C>(position, value) }
+        unsafe { self.plain_step_with_avx2::<C, L>(position, value) }
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn plain_step_with_avx2<const C: usize>(
+    unsafe fn plain_step_with_avx2<const C: usize, const L: usize>(
         &mut self,
         position: &mut [f64; 3],
         value: &mut [f64],
     ) -> bool {
-        self.plain_step::<C>(position, value)
+        self.plain_step::<C, L>(position, value)
     }
 
     /// Climbs from `(position, value)` until the step is below [`STOP`] or
@@ -365,22 +360,26 @@ impl<'a> Climber<'a> {
         true
     }
 
-    /// One step of the flat kernel over integer values and windows small
-    /// enough that plain float64 sums are exact
-    /// ([`Pixels::plain_sums_are_exact`]): the same means as
+    /// One step of the flat kernel over values cut into `L` limbs
+    /// ([`Pixels::limb_sums_are_exact`]): the same means as
     /// [`Climber::exact_step`], `C` channels unrolled.
     #[inline(always)]
-    fn plain_step<const C: usize>(&mut self, position: &mut [f64; 3], value: &mut [f64]) -> bool {
+    fn plain_step<const C: usize, const L: usize>(
+        &mut self,
+        position: &mut [f64; 3],
+        value: &mut [f64],
+    ) -> bool {
+        let Some(limbs) = self.limbs else {
+            return self.exact_step(position, value);
+        };
         let grid = self.pixels.grid;
-        let n = grid.len();
         let kernel = self.kernel;
         let window = grid.window(position, kernel.reach);
         let [s0, s1, _] = grid.strides();
         let spacing = grid.spacing();
         self.fill_column_terms(position[2], window[2].0, window[2].1);
         let y: [f64; C] = std::array::from_fn(|j| value[j]);
-        let planes: [&[f64]; C] = std::array::from_fn(|j| &self.planes[j * n..]);
-        let (mut count, mut sum_s, mut sum_r) = (0.0, [0.0; 3], [0.0; C]);
+        let (mut count, mut sum_s, mut sum_r) = (0.0, [0.0; 3], [[0.0; L]; C]);
         for i0 in window[0].0..=window[0].1 {
             let t0 = (i0 as f64 - position[0]) * spacing[0];
             for i1 in window[1].0..=window[1].1 {
@@ -399,16 +398,23 @@ impl<'a> Climber<'a> {
                     .unwrap_or(first);
                 let (lo, hi) = (window[2].0 + first, window[2].0 + last);
                 let start = i0 * s0 + i1 * s1 + lo;
-                let len = hi - lo + 1;
-                let row: [&[f64]; C] = std::array::from_fn(|j| &planes[j][start..]);
-                let (row_count, row_sum_k, row_sums) = plain_row(row, len, &y, kernel.range_scale);
-                // Integers below 2^52 throughout: every addition is exact.
+                let run = Run::<C, L> {
+                    values: std::array::from_fn(|j| limbs.from(j, start)),
+                    limbs: std::array::from_fn(|j| {
+                        std::array::from_fn(|k| limbs.from(C + j * L + k, start))
+                    }),
+                    len: hi - lo + 1,
+                };
+                let (row_count, row_sum_k, row_sums) = run.within(&y, kernel.range_scale);
+                // Multiples of their units below 2^52 units: exact.
                 count += row_count;
                 sum_s[0] += i0 as f64 * row_count;
                 sum_s[1] += i1 as f64 * row_count;
                 sum_s[2] += lo as f64 * row_count + row_sum_k;
                 for j in 0..C {
-                    sum_r[j] += row_sums[j];
+                    for k in 0..L {
+                        sum_r[j][k] += row_sums[j][k];
+                    }
                 }
             }
         }
@@ -418,54 +424,81 @@ impl<'a> Climber<'a> {
         for d in 0..3 {
             position[d] = sum_s[d] / count;
         }
+        let total = &mut self.sums[0];
         for j in 0..C {
-            value[j] = sum_r[j] / count;
+            total.clear();
+            sum_r[j].iter().for_each(|&s| total.add(s));
+            value[j] = total.value() / count;
         }
         true
     }
 }
 
-/// Over a run of `len` pixels (one slice per channel, each readable up to
-/// `len` rounded up to a multiple of [`LANES`]), those within the range
-/// support of `y`: how many, the sum of their offsets in the run, and the
-/// sums of their values. Branch-free, in lanes that vectorise; every sum is
-/// of integers below `2^52`, so exact in any order.
-#[inline(always)]
-fn plain_row<const C: usize>(
-    row: [&[f64]; C],
+/// A run of `len` pixels of a window's row: `C` channels of values and of
+/// `L` limbs each, every slice readable up to `len` rounded up to a
+/// multiple of [`LANES`].
+struct Run<'a, const C: usize, const L: usize> {
+    values: [&'a [f64]; C],
+    limbs: [[&'a [f64]; L]; C],
     len: usize,
-    y: &[f64; C],
-    range_scale: f64,
-) -> (f64, f64, [f64; C]) {
-    let (mut count, mut sum_k, mut sums) = ([0.0; LANES], [0.0; LANES], [[0.0; LANES]; C]);
-    let mut offsets: [f64; LANES] = std::array::from_fn(|l| l as f64);
-    let end = len as f64;
-    for k in (0..len).step_by(LANES) {
-        let v: [[f64; LANES]; C] = std::array::from_fn(|j| std::array::from_fn(|l| row[j][k + l]));
-        let mut d2 = [0.0; LANES];
-        for (j, v) in v.iter().enumerate() {
-            for l in 0..LANES {
-                let t = v[l] - y[j];
-                d2[l] += t * t;
-            }
-        }
-        for l in 0..LANES {
-            let inside = d2[l] * range_scale <= 1.0 && offsets[l] < end;
-            let m = if inside { 1.0 } else { 0.0 };
-            count[l] += m;
-            sum_k[l] += m * offsets[l];
-            for j in 0..C {
-                sums[j][l] += m * v[j][l];
-            }
-            offsets[l] += LANES as f64;
-        }
-    }
-    let total = |lanes: [f64; LANES]| lanes.iter().sum::<f64>();
-    (total(count), total(sum_k), sums.map(total))
 }
 
-/// Lanes of [`plain_row`].
+impl<const C: usize, const L: usize> Run<'_, C, L> {
+    /// The pixels within the range support of `y`: how many, the sum of
+    /// their offsets in the run, and the sums of their limbs. Branch-free,
+    /// in lanes that vectorise; each sum is of multiples of one unit below
+    /// `2^52` units, so exact in any order.
+    #[inline(always)]
+    fn within(&self, y: &[f64; C], range_scale: f64) -> (f64, f64, [[f64; L]; C]) {
+        let blocks = self.len.div_ceil(LANES);
+        let padded = blocks * LANES;
+        // Cut to whole blocks, so that no index below needs a check.
+        let values: [&[f64]; C] = std::array::from_fn(|j| &self.values[j][..padded]);
+        let limbs: [[&[f64]; L]; C] =
+            std::array::from_fn(|j| std::array::from_fn(|k| &self.limbs[j][k][..padded]));
+        let (mut count, mut sum_k) = ([0.0; LANES], [0.0; LANES]);
+        let mut sums = [[[0.0; LANES]; L]; C];
+        let mut offsets: [f64; LANES] = std::array::from_fn(|l| l as f64);
+        let end = self.len as f64;
+        for b in 0..blocks {
+            let at = b * LANES;
+            let mut d2 = [0.0; LANES];
+            for (j, values) in values.iter().enumerate() {
+                let block = &values[at..at + LANES];
+                for l in 0..LANES {
+                    let t = block[l] - y[j];
+                    d2[l] += t * t;
+                }
+            }
+            let mut m = [0.0; LANES];
+            for l in 0..LANES {
+                let inside = (d2[l] * range_scale <= 1.0) & (offsets[l] < end);
+                m[l] = if inside { 1.0 } else { 0.0 };
+                count[l] += m[l];
+                sum_k[l] += m[l] * offsets[l];
+                offsets[l] += LANES as f64;
+            }
+            for (sums, limbs) in sums.iter_mut().zip(&limbs) {
+                for (sum, limb) in sums.iter_mut().zip(limbs) {
+                    let block = &limb[at..at + LANES];
+                    for l in 0..LANES {
+                        sum[l] += m[l] * block[l];
+                    }
+                }
+            }
+        }
+        let total = |lanes: [f64; LANES]| lanes.iter().sum::<f64>();
+        (
+            total(count),
+            total(sum_k),
+            sums.map(|limbs| limbs.map(total)),
+        )
+    }
+}
+
+/// Lanes of [`Run::within`]; the limb planes are padded for them.
 const LANES: usize = 4;
+const _: () = assert!(LANES <= super::limbs::PADDING);
 
 /// `sum_j (a_j - b_j)^2` in channel order (the range distance of §12.2).
 #[inline(always)]
@@ -511,23 +544,24 @@ mod tests {
     }
 
     #[test]
-    fn plain_sums_give_the_exact_sums_bits() {
-        for channels in [1, 3] {
-            let values = noisy(12 * 11, channels);
+    fn limb_sums_give_the_exact_sums_bits() {
+        for (channels, scale) in [(1, 1.0), (3, 1.0), (1, 0.1), (3, 1.0 / 3.0)] {
+            // Integers (one limb), and float32 values of two limbs.
+            let values: Vec<f64> = noisy(12 * 11, channels)
+                .iter()
+                .map(|x| (x * scale) as f32 as f64)
+                .collect();
             let grid = Grid::new(&[12, 11], &[1.0, 0.5]).unwrap();
             let pixels = Pixels {
                 grid: &grid,
                 values: &values,
                 channels,
             };
-            let flat = ProductKernel::new(Kernel::Flat, 3.0, 12.0).unwrap();
-            assert!(pixels.plain_sums_are_exact(&flat));
-            let mut planes = vec![0.0; values.len() + LANES];
-            for (i, &x) in values.iter().enumerate() {
-                planes[i % channels * grid.len() + i / channels] = x;
-            }
-            let mut climber = Climber::new(pixels, &planes, &flat, 300);
-            let plain = Climber::step_for(channels, true);
+            let flat = ProductKernel::new(Kernel::Flat, 3.0, 12.0 * scale).unwrap();
+            assert!(pixels.limb_sums_are_exact(&flat));
+            let limbs = Limbs::cut(&values, channels).unwrap().expect("cut");
+            let mut climber = Climber::new(pixels, Some(&limbs), &flat, 300);
+            let plain = Climber::step_for(channels, Some(limbs.limbs()));
             for i in 0..grid.len() {
                 let start = (
                     grid.position(i),

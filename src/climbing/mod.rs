@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use crate::search::ball::BallSearch;
 pub mod joint;
+pub mod limbs;
 mod step_cache;
 mod weigher;
 
