@@ -5,7 +5,7 @@
 //! over a count.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap};
+use std::collections::BinaryHeap;
 
 use super::regions::{find, Regions};
 use crate::error::{try_filled, Result};
@@ -26,11 +26,12 @@ pub struct Merged {
     pub values: Vec<f64>,
 }
 
-/// Each region's pixel count and the exact sums of its pixels' mode values
-/// per channel.
+/// Each region's pixel count, the exact sums of its pixels' mode values
+/// per channel, and its value (their mean) kept for the comparisons.
 struct Tally {
     sizes: Vec<usize>,
     sums: Vec<ExactSum>,
+    values: Vec<f64>,
     channels: usize,
 }
 
@@ -45,41 +46,56 @@ impl Tally {
                 sums[r * channels + j].add(x);
             }
         }
-        Ok(Tally {
+        let mut tally = Tally {
             sizes,
             sums,
+            values: try_filled(regions.count * channels, 0.0)?,
             channels,
-        })
+        };
+        (0..regions.count).for_each(|r| tally.update_value(r));
+        Ok(tally)
     }
 
-    /// Region `r`'s value in channel `j`: its sum over its size.
-    fn value(&self, r: usize, j: usize) -> f64 {
-        self.sums[r * self.channels + j].value() / self.sizes[r] as f64
+    /// Region `r`'s value, from its sums and size.
+    fn update_value(&mut self, r: usize) {
+        let c = self.channels;
+        for j in 0..c {
+            self.values[r * c + j] = self.sums[r * c + j].value() / self.sizes[r] as f64;
+        }
+    }
+
+    /// Region `r`'s values, one per channel.
+    fn value(&self, r: usize) -> &[f64] {
+        &self.values[r * self.channels..][..self.channels]
     }
 
     /// Adds region `from`'s pixels to region `into`.
     fn absorb(&mut self, into: usize, from: usize) {
+        let c = self.channels;
         self.sizes[into] += self.sizes[from];
-        for j in 0..self.channels {
-            let from = std::mem::take(&mut self.sums[from * self.channels + j]);
-            self.sums[into * self.channels + j].add_sum(&from);
+        for j in 0..c {
+            let from = std::mem::take(&mut self.sums[from * c + j]);
+            self.sums[into * c + j].add_sum(&from);
         }
+        self.update_value(into);
     }
 
     /// `sum_j (value(a, j) - value(b, j))^2` in channel order.
     fn squared_distance(&self, a: usize, b: usize) -> f64 {
         let mut d2 = 0.0;
-        for j in 0..self.channels {
-            let t = self.value(a, j) - self.value(b, j);
+        for (x, y) in self.value(a).iter().zip(self.value(b)) {
+            let t = x - y;
             d2 += t * t;
         }
         d2
     }
 }
 
-/// The regions of each region's neighbours (along any axis).
-fn neighbours(grid: &Grid, regions: &Regions, task: &Task) -> Result<Vec<BTreeSet<u32>>> {
-    let mut adjacent = vec![BTreeSet::new(); regions.count];
+/// Each region's neighbouring regions (along any axis), as numbers that
+/// may since have merged into others (resolved through the merges' union
+/// find) and may repeat.
+fn neighbours(grid: &Grid, regions: &Regions, task: &Task) -> Result<Vec<Vec<u32>>> {
+    let mut adjacent = vec![Vec::new(); regions.count];
     let shape = grid.shape();
     let strides = grid.strides();
     for (i, &r) in regions.of_pixel.iter().enumerate() {
@@ -91,13 +107,25 @@ fn neighbours(grid: &Grid, regions: &Regions, task: &Task) -> Result<Vec<BTreeSe
                 continue;
             }
             let q = regions.of_pixel[i - strides[d]];
-            if q != r {
-                adjacent[r as usize].insert(q);
-                adjacent[q as usize].insert(r);
+            // Runs of one pair along the raster repeat; skip the obvious ones.
+            if q != r && adjacent[r as usize].last() != Some(&q) {
+                adjacent[r as usize].push(q);
+                adjacent[q as usize].push(r);
             }
         }
     }
     Ok(adjacent)
+}
+
+/// `list`'s regions as they are now (through `parent`), without `itself`,
+/// sorted, once each.
+fn resolved(list: &mut Vec<u32>, parent: &mut [u32], itself: usize) {
+    for q in list.iter_mut() {
+        *q = find(parent, *q as usize) as u32;
+    }
+    list.retain(|&q| q as usize != itself);
+    list.sort_unstable();
+    list.dedup();
 }
 
 /// Merges the regions of fewer than `min_size` pixels (§12.4) and gives
@@ -134,6 +162,9 @@ pub fn merge_small_regions(
     let mut parent: Vec<u32> = (0..regions.count as u32).collect();
     if min_size > 1 {
         let mut adjacent = neighbours(grid, &regions, task)?;
+        // Each list's length when it was last resolved: a list is resolved
+        // again once it has doubled, so that stale entries cost O(1) each.
+        let mut resolved_len = vec![0; regions.count];
         let mut small: BinaryHeap<Reverse<(usize, u32)>> = (0..regions.count as u32)
             .filter(|&r| tally.sizes[r as usize] < min_size)
             .map(|r| Reverse((tally.sizes[r as usize], r)))
@@ -149,8 +180,10 @@ pub fn merge_small_regions(
             if merges % CHECK_EVERY == 0 {
                 task.check()?;
             }
+            let mut around = std::mem::take(&mut adjacent[r]);
+            resolved(&mut around, &mut parent, r);
             // The nearest neighbour in value; the lowest number on ties.
-            let Some(into) = adjacent[r].iter().map(|&q| q as usize).min_by(|&a, &b| {
+            let Some(into) = around.iter().map(|&q| q as usize).min_by(|&a, &b| {
                 tally
                     .squared_distance(r, a)
                     .total_cmp(&tally.squared_distance(r, b))
@@ -160,14 +193,16 @@ pub fn merge_small_regions(
             };
             tally.absorb(into, r);
             parent[r] = into as u32;
-            for q in std::mem::take(&mut adjacent[r]) {
-                let q = q as usize;
-                adjacent[q].remove(&(r as u32));
-                if q != into {
-                    adjacent[q].insert(into as u32);
-                    adjacent[into].insert(q as u32);
-                }
+            let mut joined = std::mem::take(&mut adjacent[into]);
+            if joined.len() < around.len() {
+                std::mem::swap(&mut joined, &mut around);
             }
+            joined.extend_from_slice(&around);
+            if joined.len() > 2 * resolved_len[into] + 8 {
+                resolved(&mut joined, &mut parent, into);
+                resolved_len[into] = joined.len();
+            }
+            adjacent[into] = joined;
             if tally.sizes[into] < min_size {
                 small.push(Reverse((tally.sizes[into], into as u32)));
             }
@@ -186,7 +221,7 @@ pub fn merge_small_regions(
         if number[root] == u32::MAX {
             number[root] = count;
             count += 1;
-            values.extend((0..channels).map(|j| tally.value(root, j)));
+            values.extend_from_slice(tally.value(root));
         }
         *r = number[root];
     }
