@@ -341,22 +341,11 @@ def segment_image(values, spacing, hs, hr, kernel="flat", min_size=0, max_iter=3
         return found
 
     while True:
-        small = [
-            (len(m), r) for r, m in members.items() if len(m) < min_size and neighbours(r)
-        ]
+        small = [(len(m), r) for r, m in members.items() if len(m) < min_size and neighbours(r)]
         if not small:
             break
         _, r = min(small)
-        v = value(r)
-
-        def distance(q):
-            d2 = 0.0
-            for j, w in enumerate(value(q)):
-                t = v[j] - w
-                d2 += t * t
-            return d2
-
-        into = min(neighbours(r), key=lambda q: (distance(q), q))
+        into = min(neighbours(r), key=lambda q, r=r: (value_distance(value(r), value(q)), q))
         for i in members.pop(r):
             region[i] = into
         members[into] = [i for i in range(n) if region[i] == into]
@@ -368,6 +357,15 @@ def segment_image(values, spacing, hs, hr, kernel="flat", min_size=0, max_iter=3
         np.array(values_by_label).reshape(-1, channels),
         n_iter,
     )
+
+
+def value_distance(a, b) -> float:
+    """Squared distance of two region values, summed in channel order."""
+    d2 = 0.0
+    for x, y in zip(a, b):
+        t = x - y
+        d2 += t * t
+    return d2
 
 
 def _numbered(keys):

@@ -197,9 +197,7 @@ def segmentation(
     )
     modes = modes.reshape(moved.shape)
     modes = modes[..., 0] if grey else np.moveaxis(modes, -1, channel_axis)  # type: ignore[arg-type]
-    return Segmented(
-        labels.reshape(shape), modes, values.reshape(-1, moved.shape[-1]), int(n_iter)
-    )
+    return Segmented(labels.reshape(shape), modes, values.reshape(-1, moved.shape[-1]), int(n_iter))
 
 
 def _real_array(image: Any) -> np.ndarray:
