@@ -59,8 +59,15 @@ FLAT = "X[:, 2:] = 0.0"
             FLAT + "; model = fms.MeanShift(bandwidth=1e-3).fit(X[:5000])",
             "model.predict(X)",
         ),
+        # Every pixel of a 2000 x 2000 image climbs in a window of 25 x 25.
+        (
+            4_000_000,
+            1,
+            "from fastmeanshift.image import segment",
+            "segment(X.reshape(2000, 2000), 12, 0.5, n_jobs=2)",
+        ),
     ],
-    ids=["climbing", "estimate_bandwidth", "estimate_then_climb", "labels", "predict"],
+    ids=["climbing", "estimate_bandwidth", "estimate_then_climb", "labels", "predict", "segment"],
 )
 def test_sigint_interrupts(n, dim, setup, call):
     child = subprocess.Popen(
