@@ -19,14 +19,27 @@ import numpy as np
 from . import _core
 from ._validation import SEGMENT_CONSTRAINTS, clamped, validate_params
 
-__all__ = ["segment"]
+__all__ = ["Segmented", "segment", "segmentation"]
 
 _U64_MAX = 2**64 - 1
 _I64_MAX = 2**63 - 1
 
 
 class Segmented(NamedTuple):
-    """Everything one segmentation computes, in the image's layout."""
+    """Everything one segmentation computes, in the image's layout: what
+    :func:`segmentation` returns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastmeanshift.image import segmentation
+    >>> got = segmentation(np.array([[0.0, 1.0, 9.0, 9.0]]), 1, 2)
+    >>> got.labels.tolist(), got.modes.tolist(), got.n_iter
+    ([[0, 0, 1, 1]], [[0.5, 0.5, 9.0, 9.0]], 1)
+    >>> segmented = got.region_values[got.labels]  # each region painted with its value
+    >>> segmented[..., 0].tolist()
+    [[0.5, 0.5, 9.0, 9.0]]
+    """
 
     labels: np.ndarray
     """int64, the spatial shape: regions numbered from 0 in raster order of first pixels."""
@@ -142,9 +155,20 @@ def segmentation(
     return_modes: bool = False,
     progress: Callable[[int, int], object] | None = None,
 ) -> Segmented:
-    """:func:`segment`'s whole result, with a ``progress`` callable called with
-    ``(pixels climbed, pixels)`` now and then (the command line's progress bar).
+    """Segment an image or a volume, with everything the segmentation computes.
 
+    :func:`segment`'s parameters (``return_modes`` changes nothing here), and
+    ``progress``, a callable called with ``(pixels climbed, pixels)`` now and
+    then (the command line's progress bar).
+
+    Returns
+    -------
+    Segmented
+        The labels, each pixel's mode, each region's value (the mean of its
+        pixels' modes, by label) and ``n_iter``.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> got = segmentation(np.array([[0, 0, 9, 9]]), 1, 2)
     >>> got.labels.tolist(), got.region_values.tolist()
