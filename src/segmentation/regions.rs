@@ -99,7 +99,7 @@ pub fn find_regions(
     let mut number = try_filled(n, u32::MAX)?;
     let mut of_pixel = try_filled(n, 0u32)?;
     let mut count = 0u32;
-    for i in 0..n {
+    for (i, region) in of_pixel.iter_mut().enumerate() {
         if i % CHECK_EVERY == 0 {
             task.check()?;
         }
@@ -108,7 +108,7 @@ pub fn find_regions(
             number[root] = count;
             count += 1;
         }
-        of_pixel[i] = number[root];
+        *region = number[root];
     }
     Ok(Regions {
         of_pixel,
