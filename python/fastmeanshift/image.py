@@ -29,6 +29,17 @@ class Segmented(NamedTuple):
     """Everything one segmentation computes, in the image's layout: what
     :func:`segmentation` returns.
 
+    Parameters
+    ----------
+    labels : ndarray of int64, the spatial shape
+        Region labels from 0, in raster order of each region's first pixel.
+    modes : ndarray of float64, the image's shape
+        Where each pixel's climb ended, in value.
+    region_values : ndarray of float64 of shape (regions, channels)
+        The mean of each region's modes, by label.
+    n_iter : int
+        The most iterations any climb took.
+
     Examples
     --------
     >>> import numpy as np
@@ -42,13 +53,9 @@ class Segmented(NamedTuple):
     """
 
     labels: np.ndarray
-    """int64, the spatial shape: regions numbered from 0 in raster order of first pixels."""
     modes: np.ndarray
-    """float64, the image's shape: where each pixel's climb ended, in value."""
     region_values: np.ndarray
-    """float64, (regions, channels): the mean of each region's modes."""
     n_iter: int
-    """The most iterations any climb took."""
 
 
 def segment(
@@ -157,9 +164,16 @@ def segmentation(
 ) -> Segmented:
     """Segment an image or a volume, with everything the segmentation computes.
 
-    :func:`segment`'s parameters (``return_modes`` changes nothing here), and
-    ``progress``, a callable called with ``(pixels climbed, pixels)`` now and
-    then (the command line's progress bar).
+    Parameters
+    ----------
+    image, spatial_bandwidth, range_bandwidth, kernel, min_size, spacing, \
+channel_axis, max_iter, n_jobs
+        As for :func:`segment`.
+    return_modes : bool, default=False
+        Validated as for :func:`segment`; the modes are always returned here.
+    progress : callable, optional
+        Called with ``(pixels climbed, pixels)`` now and then, on the calling
+        thread (the command line's progress bar).
 
     Returns
     -------
@@ -170,6 +184,7 @@ def segmentation(
     Examples
     --------
     >>> import numpy as np
+    >>> from fastmeanshift.image import segmentation
     >>> got = segmentation(np.array([[0, 0, 9, 9]]), 1, 2)
     >>> got.labels.tolist(), got.region_values.tolist()
     ([[0, 0, 1, 1]], [[0.0], [9.0]])

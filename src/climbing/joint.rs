@@ -16,7 +16,7 @@ use crate::parallel::Task;
 use crate::search::grid::Grid;
 
 /// A climb has converged once its step, in bandwidths, is below `0.1`:
-/// `u_s + u_r < 0.01` for the step (§12.2), EDISON's rule.
+/// `u_s + u_r < 0.01` for the step (docs/algorithm.md §12.2), EDISON's rule.
 const STOP: f64 = 0.01;
 
 /// The product kernel `k(u_s) k(u_r)` of one kernel profile over position
@@ -273,7 +273,7 @@ impl<'a> Climber<'a> {
     }
 
     /// Climbs from `(position, value)` until the step is below [`STOP`] or
-    /// `max_iter` iterations are done, as scikit-learn's climb does (§12.2),
+    /// `max_iter` iterations are done, as scikit-learn's climb does (docs/algorithm.md §12.2),
     /// each step taken by `step` (which returns false for a window that
     /// weighs nothing: the climb then stops where it is). Returns the
     /// completed iterations.
@@ -399,9 +399,9 @@ impl<'a> Climber<'a> {
                 let (lo, hi) = (window[2].0 + first, window[2].0 + last);
                 let start = i0 * s0 + i1 * s1 + lo;
                 let run = Run::<C, L> {
-                    values: std::array::from_fn(|j| limbs.from(j, start)),
+                    values: std::array::from_fn(|j| limbs.values_from(j, start)),
                     limbs: std::array::from_fn(|j| {
-                        std::array::from_fn(|k| limbs.from(C + j * L + k, start))
+                        std::array::from_fn(|k| limbs.limb_from(C, j, k, start))
                     }),
                     len: hi - lo + 1,
                 };
@@ -500,7 +500,7 @@ impl<const C: usize, const L: usize> Run<'_, C, L> {
 const LANES: usize = 4;
 const _: () = assert!(LANES <= super::limbs::PADDING);
 
-/// `sum_j (a_j - b_j)^2` in channel order (the range distance of §12.2).
+/// `sum_j (a_j - b_j)^2` in channel order (the range distance of docs/algorithm.md §12.2).
 #[inline(always)]
 fn range_distance(a: &[f64], b: &[f64]) -> f64 {
     let mut d2 = 0.0;

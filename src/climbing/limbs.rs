@@ -21,7 +21,8 @@ const LIMB_BITS: i32 = 31;
 pub const PADDING: usize = 8;
 
 /// The values of `n` pixels, channel by channel (the first `channels`
-/// planes), then each channel's limbs (`limbs` planes per channel).
+/// planes), then each channel's limbs (`limbs` planes per channel), unless
+/// one limb is enough: it is then the value itself, and has no plane.
 ///
 /// ```
 /// use fastmeanshift::climbing::limbs::Limbs;
@@ -30,6 +31,7 @@ pub const PADDING: usize = 8;
 /// assert_eq!(limbs.limbs(), 1);
 /// assert_eq!(limbs.plane(0), [1.5, 0.25]); // channel 0
 /// assert_eq!(limbs.plane(1), [3.0, 8.0]); // channel 1
+/// assert_eq!(limbs.limb_from(2, 1, 0, 1)[0], 8.0); // one limb: the value
 /// // 1 + 2^-40 needs two limbs.
 /// let fine = Limbs::cut(&[1.0 + 2f64.powi(-40), 1.0], 1)?.expect("cut");
 /// assert_eq!(fine.limbs(), 2);
@@ -54,10 +56,14 @@ impl Limbs {
             return Ok(None);
         };
         let top = exponent_above(values);
-        let mut planes = try_filled(n * channels * (1 + limbs) + PADDING, 0.0)?;
+        let limb_planes = if limbs == 1 { 0 } else { limbs };
+        let mut planes = try_filled(n * channels * (1 + limb_planes) + PADDING, 0.0)?;
         for (i, pixel) in values.chunks_exact(channels).enumerate() {
             for (j, &x) in pixel.iter().enumerate() {
                 planes[j * n + i] = x;
+                if limb_planes == 0 {
+                    continue;
+                }
                 let mut rest = x;
                 for k in 0..limbs {
                     let unit = power_of_two(top - LIMB_BITS * (k as i32 + 1));
@@ -80,11 +86,21 @@ impl Limbs {
         &self.planes[k * self.n..][..self.n]
     }
 
-    /// The buffer from plane `k`'s pixel `i` on, readable [`PADDING`] values
+    /// Channel `j`'s values from pixel `i` on, readable [`PADDING`] values
     /// beyond the last plane.
     #[inline(always)]
-    pub fn from(&self, k: usize, i: usize) -> &[f64] {
-        &self.planes[k * self.n + i..]
+    pub fn values_from(&self, j: usize, i: usize) -> &[f64] {
+        &self.planes[j * self.n + i..]
+    }
+
+    /// Limb `k` of channel `j` (of `channels`) from pixel `i` on, readable
+    /// [`PADDING`] values beyond the last plane.
+    #[inline(always)]
+    pub fn limb_from(&self, channels: usize, j: usize, k: usize, i: usize) -> &[f64] {
+        match self.limbs {
+            1 => self.values_from(j, i),
+            _ => &self.planes[(channels + j * self.limbs + k) * self.n + i..],
+        }
     }
 }
 
@@ -143,7 +159,9 @@ mod tests {
             .collect();
         let limbs = Limbs::cut(&values, 1).unwrap().expect("float32 values fit");
         for (i, &x) in values.iter().enumerate() {
-            let parts: Vec<f64> = (0..limbs.limbs()).map(|k| limbs.plane(1 + k)[i]).collect();
+            let parts: Vec<f64> = (0..limbs.limbs())
+                .map(|k| limbs.limb_from(1, 0, k, i)[0])
+                .collect();
             let mut sum = crate::exact::expansion::ExactSum::default();
             parts.iter().for_each(|&p| sum.add(p));
             assert_eq!(sum.value(), x);

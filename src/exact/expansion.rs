@@ -21,50 +21,60 @@
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExactSum {
-    /// Non-overlapping, in increasing magnitude; their sum is the value.
-    partials: Vec<f64>,
+    /// The partials below the top one: non-overlapping, in increasing
+    /// magnitude. Most sums need none, and then no heap memory.
+    lower: Vec<f64>,
+    /// The largest partial (0 for an empty sum, which changes nothing).
+    top: f64,
 }
 
 impl ExactSum {
     /// Back to 0, keeping its buffer.
     pub fn clear(&mut self) {
-        self.partials.clear();
+        self.lower.clear();
+        self.top = 0.0;
     }
 
     /// Adds `x` (finite; sums beyond the float64 range are unspecified).
     pub fn add(&mut self, mut x: f64) {
         let mut kept = 0;
-        for k in 0..self.partials.len() {
-            let mut y = self.partials[k];
+        for k in 0..=self.lower.len() {
+            let mut y = if k < self.lower.len() {
+                self.lower[k]
+            } else {
+                self.top
+            };
             if x.abs() < y.abs() {
                 std::mem::swap(&mut x, &mut y);
             }
             let high = x + y;
             let low = y - (high - x);
             if low != 0.0 {
-                self.partials[kept] = low;
+                match self.lower.get_mut(kept) {
+                    Some(slot) => *slot = low,
+                    None => self.lower.push(low),
+                }
                 kept += 1;
             }
             x = high;
         }
-        self.partials.truncate(kept);
-        self.partials.push(x);
+        self.lower.truncate(kept);
+        self.top = x;
     }
 
     /// Adds every term of `other`.
     pub fn add_sum(&mut self, other: &ExactSum) {
-        for &x in &other.partials {
+        for &x in &other.lower {
             self.add(x);
         }
+        self.add(other.top);
     }
 
     /// The exact sum, rounded once to float64 (half to even).
     pub fn value(&self) -> f64 {
-        let p = &self.partials;
-        let Some(mut n) = p.len().checked_sub(1) else {
-            return 0.0;
-        };
-        let mut high = p[n];
+        let p = &self.lower;
+        let mut n = p.len();
+        let mut high = self.top;
         let mut low = 0.0;
         while n > 0 {
             let x = high;

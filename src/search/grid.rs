@@ -104,7 +104,7 @@ impl Grid {
     /// lie within `radius` (physical units) of `y` (grid coordinates):
     /// `|p - y| * spacing <= radius`, widened by a relative `1e-9` so that
     /// no pixel a rounded squared distance puts within `radius` is missed
-    /// (membership itself is decided by that distance, §12.2).
+    /// (membership itself is decided by that distance, docs/algorithm.md §12.2).
     #[inline]
     pub fn window(&self, y: &[f64; 3], radius: f64) -> [(usize, usize); 3] {
         let mut bounds = [(0, 0); 3];

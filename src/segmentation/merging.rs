@@ -128,7 +128,7 @@ fn resolved(list: &mut Vec<u32>, parent: &mut [u32], itself: usize) {
     list.dedup();
 }
 
-/// Merges the regions of fewer than `min_size` pixels (§12.4) and gives
+/// Merges the regions of fewer than `min_size` pixels (docs/algorithm.md §12.4) and gives
 /// every final region its value.
 ///
 /// ```
