@@ -31,6 +31,7 @@ const STOP: f64 = 0.01;
 /// assert_eq!(kernel.term_weight(1.0, 25.0), Some(0.5625));
 /// assert_eq!(kernel.term_weight(4.5, 0.0), None); // beyond h_s
 /// assert!(ProductKernel::new(Kernel::Flat, 0.0, 1.0).is_err());
+/// assert!(ProductKernel::new(Kernel::Flat, 1.0, 1e-200).is_err());
 /// # Ok::<(), fastmeanshift::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,12 +44,19 @@ pub struct ProductKernel {
 }
 
 impl ProductKernel {
-    /// The kernel with bandwidths `spatial` and `range` (finite, `> 0`).
+    /// The kernel with bandwidths `spatial` and `range` (finite, `> 0`, with
+    /// squares above 0).
     pub fn new(kernel: Kernel, spatial: f64, range: f64) -> Result<Self> {
         for (name, h) in [("spatial", spatial), ("range", range)] {
             if !(h.is_finite() && h > 0.0) {
                 return Err(crate::Error::InvalidInput(format!(
                     "the {name} bandwidth must be a finite number > 0, got {h}"
+                )));
+            }
+            // Its square divides distances: it must not underflow to 0.
+            if h * h == 0.0 {
+                return Err(crate::Error::InvalidInput(format!(
+                    "the {name} bandwidth {h:e} is too small: its square underflows"
                 )));
             }
         }

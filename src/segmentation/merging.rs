@@ -91,13 +91,27 @@ impl Tally {
     }
 }
 
-/// Each region's neighbouring regions (along any axis), as numbers that
-/// may since have merged into others (resolved through the merges' union
-/// find) and may repeat.
-fn neighbours(grid: &Grid, regions: &Regions, task: &Task) -> Result<Vec<Vec<u32>>> {
+/// The neighbouring regions (along any axis) of each region of fewer than
+/// `min_size` pixels, as numbers that may since have merged into others
+/// (resolved through the merges' union find) and may repeat. Larger
+/// regions only grow, never merge away: nothing reads their lists.
+fn neighbours(
+    grid: &Grid,
+    regions: &Regions,
+    sizes: &[usize],
+    min_size: usize,
+    task: &Task,
+) -> Result<Vec<Vec<u32>>> {
     let mut adjacent = vec![Vec::new(); regions.count];
     let shape = grid.shape();
     let strides = grid.strides();
+    let mut note = |r: u32, q: u32| {
+        let list: &mut Vec<u32> = &mut adjacent[r as usize];
+        // Runs of one pair along the raster repeat; skip the obvious ones.
+        if sizes[r as usize] < min_size && list.last() != Some(&q) {
+            list.push(q);
+        }
+    };
     for (i, &r) in regions.of_pixel.iter().enumerate() {
         if i % (CHECK_EVERY << 4) == 0 {
             task.check()?;
@@ -107,10 +121,9 @@ fn neighbours(grid: &Grid, regions: &Regions, task: &Task) -> Result<Vec<Vec<u32
                 continue;
             }
             let q = regions.of_pixel[i - strides[d]];
-            // Runs of one pair along the raster repeat; skip the obvious ones.
-            if q != r && adjacent[r as usize].last() != Some(&q) {
-                adjacent[r as usize].push(q);
-                adjacent[q as usize].push(r);
+            if q != r {
+                note(r, q);
+                note(q, r);
             }
         }
     }
@@ -161,7 +174,7 @@ pub fn merge_small_regions(
     let mut tally = Tally::of(&regions, modes, channels)?;
     let mut parent: Vec<u32> = (0..regions.count as u32).collect();
     if min_size > 1 {
-        let mut adjacent = neighbours(grid, &regions, task)?;
+        let mut adjacent = neighbours(grid, &regions, &tally.sizes, min_size, task)?;
         // Each list's length when it was last resolved: a list is resolved
         // again once it has doubled, so that stale entries cost O(1) each.
         let mut resolved_len = vec![0; regions.count];
@@ -193,6 +206,10 @@ pub fn merge_small_regions(
             };
             tally.absorb(into, r);
             parent[r] = into as u32;
+            if tally.sizes[into] >= min_size {
+                adjacent[into] = Vec::new();
+                continue;
+            }
             let mut joined = std::mem::take(&mut adjacent[into]);
             if joined.len() < around.len() {
                 std::mem::swap(&mut joined, &mut around);
@@ -203,9 +220,7 @@ pub fn merge_small_regions(
                 resolved_len[into] = joined.len();
             }
             adjacent[into] = joined;
-            if tally.sizes[into] < min_size {
-                small.push(Reverse((tally.sizes[into], into as u32)));
-            }
+            small.push(Reverse((tally.sizes[into], into as u32)));
         }
     }
     // Renumber by first pixel; each final region's value, in that order.

@@ -185,6 +185,11 @@ def test_bad_input(image, params, error, match):
         segment(image, 1.0, 1.0, **params)
 
 
+def test_a_bandwidth_whose_square_underflows():
+    with pytest.raises(ValueError, match="range bandwidth 1e-200 is too small"):
+        segment(np.zeros((3, 3)), 1.0, 1e-200)
+
+
 @pytest.mark.parametrize(
     ("params", "name"),
     [
