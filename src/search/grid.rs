@@ -118,6 +118,48 @@ impl Grid {
         bounds
     }
 
+    /// Calls `pair(before, i)` for every two pixels that neighbour along
+    /// one axis, `before` the earlier in raster order, in raster order of
+    /// `i` (axis by axis for each), and `row(i)` before each row of the
+    /// last axis, starting at pixel `i`; the first error of either ends it.
+    ///
+    /// ```
+    /// use fastmeanshift::search::grid::Grid;
+    ///
+    /// let grid = Grid::new(&[2, 2], &[1.0, 1.0])?;
+    /// let mut pairs = Vec::new();
+    /// grid.for_each_neighbour_pair(|_| Ok(()), |a, b| Ok(pairs.push((a, b))))?;
+    /// assert_eq!(pairs, [(0, 1), (0, 2), (1, 3), (2, 3)]);
+    /// # Ok::<(), fastmeanshift::Error>(())
+    /// ```
+    pub fn for_each_neighbour_pair(
+        &self,
+        mut row: impl FnMut(usize) -> Result<()>,
+        mut pair: impl FnMut(usize, usize) -> Result<()>,
+    ) -> Result<()> {
+        let [n0, n1, n2] = self.shape;
+        let [s0, s1, _] = self.strides;
+        for a in 0..n0 {
+            for b in 0..n1 {
+                let start = a * s0 + b * s1;
+                row(start)?;
+                for c in 0..n2 {
+                    let i = start + c;
+                    if a > 0 {
+                        pair(i - s0, i)?;
+                    }
+                    if b > 0 {
+                        pair(i - s1, i)?;
+                    }
+                    if c > 0 {
+                        pair(i - 1, i)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The squared physical distance between grid coordinates `a` and `b`:
     /// `sum_d ((a_d - b_d) * spacing_d)^2`, summed in axis order.
     #[inline]

@@ -103,30 +103,23 @@ fn neighbours(
     task: &Task,
 ) -> Result<Vec<Vec<u32>>> {
     let mut adjacent = vec![Vec::new(); regions.count];
-    let shape = grid.shape();
-    let strides = grid.strides();
-    let mut note = |r: u32, q: u32| {
-        let list: &mut Vec<u32> = &mut adjacent[r as usize];
-        // Runs of one pair along the raster repeat; skip the obvious ones.
-        if sizes[r as usize] < min_size && list.last() != Some(&q) {
-            list.push(q);
-        }
-    };
-    for (i, &r) in regions.of_pixel.iter().enumerate() {
-        if i % (CHECK_EVERY << 4) == 0 {
-            task.check()?;
-        }
-        for d in 0..3 {
-            if i / strides[d] % shape[d] == 0 {
-                continue;
-            }
-            let q = regions.of_pixel[i - strides[d]];
+    grid.for_each_neighbour_pair(
+        |_| task.check(),
+        |before, i| {
+            let (q, r) = (regions.of_pixel[before], regions.of_pixel[i]);
             if q != r {
-                note(r, q);
-                note(q, r);
+                for (from, to) in [(r, q), (q, r)] {
+                    let list: &mut Vec<u32> = &mut adjacent[from as usize];
+                    // Runs of one pair along the raster repeat; skip the
+                    // obvious ones.
+                    if sizes[from as usize] < min_size && list.last() != Some(&to) {
+                        list.push(to);
+                    }
+                }
             }
-        }
-    }
+            Ok(())
+        },
+    )?;
     Ok(adjacent)
 }
 

@@ -9,7 +9,7 @@ use crate::error::{try_filled, Result};
 use crate::parallel::Task;
 use crate::search::grid::Grid;
 
-/// Pixels (or union-find steps) between two stop checks.
+/// Pixels between two stop checks where the work is not by rows.
 const CHECK_EVERY: usize = 1 << 14;
 
 /// The most `u_r` between the modes of two pixels that join: half a range
@@ -78,24 +78,16 @@ pub fn find_regions(
     task: &Task,
 ) -> Result<Regions> {
     let n = grid.len();
-    let shape = grid.shape();
-    let strides = grid.strides();
     let mut parent: Vec<u32> = (0..n as u32).collect();
-    for i in 0..n {
-        if i % CHECK_EVERY == 0 {
-            task.check()?;
-        }
-        for d in 0..3 {
-            // The neighbour before `i` along axis `d`, if any.
-            if i / strides[d] % shape[d] == 0 {
-                continue;
-            }
-            let before = i - strides[d];
+    grid.for_each_neighbour_pair(
+        |_| task.check(),
+        |before, i| {
             if join(grid, modes, channels, kernel, before, i) {
                 unite(&mut parent, before, i);
             }
-        }
-    }
+            Ok(())
+        },
+    )?;
     let mut number = try_filled(n, u32::MAX)?;
     let mut of_pixel = try_filled(n, 0u32)?;
     let mut count = 0u32;
