@@ -92,9 +92,11 @@ def test_min_size_leaves_no_small_region():
     assert np.bincount(labels.ravel()).min() >= 10
 
 
-def test_thread_count_does_not_change_a_bit():
-    image = np.random.default_rng(5).normal(size=(40, 50, 3)) * 10
-    runs = [segmentation(image, 3.0, 12.0, kernel="epanechnikov", n_jobs=j) for j in (1, 2, 3)]
+@pytest.mark.parametrize("kernel", ["flat", "epanechnikov"])
+def test_thread_count_does_not_change_a_bit(kernel):
+    # Float values: the flat kernel's limbs, the Epanechnikov's expansions.
+    image = np.random.default_rng(5).normal(size=(40, 50, 3)).astype(np.float32) * 10
+    runs = [segmentation(image, 3.0, 12.0, kernel=kernel, min_size=5, n_jobs=j) for j in (1, 2, 3)]
     for other in runs[1:]:
         np.testing.assert_array_equal(other.labels, runs[0].labels)
         np.testing.assert_array_equal(other.modes, runs[0].modes)
