@@ -4,9 +4,6 @@
 //! value is the mean of its pixels' modes: an exact sum, rounded once,
 //! over a count.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
-
 use super::regions::{find, Regions};
 use crate::error::{try_filled, Result};
 use crate::exact::expansion::ExactSum;
@@ -171,49 +168,59 @@ pub fn merge_small_regions(
         // Each list's length when it was last resolved: a list is resolved
         // again once it has doubled, so that stale entries cost O(1) each.
         let mut resolved_len = vec![0; regions.count];
-        let mut small: BinaryHeap<Reverse<(usize, u32)>> = (0..regions.count as u32)
-            .filter(|&r| tally.sizes[r as usize] < min_size)
-            .map(|r| Reverse((tally.sizes[r as usize], r)))
-            .collect();
+        // Regions by size, below `min_size`: the smallest size first, each
+        // in increasing number. A merge makes a region larger than the size
+        // being merged, so a bucket is complete once it is reached.
+        let sizes_below = min_size.min(modes.len() / channels.max(1) + 1);
+        let mut by_size: Vec<Vec<u32>> = vec![Vec::new(); sizes_below];
+        for (r, &size) in tally.sizes.iter().enumerate() {
+            if size < sizes_below {
+                by_size[size].push(r as u32);
+            }
+        }
         let mut merges = 0usize;
-        while let Some(Reverse((size, r))) = small.pop() {
-            let r = r as usize;
-            // Entries of regions merged away, or grown since, are stale.
-            if parent[r] as usize != r || tally.sizes[r] != size {
-                continue;
+        for size in 0..sizes_below {
+            let mut bucket = std::mem::take(&mut by_size[size]);
+            bucket.sort_unstable_by(|a, b| b.cmp(a));
+            while let Some(r) = bucket.pop() {
+                let r = r as usize;
+                // Entries of regions merged away, or grown since, are stale.
+                if parent[r] as usize != r || tally.sizes[r] != size {
+                    continue;
+                }
+                merges += 1;
+                if merges % CHECK_EVERY == 0 {
+                    task.check()?;
+                }
+                let mut around = std::mem::take(&mut adjacent[r]);
+                resolved(&mut around, &mut parent, r);
+                // The nearest neighbour in value; the lowest number on ties.
+                let Some(into) = around.iter().map(|&q| q as usize).min_by(|&a, &b| {
+                    tally
+                        .squared_distance(r, a)
+                        .total_cmp(&tally.squared_distance(r, b))
+                        .then(a.cmp(&b))
+                }) else {
+                    continue; // the only region
+                };
+                tally.absorb(into, r);
+                parent[r] = into as u32;
+                if tally.sizes[into] >= sizes_below {
+                    adjacent[into] = Vec::new();
+                    continue;
+                }
+                let mut joined = std::mem::take(&mut adjacent[into]);
+                if joined.len() < around.len() {
+                    std::mem::swap(&mut joined, &mut around);
+                }
+                joined.extend_from_slice(&around);
+                if joined.len() > 2 * resolved_len[into] + 8 {
+                    resolved(&mut joined, &mut parent, into);
+                    resolved_len[into] = joined.len();
+                }
+                adjacent[into] = joined;
+                by_size[tally.sizes[into]].push(into as u32);
             }
-            merges += 1;
-            if merges % CHECK_EVERY == 0 {
-                task.check()?;
-            }
-            let mut around = std::mem::take(&mut adjacent[r]);
-            resolved(&mut around, &mut parent, r);
-            // The nearest neighbour in value; the lowest number on ties.
-            let Some(into) = around.iter().map(|&q| q as usize).min_by(|&a, &b| {
-                tally
-                    .squared_distance(r, a)
-                    .total_cmp(&tally.squared_distance(r, b))
-                    .then(a.cmp(&b))
-            }) else {
-                continue; // the only region
-            };
-            tally.absorb(into, r);
-            parent[r] = into as u32;
-            if tally.sizes[into] >= min_size {
-                adjacent[into] = Vec::new();
-                continue;
-            }
-            let mut joined = std::mem::take(&mut adjacent[into]);
-            if joined.len() < around.len() {
-                std::mem::swap(&mut joined, &mut around);
-            }
-            joined.extend_from_slice(&around);
-            if joined.len() > 2 * resolved_len[into] + 8 {
-                resolved(&mut joined, &mut parent, into);
-                resolved_len[into] = joined.len();
-            }
-            adjacent[into] = joined;
-            small.push(Reverse((tally.sizes[into], into as u32)));
         }
     }
     // Renumber by first pixel; each final region's value, in that order.
