@@ -174,7 +174,7 @@ pub fn climb_pixels(
         .zip(values.par_chunks_mut(PIXELS_PER_PART * c))
         .enumerate()
         .map(|(part, (positions, values))| {
-            let mut climber = Climber::new(pixels, limbs.as_ref(), kernel, max_iter);
+            let mut climber = Climber::new(pixels, limbs.as_ref(), kernel, max_iter, task);
             let mut most = 0;
             let first = part * PIXELS_PER_PART;
             for (k, (position, value)) in positions.iter_mut().zip(values.chunks_mut(c)).enumerate()
@@ -198,6 +198,9 @@ pub fn climb_pixels(
 
 /// One step of a climb, in place; false where the window weighs nothing.
 type Step<'a> = fn(&mut Climber<'a>, &mut [f64; 3], &mut [f64]) -> bool;
+// A step also returns false once its task is cancelled, row by row of its
+// window (a window can hold the whole image): the climb's result is then
+// abandoned with the rest of the job.
 
 /// One thread's climbing state: the image, its kernel, and the buffers of a
 /// step.
@@ -207,6 +210,7 @@ struct Climber<'a> {
     limbs: Option<&'a Limbs>,
     kernel: &'a ProductKernel,
     max_iter: u64,
+    task: &'a Task,
     /// The exact sums of a step: `c z` per coordinate (three grid
     /// coordinates, then the channels), then the weights `c`.
     sums: Vec<ExactSum>,
@@ -220,12 +224,14 @@ impl<'a> Climber<'a> {
         limbs: Option<&'a Limbs>,
         kernel: &'a ProductKernel,
         max_iter: u64,
+        task: &'a Task,
     ) -> Self {
         Climber {
             pixels,
             limbs,
             kernel,
             max_iter,
+            task,
             sums: vec![ExactSum::default(); 4 + pixels.channels],
             column_terms: Vec::new(),
         }
@@ -333,6 +339,9 @@ impl<'a> Climber<'a> {
         for i0 in window[0].0..=window[0].1 {
             let t0 = (i0 as f64 - position[0]) * spacing[0];
             for i1 in window[1].0..=window[1].1 {
+                if self.task.is_cancelled() {
+                    return false;
+                }
                 let t1 = (i1 as f64 - position[1]) * spacing[1];
                 let t01 = t0 * t0 + t1 * t1;
                 let row = i0 * s0 + i1 * s1;
@@ -391,6 +400,9 @@ impl<'a> Climber<'a> {
         for i0 in window[0].0..=window[0].1 {
             let t0 = (i0 as f64 - position[0]) * spacing[0];
             for i1 in window[1].0..=window[1].1 {
+                if self.task.is_cancelled() {
+                    return false;
+                }
                 let t1 = (i1 as f64 - position[1]) * spacing[1];
                 let t01 = t0 * t0 + t1 * t1;
                 // The columns within the spatial support: an interval, as
@@ -568,7 +580,8 @@ mod tests {
             let flat = ProductKernel::new(Kernel::Flat, 3.0, 12.0 * scale).unwrap();
             assert!(pixels.limb_sums_are_exact(&flat));
             let limbs = Limbs::cut(&values, channels).unwrap().expect("cut");
-            let mut climber = Climber::new(pixels, Some(&limbs), &flat, 300);
+            let task = Task::uncancelled();
+            let mut climber = Climber::new(pixels, Some(&limbs), &flat, 300, &task);
             let plain = Climber::step_for(channels, Some(limbs.limbs()));
             for i in 0..grid.len() {
                 let start = (

@@ -129,8 +129,15 @@ HEAVY_CHILD = textwrap.dedent(
         (10_000_000, 2, 1.0, "fms.get_bin_seeds(X, 1e-4)"),
         # One seed and a tiny bandwidth: building the tree is the whole fit.
         (20_000_000, 2, 1.0, "fms.MeanShift(bandwidth=1e-3, seeds=X[:1], n_jobs=2).fit(X)"),
+        # A window that holds the whole image: one pixel's climb takes seconds.
+        (
+            4_000_000,
+            1,
+            1.0,
+            "__import__('fastmeanshift.image').image.segment(X.reshape(2000, 2000), 3000, 1.0)",
+        ),
     ],
-    ids=["climbing_heavy_balls", "binning_tiny_bins", "tree_build"],
+    ids=["climbing_heavy_balls", "binning_tiny_bins", "tree_build", "segment_whole_image_window"],
 )
 def test_sigint_abandons_an_expensive_unit(n, dim, delay, call):
     child = subprocess.run(
