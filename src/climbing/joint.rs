@@ -197,10 +197,10 @@ pub fn climb_pixels(
 }
 
 /// One step of a climb, in place; false where the window weighs nothing.
+/// A step also returns false once its task is cancelled
+/// ([`for_each_window_row`]): the climb's result is then abandoned with the
+/// rest of the job.
 type Step<'a> = fn(&mut Climber<'a>, &mut [f64; 3], &mut [f64]) -> bool;
-// A step also returns false once its task is cancelled, row by row of its
-// window (a window can hold the whole image): the climb's result is then
-// abandoned with the rest of the job.
 
 /// One thread's climbing state: the image, its kernel, and the buffers of a
 /// step.
@@ -311,50 +311,36 @@ impl<'a> Climber<'a> {
         }
     }
 
-    /// The squared spatial terms `((p - y) * spacing)^2` of the last axis's
-    /// pixels `lo..=hi`.
-    fn fill_column_terms(&mut self, y: f64, lo: usize, hi: usize) {
-        let spacing = self.pixels.grid.spacing()[2];
-        self.column_terms.clear();
-        self.column_terms.extend((lo..=hi).map(|p| {
-            let t = (p as f64 - y) * spacing;
-            t * t
-        }));
-    }
-
     /// One step with exact weighted sums, any kernel and any values.
     fn exact_step(&mut self, position: &mut [f64; 3], value: &mut [f64]) -> bool {
-        let Pixels {
-            grid,
-            values,
-            channels,
-        } = self.pixels;
-        let window = grid.window(position, self.kernel.reach);
-        let [s0, s1, _] = grid.strides();
-        let spacing = grid.spacing();
-        self.fill_column_terms(position[2], window[2].0, window[2].1);
-        self.sums.iter_mut().for_each(ExactSum::clear);
-        let (coordinates, weight) = self.sums.split_at_mut(3 + channels);
+        let Climber {
+            pixels,
+            kernel,
+            task,
+            sums,
+            column_terms,
+            ..
+        } = self;
+        let (values, channels) = (pixels.values, pixels.channels);
+        sums.iter_mut().for_each(ExactSum::clear);
+        let (coordinates, weight) = sums.split_at_mut(3 + channels);
         let weight = &mut weight[0];
-        for i0 in window[0].0..=window[0].1 {
-            let t0 = (i0 as f64 - position[0]) * spacing[0];
-            for i1 in window[1].0..=window[1].1 {
-                if self.task.is_cancelled() {
-                    return false;
-                }
-                let t1 = (i1 as f64 - position[1]) * spacing[1];
-                let t01 = t0 * t0 + t1 * t1;
-                let row = i0 * s0 + i1 * s1;
-                for (k, i2) in (window[2].0..=window[2].1).enumerate() {
-                    let d2_s = t01 + self.column_terms[k];
-                    let v = &values[(row + i2) * channels..][..channels];
-                    let Some(c) = self.kernel.term_weight(d2_s, range_distance(v, value)) else {
+        let finished = for_each_window_row(
+            pixels.grid,
+            position,
+            kernel.reach,
+            column_terms,
+            task,
+            |row, terms| {
+                for (k, &t2) in terms.iter().enumerate() {
+                    let v = &values[(row.start + k) * channels..][..channels];
+                    let Some(c) = kernel.term_weight(row.t01 + t2, range_distance(v, value)) else {
                         continue;
                     };
                     if c == 0.0 {
                         continue;
                     }
-                    let grid_position = [i0 as f64, i1 as f64, i2 as f64];
+                    let grid_position = [row.i0 as f64, row.i1 as f64, (row.column + k) as f64];
                     for (sum, &z) in coordinates.iter_mut().zip(grid_position.iter().chain(v)) {
                         // Each product exactly, as its rounded value and error.
                         let (p, e) = two_product(c, z);
@@ -365,7 +351,10 @@ impl<'a> Climber<'a> {
                     }
                     weight.add(c);
                 }
-            }
+            },
+        );
+        if !finished {
+            return false;
         }
         let weight = weight.value();
         if weight == 0.0 {
@@ -389,54 +378,51 @@ impl<'a> Climber<'a> {
         let Some(limbs) = self.limbs else {
             return self.exact_step(position, value);
         };
-        let grid = self.pixels.grid;
         let kernel = self.kernel;
-        let window = grid.window(position, kernel.reach);
-        let [s0, s1, _] = grid.strides();
-        let spacing = grid.spacing();
-        self.fill_column_terms(position[2], window[2].0, window[2].1);
         let y: [f64; C] = std::array::from_fn(|j| value[j]);
         let (mut count, mut sum_s, mut sum_r) = (0.0, [0.0; 3], [[0.0; L]; C]);
-        for i0 in window[0].0..=window[0].1 {
-            let t0 = (i0 as f64 - position[0]) * spacing[0];
-            for i1 in window[1].0..=window[1].1 {
-                if self.task.is_cancelled() {
-                    return false;
-                }
-                let t1 = (i1 as f64 - position[1]) * spacing[1];
-                let t01 = t0 * t0 + t1 * t1;
+        let finished = for_each_window_row(
+            self.pixels.grid,
+            position,
+            kernel.reach,
+            &mut self.column_terms,
+            self.task,
+            // Inlined, so that it is compiled for the step's CPU features.
+            #[inline(always)]
+            |row, terms| {
                 // The columns within the spatial support: an interval, as
                 // rounding is monotonic; found from its ends inward.
-                let terms = &self.column_terms;
-                let within = |k: usize| kernel.spatial_u(t01 + terms[k]) <= 1.0;
+                let within = |k: usize| kernel.spatial_u(row.t01 + terms[k]) <= 1.0;
                 let Some(first) = (0..terms.len()).find(|&k| within(k)) else {
-                    continue;
+                    return;
                 };
                 let last = (first..terms.len())
                     .rev()
                     .find(|&k| within(k))
                     .unwrap_or(first);
-                let (lo, hi) = (window[2].0 + first, window[2].0 + last);
-                let start = i0 * s0 + i1 * s1 + lo;
+                let start = row.start + first;
                 let run = Run::<C, L> {
                     values: std::array::from_fn(|j| limbs.values_from(j, start)),
                     limbs: std::array::from_fn(|j| {
                         std::array::from_fn(|k| limbs.limb_from(C, j, k, start))
                     }),
-                    len: hi - lo + 1,
+                    len: last - first + 1,
                 };
                 let (row_count, row_sum_k, row_sums) = run.within(&y, kernel.range_scale);
                 // Multiples of their units below 2^52 units: exact.
                 count += row_count;
-                sum_s[0] += i0 as f64 * row_count;
-                sum_s[1] += i1 as f64 * row_count;
-                sum_s[2] += lo as f64 * row_count + row_sum_k;
+                sum_s[0] += row.i0 as f64 * row_count;
+                sum_s[1] += row.i1 as f64 * row_count;
+                sum_s[2] += (row.column + first) as f64 * row_count + row_sum_k;
                 for j in 0..C {
                     for k in 0..L {
                         sum_r[j][k] += row_sums[j][k];
                     }
                 }
-            }
+            },
+        );
+        if !finished {
+            return false;
         }
         if count == 0.0 {
             return false;
@@ -452,6 +438,67 @@ impl<'a> Climber<'a> {
         }
         true
     }
+}
+
+/// One row of a step's window along the last axis.
+#[derive(Clone, Copy)]
+struct WindowRow {
+    /// Its indices along the first two axes.
+    i0: usize,
+    i1: usize,
+    /// `((i0 - y0) s0)^2 + ((i1 - y1) s1)^2`, the squared spatial distance
+    /// before the last axis's term, as `Grid::squared_distance` sums it.
+    t01: f64,
+    /// The window's first column, and the raster index of its pixel there.
+    column: usize,
+    start: usize,
+}
+
+/// Calls `row` with every row of the window of `position` (grid
+/// coordinates) within `reach`, and the squared spatial terms of the
+/// window's columns (`column_terms`, filled first); false, unfinished, once
+/// `task` is cancelled (looked at row by row: a window can hold the whole
+/// image).
+#[inline(always)]
+fn for_each_window_row(
+    grid: &Grid,
+    position: &[f64; 3],
+    reach: f64,
+    column_terms: &mut Vec<f64>,
+    task: &Task,
+    mut row: impl FnMut(WindowRow, &[f64]),
+) -> bool {
+    let window = grid.window(position, reach);
+    let [s0, s1, _] = grid.strides();
+    let spacing = grid.spacing();
+    let (column, last) = window[2];
+    column_terms.clear();
+    column_terms.extend((column..=last).map(|p| {
+        let t = (p as f64 - position[2]) * spacing[2];
+        t * t
+    }));
+    for i0 in window[0].0..=window[0].1 {
+        let t0 = (i0 as f64 - position[0]) * spacing[0];
+        for i1 in window[1].0..=window[1].1 {
+            if task.is_cancelled() {
+                return false;
+            }
+            let t1 = (i1 as f64 - position[1]) * spacing[1];
+            let t01 = t0 * t0 + t1 * t1;
+            let start = i0 * s0 + i1 * s1 + column;
+            row(
+                WindowRow {
+                    i0,
+                    i1,
+                    t01,
+                    column,
+                    start,
+                },
+                column_terms,
+            );
+        }
+    }
+    true
 }
 
 /// A run of `len` pixels of a window's row: `C` channels of values and of
