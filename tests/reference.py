@@ -297,7 +297,7 @@ def segment_image(values, spacing, hs, hr, kernel="flat", min_size=0, max_iter=3
             new_s, new_r = mean[:3] / weight, mean[3:] / weight
             step = d2_spatial(new_s[None], y_s)[0] * a_s + d2_range(new_r[None], y_r)[0] * a_r
             y_s, y_r = new_s, new_r
-            if step < 0.01 or iterations == max_iter:
+            if step <= 1e-6 or iterations == max_iter:
                 break
             iterations += 1
         modes_p[i], modes_x[i] = y_s, y_r
@@ -346,9 +346,12 @@ def segment_image(values, spacing, hs, hr, kernel="flat", min_size=0, max_iter=3
             break
         _, r = min(small)
         into = min(neighbours(r), key=lambda q, r=r: (value_distance(value(r), value(q)), q))
-        for i in members.pop(r):
-            region[i] = into
-        members[into] = [i for i in range(n) if region[i] == into]
+        # Renumbered in raster order of first pixels, the union takes the lower
+        # number of the two (the numbers follow that order).
+        keep, gone = min(r, into), max(r, into)
+        for i in members.pop(gone):
+            region[i] = keep
+        members[keep] = [i for i in range(n) if region[i] == keep]
     labels = _numbered(region)
     values_by_label = [value(region[labels.index(k)]) for k in range(max(labels) + 1)]
     return (

@@ -15,9 +15,11 @@ use crate::options::Kernel;
 use crate::parallel::Task;
 use crate::search::grid::Grid;
 
-/// A climb has converged once its step, in bandwidths, is below `0.1`:
-/// `u_s + u_r < 0.01` for the step (docs/algorithm.md §12.2), EDISON's rule.
-const STOP: f64 = 0.01;
+/// A climb has converged once its step, in bandwidths, is at most `1e-3`
+/// (`MeanShift`'s threshold): `u_s + u_r <= 1e-6` for the step, the square
+/// of `sqrt(|dx_s|^2 / h_s^2 + |dx_r|^2 / h_r^2) <= 1e-3` (docs/algorithm.md
+/// §12.2).
+const STOP: f64 = 1e-6;
 
 /// The product kernel `k(u_s) k(u_r)` of one kernel profile over position
 /// (bandwidth `h_s`, physical units) and over value (bandwidth `h_r`).
@@ -286,7 +288,7 @@ impl<'a> Climber<'a> {
         self.plain_step::<C, L>(position, value)
     }
 
-    /// Climbs from `(position, value)` until the step is below [`STOP`] or
+    /// Climbs from `(position, value)` until the step is at most [`STOP`] or
     /// `max_iter` iterations are done, as scikit-learn's climb does (docs/algorithm.md §12.2),
     /// each step taken by `step` (which returns false for a window that
     /// weighs nothing: the climb then stops where it is). Returns the
@@ -304,7 +306,7 @@ impl<'a> Climber<'a> {
             let d2_s = grid.squared_distance(position, &old_position);
             let d2_r = range_distance(value, &old_value);
             let shift = self.kernel.spatial_u(d2_s) + self.kernel.range_u(d2_r);
-            if shift < STOP || iterations == self.max_iter {
+            if shift <= STOP || iterations == self.max_iter {
                 return iterations;
             }
             iterations += 1;

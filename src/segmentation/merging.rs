@@ -1,6 +1,8 @@
 //! Small-region merging (docs/algorithm.md §12.4): while some region has
 //! fewer than `min_size` pixels, the smallest (the lowest number among the
-//! smallest) joins its neighbouring region of nearest value. A region's
+//! smallest) joins its neighbouring region of nearest value, and the union
+//! takes the lower of the two numbers (as renumbering in raster order of
+//! first pixels after each merge would). A region's
 //! value is the mean of its pixels' modes: an exact sum, rounded once,
 //! over a count.
 
@@ -203,23 +205,27 @@ pub fn merge_small_regions(
                 }) else {
                     continue; // the only region
                 };
-                tally.absorb(into, r);
-                parent[r] = into as u32;
-                if tally.sizes[into] >= sizes_below {
-                    adjacent[into] = Vec::new();
+                // The union takes the lower number. Numbers follow the
+                // raster order of the regions' first pixels, so this is the
+                // number renumbering after every merge would give it
+                // (docs/algorithm.md §12.4), and ties go as they would.
+                let (keep, gone) = (r.min(into), r.max(into));
+                tally.absorb(keep, gone);
+                parent[gone] = keep as u32;
+                let mut joined = std::mem::take(&mut adjacent[into]);
+                if tally.sizes[keep] >= sizes_below {
                     continue;
                 }
-                let mut joined = std::mem::take(&mut adjacent[into]);
                 if joined.len() < around.len() {
                     std::mem::swap(&mut joined, &mut around);
                 }
                 joined.extend_from_slice(&around);
-                if joined.len() > 2 * resolved_len[into] + 8 {
-                    resolved(&mut joined, &mut parent, into);
-                    resolved_len[into] = joined.len();
+                if joined.len() > 2 * resolved_len[keep] + 8 {
+                    resolved(&mut joined, &mut parent, keep);
+                    resolved_len[keep] = joined.len();
                 }
-                adjacent[into] = joined;
-                by_size[tally.sizes[into]].push(into as u32);
+                adjacent[keep] = joined;
+                by_size[tally.sizes[keep]].push(keep as u32);
             }
         }
     }
