@@ -1,4 +1,4 @@
-//! Joint spatial-range climbs (docs/algorithm.md §12.2): every pixel of an
+//! Joint spatial-range climbs (docs/algorithm.md §13.2): every pixel of an
 //! image climbs in position and value at once, weighing the pixels of its
 //! window with the product of a spatial and a range kernel, parallel over
 //! pixels. Each climb's sums are exact, rounded once ([`ExactSum`]), so
@@ -18,7 +18,7 @@ use crate::search::grid::Grid;
 /// A climb has converged once its step, in bandwidths, is at most `1e-3`
 /// (`MeanShift`'s threshold): `u_s + u_r <= 1e-6` for the step, the square
 /// of `sqrt(|dx_s|^2 / h_s^2 + |dx_r|^2 / h_r^2) <= 1e-3` (docs/algorithm.md
-/// §12.2).
+/// §13.2).
 const STOP: f64 = 1e-6;
 
 /// The product kernel `k(u_s) k(u_r)` of one kernel profile over position
@@ -289,7 +289,7 @@ impl<'a> Climber<'a> {
     }
 
     /// Climbs from `(position, value)` until the step is at most [`STOP`] or
-    /// `max_iter` iterations are done, as scikit-learn's climb does (docs/algorithm.md §12.2),
+    /// `max_iter` iterations are done, as scikit-learn's climb does (docs/algorithm.md §13.2),
     /// each step taken by `step` (which returns false for a window that
     /// weighs nothing: the climb then stops where it is). Returns the
     /// completed iterations.
@@ -569,7 +569,7 @@ impl<const C: usize, const L: usize> Run<'_, C, L> {
 const LANES: usize = 4;
 const _: () = assert!(LANES <= super::limbs::PADDING);
 
-/// `sum_j (a_j - b_j)^2` in channel order (the range distance of docs/algorithm.md §12.2).
+/// `sum_j (a_j - b_j)^2` in channel order (the range distance of docs/algorithm.md §13.2).
 #[inline(always)]
 fn range_distance(a: &[f64], b: &[f64]) -> f64 {
     let mut d2 = 0.0;

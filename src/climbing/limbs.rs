@@ -1,5 +1,5 @@
 //! Values cut into limbs whose plain float64 sums are exact
-//! (docs/algorithm.md §12.2): the flat kernel's joint climbs add each
+//! (docs/algorithm.md §13.2): the flat kernel's joint climbs add each
 //! window's values limb by limb, in lanes that vectorise, and round the
 //! exact total once, instead of growing an expansion per term.
 //!

@@ -2,7 +2,7 @@
 //! value held as a sum of non-overlapping float64 partials (Shewchuk's
 //! expansion, as Python's `math.fsum` keeps it), so that the result is the
 //! exact sum rounded once, half to even, whatever the order of the terms,
-//! with no exception for near-ties (docs/algorithm.md §12.4).
+//! with no exception for near-ties (docs/algorithm.md §13.4).
 
 /// An exact running sum of finite float64 values.
 ///

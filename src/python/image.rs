@@ -1,5 +1,5 @@
 //! Images and volumes: the joint spatial-range segmentation
-//! (docs/algorithm.md §12).
+//! (docs/algorithm.md §13).
 
 use std::num::NonZeroI64;
 

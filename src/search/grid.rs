@@ -1,4 +1,4 @@
-//! The pixel grid of an image or a volume (docs/algorithm.md §12.1): where a
+//! The pixel grid of an image or a volume (docs/algorithm.md §13.1): where a
 //! window of the spatial bandwidth around a position holds every pixel a
 //! joint spatial-range climb can weigh, so no tree is needed.
 //!
@@ -104,7 +104,7 @@ impl Grid {
     /// lie within `radius` (physical units) of `y` (grid coordinates):
     /// `|p - y| * spacing <= radius`, widened by a relative `1e-9` so that
     /// no pixel a rounded squared distance puts within `radius` is missed
-    /// (membership itself is decided by that distance, docs/algorithm.md §12.2).
+    /// (membership itself is decided by that distance, docs/algorithm.md §13.2).
     #[inline]
     pub fn window(&self, y: &[f64; 3], radius: f64) -> [(usize, usize); 3] {
         let mut bounds = [(0, 0); 3];

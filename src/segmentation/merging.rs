@@ -1,4 +1,4 @@
-//! Small-region merging (docs/algorithm.md §12.4): while some region has
+//! Small-region merging (docs/algorithm.md §13.4): while some region has
 //! fewer than `min_size` pixels, the smallest (the lowest number among the
 //! smallest) joins its neighbouring region of nearest value, and the union
 //! takes the lower of the two numbers (as renumbering in raster order of
@@ -133,7 +133,7 @@ fn resolved(list: &mut Vec<u32>, parent: &mut [u32], itself: usize) {
     list.dedup();
 }
 
-/// Merges the regions of fewer than `min_size` pixels (docs/algorithm.md §12.4) and gives
+/// Merges the regions of fewer than `min_size` pixels (docs/algorithm.md §13.4) and gives
 /// every final region its value.
 ///
 /// ```
@@ -208,7 +208,7 @@ pub fn merge_small_regions(
                 // The union takes the lower number. Numbers follow the
                 // raster order of the regions' first pixels, so this is the
                 // number renumbering after every merge would give it
-                // (docs/algorithm.md §12.4), and ties go as they would.
+                // (docs/algorithm.md §13.4), and ties go as they would.
                 let (keep, gone) = (r.min(into), r.max(into));
                 tally.absorb(keep, gone);
                 parent[gone] = keep as u32;

@@ -1,5 +1,5 @@
 //! Joint spatial-range mean shift segmentation of images and volumes
-//! (docs/algorithm.md §12): every pixel climbs in position and value
+//! (docs/algorithm.md §13): every pixel climbs in position and value
 //! ([`crate::climbing::joint`]), neighbouring pixels whose modes are close
 //! join regions ([`regions`]), and regions smaller than a minimum size merge
 //! into their nearest neighbour in value ([`merging`]).
@@ -127,7 +127,7 @@ pub struct Segmentation {
     pub n_iter: u64,
 }
 
-/// Segments `image` (docs/algorithm.md §12) on `options.threads` workers,
+/// Segments `image` (docs/algorithm.md §13) on `options.threads` workers,
 /// calling `stop` with the pixels climbed now and then (returning `true`
 /// abandons it with [`Error::Interrupted`]).
 ///

@@ -1,4 +1,4 @@
-//! Regions (docs/algorithm.md §12.3): neighbouring pixels whose modes lie
+//! Regions (docs/algorithm.md §13.3): neighbouring pixels whose modes lie
 //! within one spatial bandwidth and half a range bandwidth of each other
 //! join one region; regions are numbered in raster order of their first
 //! pixel. Joining is a relation on pairs, and the regions its connected
