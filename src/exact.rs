@@ -4,6 +4,7 @@
 //! (the same bits on every CPU), and interning of exact coordinate keys.
 
 pub mod distance;
+pub mod expansion;
 pub mod exponential;
 pub(crate) mod interner;
 pub mod lanes;

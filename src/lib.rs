@@ -42,6 +42,7 @@ pub mod parallel;
 pub mod points;
 pub mod search;
 pub mod seeding;
+pub mod segmentation;
 #[cfg(test)]
 mod testing;
 

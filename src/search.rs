@@ -2,4 +2,5 @@
 //! bandwidth estimate) and the nearest centre of each point (the labels).
 
 pub mod ball;
+pub mod grid;
 pub mod nearest;

@@ -263,3 +263,149 @@ def estimate_bandwidth(X: np.ndarray, quantile: float = 0.3) -> float:
     for start in range(0, n, 500):
         total += kth[start : start + 500].sum()
     return total / n
+
+
+# Segmentation of images and volumes (docs/algorithm.md §13).
+
+
+def _halves(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Veltkamp's split of a into two halves of at most 26 significant bits."""
+    big = 134217729.0 * a  # 2**27 + 1
+    high = big - (big - a)
+    return high, a - high
+
+
+def exact_sum_of_products(c: np.ndarray, z: np.ndarray) -> float:
+    """The correctly rounded sum of the exact products c * z: each product as its
+    rounded value and its error (Dekker's TwoProduct), summed by math.fsum."""
+    product = c * z
+    (c_high, c_low), (z_high, z_low) = _halves(c), _halves(z)
+    error = ((c_high * z_high - product) + c_high * z_low + c_low * z_high) + c_low * z_low
+    return math.fsum(np.concatenate([product, error]))
+
+
+def segment_image(values, spacing, hs, hr, kernel="flat", min_size=0, max_iter=300):
+    """Joint spatial-range mean shift of `values` (spatial shape + (channels,), float64)
+    with `spacing` per spatial axis: (labels, modes, region values, n_iter)."""
+    shape = values.shape[:-1]
+    channels = values.shape[-1]
+    pad = 3 - len(shape)
+    grid_shape = (1,) * pad + tuple(shape)
+    sp = np.array((1.0,) * pad + tuple(float(s) for s in spacing))
+    x = values.reshape(-1, channels).astype(np.float64)
+    n = len(x)
+    p = np.stack(np.unravel_index(np.arange(n), grid_shape), axis=1).astype(np.float64)
+    support, profile = PROFILES[kernel]
+    a_s, a_r = distance_scale(hs * hs), distance_scale(hr * hr)
+
+    def d2_spatial(positions, y):
+        d2 = np.zeros(len(positions))
+        for d in range(3):
+            t = (positions[:, d] - y[d]) * sp[d]
+            d2 += t * t
+        return d2
+
+    def d2_range(vals, y):
+        d2 = np.zeros(len(vals))
+        for j in range(channels):
+            t = vals[:, j] - y[j]
+            d2 += t * t
+        return d2
+
+    modes_p = np.empty_like(p)
+    modes_x = np.empty_like(x)
+    n_iter = 0
+    for i in range(n):
+        y_s, y_r = p[i].copy(), x[i].copy()
+        iterations = 0
+        while True:
+            u_s = d2_spatial(p, y_s) * a_s
+            u_r = d2_range(x, y_r) * a_r
+            inside = np.flatnonzero((u_s <= support) & (u_r <= support))
+            c = np.array([profile(float(u_s[j])) * profile(float(u_r[j])) for j in inside])
+            if math.fsum(c) == 0:
+                break
+            weight = math.fsum(c)
+            z = np.concatenate([p[inside], x[inside]], axis=1)
+            mean = np.array([exact_sum_of_products(c, z[:, k]) for k in range(z.shape[1])])
+            new_s, new_r = mean[:3] / weight, mean[3:] / weight
+            step = d2_spatial(new_s[None], y_s)[0] * a_s + d2_range(new_r[None], y_r)[0] * a_r
+            y_s, y_r = new_s, new_r
+            if step <= 1e-6 or iterations == max_iter:
+                break
+            iterations += 1
+        modes_p[i], modes_x[i] = y_s, y_r
+        n_iter = max(n_iter, iterations)
+
+    # docs/algorithm.md §13.3: neighbours along one axis whose modes are close join.
+    strides = [grid_shape[1] * grid_shape[2], grid_shape[2], 1]
+    neighbour_pairs = [
+        (i - strides[d], i)
+        for i in range(n)
+        for d in range(3)
+        if (i // strides[d]) % grid_shape[d] != 0
+    ]
+    parent = list(range(n))
+
+    def find(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for a, b in neighbour_pairs:
+        close = d2_spatial(modes_p[a : a + 1], modes_p[b])[0] * a_s <= 1
+        near = d2_range(modes_x[a : a + 1], modes_x[b])[0] * a_r <= 0.25
+        if close and near:
+            ra, rb = find(a), find(b)
+            parent[max(ra, rb)] = min(ra, rb)
+    region = _numbered([find(i) for i in range(n)])
+
+    # docs/algorithm.md §13.4: the smallest region merges into its nearest neighbour in value.
+    members = {r: [i for i in range(n) if region[i] == r] for r in set(region)}
+
+    def value(r):
+        return [math.fsum(modes_x[members[r], j]) / len(members[r]) for j in range(channels)]
+
+    def neighbours(r):
+        inside = set(members[r])
+        found = set()
+        for a, b in neighbour_pairs:
+            if (a in inside) != (b in inside):
+                found.add(region[b] if a in inside else region[a])
+        return found
+
+    while True:
+        small = [(len(m), r) for r, m in members.items() if len(m) < min_size and neighbours(r)]
+        if not small:
+            break
+        _, r = min(small)
+        into = min(neighbours(r), key=lambda q, r=r: (value_distance(value(r), value(q)), q))
+        # Renumbered in raster order of first pixels, the union takes the lower
+        # number of the two (the numbers follow that order).
+        keep, gone = min(r, into), max(r, into)
+        for i in members.pop(gone):
+            region[i] = keep
+        members[keep] = [i for i in range(n) if region[i] == keep]
+    labels = _numbered(region)
+    values_by_label = [value(region[labels.index(k)]) for k in range(max(labels) + 1)]
+    return (
+        np.array(labels, dtype=np.int64).reshape(shape),
+        modes_x.reshape(values.shape),
+        np.array(values_by_label).reshape(-1, channels),
+        n_iter,
+    )
+
+
+def value_distance(a, b) -> float:
+    """Squared distance of two region values, summed in channel order."""
+    d2 = 0.0
+    for x, y in zip(a, b):
+        t = x - y
+        d2 += t * t
+    return d2
+
+
+def _numbered(keys):
+    """Keys renumbered 0, 1, ... in order of first appearance."""
+    numbers: dict = {}
+    return [numbers.setdefault(k, len(numbers)) for k in keys]

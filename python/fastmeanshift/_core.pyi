@@ -91,3 +91,19 @@ def assign_labels(
     x: np.ndarray, centers: np.ndarray, orphan_bandwidth: float | None, n_jobs: int | None
 ) -> np.ndarray: ...
 def compensated_total(parts: list[tuple[float, float]]) -> float: ...
+
+class ImageOptions(TypedDict):
+    spatial_bandwidth: float
+    range_bandwidth: float
+    kernel: str
+    min_size: int
+    max_iter: int
+    n_jobs: int | None
+
+def segment(
+    pixels: npt.NDArray[np.float64],
+    shape: list[int],
+    spacing: list[float],
+    options: ImageOptions,
+    progress: Callable[[int, int], object] | None = None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64], int]: ...

@@ -372,6 +372,20 @@ ESTIMATE_BANDWIDTH_CONSTRAINTS: dict[str, list[Constraint]] = {
 GET_BIN_SEEDS_CONSTRAINTS: dict[str, list[Constraint]] = {
     "bin_size": [FINITE_FLOAT],
 }
+POSITIVE_FINITE_FLOAT = Satisfies(
+    lambda value: (number := _as_float(value)) is not None and 0 < number < math.inf,
+    "a float in the range (0.0, inf)",
+)
+SEGMENT_CONSTRAINTS: dict[str, list[Constraint]] = {
+    "spatial_bandwidth": [POSITIVE_FINITE_FLOAT],
+    "range_bandwidth": [POSITIVE_FINITE_FLOAT],
+    "kernel": [StrOptions(("flat", "epanechnikov", "gaussian"))],
+    "min_size": [Interval(Integral, 0, None, "left")],
+    "max_iter": [Interval(Integral, 0, None, "left")],
+    "channel_axis": [INTEGER, None],
+    "return_modes": [BOOLEAN],
+    "n_jobs": [INTEGER, None],
+}
 
 
 def validate_params(

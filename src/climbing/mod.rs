@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use rayon::prelude::*;
 
 use crate::search::ball::BallSearch;
+pub mod joint;
+pub mod limbs;
 mod step_cache;
 mod weigher;
 

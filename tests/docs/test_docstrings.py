@@ -10,6 +10,7 @@ import doctest
 import pytest
 
 import fastmeanshift
+import fastmeanshift.image
 
 DOCUMENTED = {
     "estimate_bandwidth": fastmeanshift.estimate_bandwidth,
@@ -19,6 +20,9 @@ DOCUMENTED = {
     "MeanShift.fit": fastmeanshift.MeanShift.fit,
     "MeanShift.predict": fastmeanshift.MeanShift.predict,
     "MeanShift.fit_predict": fastmeanshift.MeanShift.fit_predict,
+    "image.segment": fastmeanshift.image.segment,
+    "image.segmentation": fastmeanshift.image.segmentation,
+    "image.Segmented": fastmeanshift.image.Segmented,
 }
 
 

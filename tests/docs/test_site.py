@@ -51,6 +51,8 @@ def test_the_api_reference_lists_every_public_name():
     public = [f"fastmeanshift.{name}" for name in fastmeanshift.__all__]
     dask = pytest.importorskip("fastmeanshift.dask", exc_type=ImportError)
     public += [f"fastmeanshift.dask.{name}" for name in dask.__all__]
+    image = importlib.import_module("fastmeanshift.image")
+    public += [f"fastmeanshift.image.{name}" for name in image.__all__]
     assert sorted(listed) == sorted(public)
 
 

@@ -68,6 +68,13 @@ FLAT = "X[:, 2:] = 0.0"
             "cluster_assignment='attractor').fit(X[:2000])",
             "model.predict(X)",
         ),
+        # Every pixel of a 2000 x 2000 image climbs in a window of 25 x 25.
+        (
+            4_000_000,
+            1,
+            "from fastmeanshift.image import segment",
+            "segment(X.reshape(2000, 2000), 12, 0.5, n_jobs=2)",
+        ),
     ],
     ids=[
         "climbing",
@@ -76,6 +83,7 @@ FLAT = "X[:, 2:] = 0.0"
         "labels",
         "predict",
         "predict_attractor",
+        "segment",
     ],
 )
 def test_sigint_interrupts(n, dim, setup, call):
@@ -147,8 +155,21 @@ HEAVY_CHILD = textwrap.dedent(
             "fms.MeanShift(bandwidth=0.5, seeds=X[:1], cluster_assignment='attractor', "
             "n_jobs=2).fit(X)",
         ),
+        # A window that holds the whole image: one pixel's climb takes seconds.
+        (
+            4_000_000,
+            1,
+            1.0,
+            "__import__('fastmeanshift.image').image.segment(X.reshape(2000, 2000), 3000, 1.0)",
+        ),
     ],
-    ids=["climbing_heavy_balls", "binning_tiny_bins", "tree_build", "attractor_label_climbs"],
+    ids=[
+        "climbing_heavy_balls",
+        "binning_tiny_bins",
+        "tree_build",
+        "attractor_label_climbs",
+        "segment_whole_image_window",
+    ],
 )
 def test_sigint_abandons_an_expensive_unit(n, dim, delay, call):
     child = subprocess.run(

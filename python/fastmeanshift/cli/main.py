@@ -19,6 +19,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from .._mean_shift import MeanShift, estimate_bandwidth
+from . import segment as segment_command
 from .demo import QUANTILE, blobs, compare_with_sklearn
 from .errors import MissingDependency, UsageError
 from .input_files import open_data_file, read_piece
@@ -173,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--jobs", type=int, default=-1, help="threads, -1 (default) for all cores")
     demo.add_argument("--plot", metavar="FILE.png", default=DEMO_PLOT, help="where to draw")
     demo.add_argument("--no-plot", dest="plot", action="store_const", const=None)
+    segment_command.add_parser(commands)
     return parser
 
 
@@ -185,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings_as_lines():
             if args.command == "cluster":
                 run_cluster(args)
+            elif args.command == "segment":
+                segment_command.run(args)
             else:
                 run_demo(args)
     except KeyboardInterrupt:

@@ -32,18 +32,20 @@ class _StatusLine:
 
 class ProgressBar(_StatusLine):
     """Called with ``(done, total)``; draws ``[####    ] done/total seeds climbed``
-    over itself on ``stream`` once the work has lasted ``_DELAY`` seconds."""
+    (or another ``unit``) over itself on ``stream`` once the work has lasted
+    ``_DELAY`` seconds."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, unit: str = "seeds") -> None:
         super().__init__(stream)
         self.started = time.monotonic()
+        self.unit = unit
 
     def __call__(self, done: int, total: int) -> None:
         if not self.drawn and time.monotonic() - self.started < _DELAY:
             return
         filled = _WIDTH * done // max(total, 1)
         bar = "#" * filled + " " * (_WIDTH - filled)
-        self.draw(f"[{bar}] {done}/{total} seeds climbed")
+        self.draw(f"[{bar}] {done}/{total} {self.unit} climbed")
 
 
 class RoundsBar(_StatusLine):

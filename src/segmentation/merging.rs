@@ -1,0 +1,299 @@
+//! Small-region merging (docs/algorithm.md §13.4): while some region has
+//! fewer than `min_size` pixels, the smallest (the lowest number among the
+//! smallest) joins its neighbouring region of nearest value, and the union
+//! takes the lower of the two numbers (as renumbering in raster order of
+//! first pixels after each merge would). A region's
+//! value is the mean of its pixels' modes: an exact sum, rounded once,
+//! over a count.
+
+use super::regions::{find, Regions};
+use crate::error::{try_filled, Result};
+use crate::exact::expansion::ExactSum;
+use crate::parallel::Task;
+use crate::search::grid::Grid;
+
+/// Merges made between two stop checks.
+const CHECK_EVERY: usize = 1 << 10;
+
+/// The regions after merging, renumbered in raster order of first pixels,
+/// and each region's value (`channels` each, in that order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merged {
+    /// One region number per pixel.
+    pub regions: Regions,
+    /// Per region, the mean of its pixels' modes.
+    pub values: Vec<f64>,
+}
+
+/// Each region's pixel count, the exact sums of its pixels' mode values
+/// per channel, and its value (their mean) kept for the comparisons.
+struct Tally {
+    sizes: Vec<usize>,
+    sums: Vec<ExactSum>,
+    values: Vec<f64>,
+    channels: usize,
+}
+
+impl Tally {
+    fn of(regions: &Regions, modes: &[f64], channels: usize) -> Result<Self> {
+        let mut sizes = try_filled(regions.count, 0)?;
+        let mut sums = try_filled(regions.count * channels, ExactSum::default())?;
+        for (i, &r) in regions.of_pixel.iter().enumerate() {
+            let r = r as usize;
+            sizes[r] += 1;
+            for (j, &x) in modes[i * channels..][..channels].iter().enumerate() {
+                sums[r * channels + j].add(x);
+            }
+        }
+        let mut tally = Tally {
+            sizes,
+            sums,
+            values: try_filled(regions.count * channels, 0.0)?,
+            channels,
+        };
+        (0..regions.count).for_each(|r| tally.update_value(r));
+        Ok(tally)
+    }
+
+    /// Region `r`'s value, from its sums and size.
+    fn update_value(&mut self, r: usize) {
+        let c = self.channels;
+        for j in 0..c {
+            self.values[r * c + j] = self.sums[r * c + j].value() / self.sizes[r] as f64;
+        }
+    }
+
+    /// Region `r`'s values, one per channel.
+    fn value(&self, r: usize) -> &[f64] {
+        &self.values[r * self.channels..][..self.channels]
+    }
+
+    /// Adds region `from`'s pixels to region `into`.
+    fn absorb(&mut self, into: usize, from: usize) {
+        let c = self.channels;
+        self.sizes[into] += self.sizes[from];
+        for j in 0..c {
+            let from = std::mem::take(&mut self.sums[from * c + j]);
+            self.sums[into * c + j].add_sum(&from);
+        }
+        self.update_value(into);
+    }
+
+    /// `sum_j (value(a, j) - value(b, j))^2` in channel order.
+    fn squared_distance(&self, a: usize, b: usize) -> f64 {
+        let mut d2 = 0.0;
+        for (x, y) in self.value(a).iter().zip(self.value(b)) {
+            let t = x - y;
+            d2 += t * t;
+        }
+        d2
+    }
+}
+
+/// The neighbouring regions (along any axis) of each region of fewer than
+/// `min_size` pixels, as numbers that may since have merged into others
+/// (resolved through the merges' union find) and may repeat. Larger
+/// regions only grow, never merge away: nothing reads their lists.
+fn neighbours(
+    grid: &Grid,
+    regions: &Regions,
+    sizes: &[usize],
+    min_size: usize,
+    task: &Task,
+) -> Result<Vec<Vec<u32>>> {
+    let mut adjacent = vec![Vec::new(); regions.count];
+    grid.for_each_neighbour_pair(
+        |_| task.check(),
+        |before, i| {
+            let (q, r) = (regions.of_pixel[before], regions.of_pixel[i]);
+            if q != r {
+                for (from, to) in [(r, q), (q, r)] {
+                    let list: &mut Vec<u32> = &mut adjacent[from as usize];
+                    // Runs of one pair along the raster repeat; skip the
+                    // obvious ones.
+                    if sizes[from as usize] < min_size && list.last() != Some(&to) {
+                        list.push(to);
+                    }
+                }
+            }
+            Ok(())
+        },
+    )?;
+    Ok(adjacent)
+}
+
+/// `list`'s regions as they are now (through `parent`), without `itself`,
+/// sorted, once each.
+fn resolved(list: &mut Vec<u32>, parent: &mut [u32], itself: usize) {
+    for q in list.iter_mut() {
+        *q = find(parent, *q as usize) as u32;
+    }
+    list.retain(|&q| q as usize != itself);
+    list.sort_unstable();
+    list.dedup();
+}
+
+/// Merges the regions of fewer than `min_size` pixels (docs/algorithm.md §13.4) and gives
+/// every final region its value.
+///
+/// ```
+/// use fastmeanshift::parallel::never_stop;
+/// use fastmeanshift::search::grid::Grid;
+/// use fastmeanshift::segmentation::merging::merge_small_regions;
+/// use fastmeanshift::segmentation::regions::Regions;
+/// use fastmeanshift::Workers;
+///
+/// // Three regions in a row of five pixels; the middle one, a single
+/// // pixel, is nearer in value to the last.
+/// let grid = Grid::new(&[1, 5], &[1.0, 1.0])?;
+/// let regions = Regions { of_pixel: vec![0, 0, 1, 2, 2], count: 3 };
+/// let modes = [0.0, 0.0, 6.0, 8.0, 8.0];
+/// let merged = Workers::new(1)?.run(0, &never_stop, |task| {
+///     merge_small_regions(&grid, regions, &modes, 1, 2, task)
+/// })?;
+/// assert_eq!(merged.regions.of_pixel, [0, 0, 1, 1, 1]);
+/// assert_eq!(merged.values, [0.0, 22.0 / 3.0]);
+/// # Ok::<(), fastmeanshift::Error>(())
+/// ```
+pub fn merge_small_regions(
+    grid: &Grid,
+    regions: Regions,
+    modes: &[f64],
+    channels: usize,
+    min_size: usize,
+    task: &Task,
+) -> Result<Merged> {
+    let mut tally = Tally::of(&regions, modes, channels)?;
+    let mut parent: Vec<u32> = (0..regions.count as u32).collect();
+    if min_size > 1 {
+        let mut adjacent = neighbours(grid, &regions, &tally.sizes, min_size, task)?;
+        // Each list's length when it was last resolved: a list is resolved
+        // again once it has doubled, so that stale entries cost O(1) each.
+        let mut resolved_len = vec![0; regions.count];
+        // Regions by size, below `min_size`: the smallest size first, each
+        // in increasing number. A merge makes a region larger than the size
+        // being merged, so a bucket is complete once it is reached.
+        let sizes_below = min_size.min(modes.len() / channels.max(1) + 1);
+        let mut by_size: Vec<Vec<u32>> = vec![Vec::new(); sizes_below];
+        for (r, &size) in tally.sizes.iter().enumerate() {
+            if size < sizes_below {
+                by_size[size].push(r as u32);
+            }
+        }
+        let mut merges = 0usize;
+        for size in 0..sizes_below {
+            let mut bucket = std::mem::take(&mut by_size[size]);
+            bucket.sort_unstable_by(|a, b| b.cmp(a));
+            while let Some(r) = bucket.pop() {
+                let r = r as usize;
+                // Entries of regions merged away, or grown since, are stale.
+                if parent[r] as usize != r || tally.sizes[r] != size {
+                    continue;
+                }
+                merges += 1;
+                if merges % CHECK_EVERY == 0 {
+                    task.check()?;
+                }
+                let mut around = std::mem::take(&mut adjacent[r]);
+                resolved(&mut around, &mut parent, r);
+                // The nearest neighbour in value; the lowest number on ties.
+                let Some(into) = around.iter().map(|&q| q as usize).min_by(|&a, &b| {
+                    tally
+                        .squared_distance(r, a)
+                        .total_cmp(&tally.squared_distance(r, b))
+                        .then(a.cmp(&b))
+                }) else {
+                    continue; // the only region
+                };
+                // The union takes the lower number. Numbers follow the
+                // raster order of the regions' first pixels, so this is the
+                // number renumbering after every merge would give it
+                // (docs/algorithm.md §13.4), and ties go as they would.
+                let (keep, gone) = (r.min(into), r.max(into));
+                tally.absorb(keep, gone);
+                parent[gone] = keep as u32;
+                let mut joined = std::mem::take(&mut adjacent[into]);
+                if tally.sizes[keep] >= sizes_below {
+                    continue;
+                }
+                if joined.len() < around.len() {
+                    std::mem::swap(&mut joined, &mut around);
+                }
+                joined.extend_from_slice(&around);
+                if joined.len() > 2 * resolved_len[keep] + 8 {
+                    resolved(&mut joined, &mut parent, keep);
+                    resolved_len[keep] = joined.len();
+                }
+                adjacent[keep] = joined;
+                by_size[tally.sizes[keep]].push(keep as u32);
+            }
+        }
+    }
+    // Renumber by first pixel; each final region's value, in that order.
+    let mut number = try_filled(regions.count, u32::MAX)?;
+    let mut values = Vec::new();
+    let mut of_pixel = regions.of_pixel;
+    let mut count = 0u32;
+    for (i, r) in of_pixel.iter_mut().enumerate() {
+        if i % (CHECK_EVERY << 4) == 0 {
+            task.check()?;
+        }
+        let root = find(&mut parent, *r as usize);
+        if number[root] == u32::MAX {
+            number[root] = count;
+            count += 1;
+            values.extend_from_slice(tally.value(root));
+        }
+        *r = number[root];
+    }
+    Ok(Merged {
+        regions: Regions {
+            of_pixel,
+            count: count as usize,
+        },
+        values,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parallel::{never_stop, Workers};
+
+    fn merge(shape: &[usize], of_pixel: Vec<u32>, modes: &[f64], min_size: usize) -> Merged {
+        let grid = Grid::new(shape, &vec![1.0; shape.len()]).unwrap();
+        let count = *of_pixel.iter().max().unwrap() as usize + 1;
+        let regions = Regions { of_pixel, count };
+        Workers::new(1)
+            .unwrap()
+            .run(0, &never_stop, |task| {
+                merge_small_regions(&grid, regions, modes, 1, min_size, task)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn the_smallest_merges_first_and_ties_go_to_the_lowest_number() {
+        // Regions 0 (2 px, value 0), 1 (1 px, 2), 2 (1 px, 4), 3 (2 px, 6):
+        // region 1 goes first (lowest number among the smallest), to 0 and 2
+        // at equal distance: to 0. Then 2 (1 px) goes to 3 (distance 2) not
+        // to the merged 0 (value 2/3).
+        let got = merge(
+            &[6],
+            vec![0, 0, 1, 2, 3, 3],
+            &[0.0, 0.0, 2.0, 4.0, 6.0, 6.0],
+            2,
+        );
+        assert_eq!(got.regions.of_pixel, [0, 0, 0, 1, 1, 1]);
+        assert_eq!(got.values, [2.0 / 3.0, 16.0 / 3.0]);
+    }
+
+    #[test]
+    fn min_size_beyond_the_image_leaves_one_region() {
+        let got = merge(&[2, 2], vec![0, 1, 2, 3], &[0.0, 1.0, 2.0, 3.0], 100);
+        assert_eq!(got.regions.of_pixel, [0; 4]);
+        assert_eq!(got.values, [1.5]);
+        let untouched = merge(&[2, 2], vec![0, 1, 2, 3], &[0.0, 1.0, 2.0, 3.0], 1);
+        assert_eq!(untouched.regions.count, 4);
+    }
+}

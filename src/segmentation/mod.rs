@@ -1,0 +1,190 @@
+//! Joint spatial-range mean shift segmentation of images and volumes
+//! (docs/algorithm.md §13): every pixel climbs in position and value
+//! ([`crate::climbing::joint`]), neighbouring pixels whose modes are close
+//! join regions ([`regions`]), and regions smaller than a minimum size merge
+//! into their nearest neighbour in value ([`merging`]).
+
+pub mod merging;
+pub mod regions;
+
+use std::num::NonZeroUsize;
+
+use crate::climbing::joint::{climb_pixels, Pixels, ProductKernel};
+use crate::error::{Error, Result};
+use crate::options::Kernel;
+use crate::parallel::{Progress, StopCheck, Workers};
+use crate::search::grid::Grid;
+
+/// An image or a volume: float64 values, `channels` per pixel, pixels in
+/// raster (C) order over 1 to 3 spatial axes with a spacing each.
+///
+/// ```
+/// use fastmeanshift::segmentation::Image;
+///
+/// let values = [0.0; 2 * 3 * 3];
+/// let image = Image::new(&values, &[2, 3], &[1.0, 1.0], 3)?;
+/// assert_eq!(image.pixels().grid.len(), 6);
+/// assert!(Image::new(&values, &[2, 3], &[1.0, 1.0], 2).is_err());
+/// assert!(Image::new(&[f64::NAN], &[1], &[1.0], 1).is_err());
+/// # Ok::<(), fastmeanshift::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Image<'a> {
+    values: &'a [f64],
+    grid: Grid,
+    channels: usize,
+}
+
+impl<'a> Image<'a> {
+    /// The image of `values` (finite) with the spatial `shape`, `spacing`
+    /// and `channels` values per pixel (at least one).
+    pub fn new(
+        values: &'a [f64],
+        shape: &[usize],
+        spacing: &[f64],
+        channels: usize,
+    ) -> Result<Self> {
+        let grid = Grid::new(shape, spacing)?;
+        if channels == 0 || grid.len().checked_mul(channels) != Some(values.len()) {
+            return Err(Error::InvalidInput(format!(
+                "{} values do not fill {} pixels of {channels} channels",
+                values.len(),
+                grid.len()
+            )));
+        }
+        if values.iter().any(|x| !x.is_finite()) {
+            return Err(Error::InvalidInput(
+                "the image contains NaN or infinity".into(),
+            ));
+        }
+        Ok(Image {
+            values,
+            grid,
+            channels,
+        })
+    }
+
+    /// Its values on its grid.
+    pub fn pixels(&self) -> Pixels<'_> {
+        Pixels {
+            grid: &self.grid,
+            values: self.values,
+            channels: self.channels,
+        }
+    }
+}
+
+/// The parameters of a segmentation.
+///
+/// ```
+/// use fastmeanshift::segmentation::SegmentOptions;
+///
+/// let options = SegmentOptions { min_size: 50, ..SegmentOptions::new(6.0, 4.5) };
+/// assert_eq!(options.max_iter, 300);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SegmentOptions {
+    /// `h_s`, in the units of the spacing (checked by [`segment`]).
+    pub spatial_bandwidth: f64,
+    /// `h_r`, in the units of the values.
+    pub range_bandwidth: f64,
+    /// The profile of both the spatial and the range kernel.
+    pub kernel: Kernel,
+    /// Regions of fewer pixels merge into a neighbour (0 or 1: none do).
+    pub min_size: usize,
+    /// The most iterations of one climb; 0 still moves each pixel once.
+    pub max_iter: u64,
+    /// Worker threads. The result does not depend on them.
+    pub threads: NonZeroUsize,
+}
+
+impl SegmentOptions {
+    /// Bandwidths `spatial` and `range`, the flat kernel, no merging, 300
+    /// iterations, one thread.
+    pub fn new(spatial: f64, range: f64) -> Self {
+        SegmentOptions {
+            spatial_bandwidth: spatial,
+            range_bandwidth: range,
+            kernel: Kernel::Flat,
+            min_size: 0,
+            max_iter: 300,
+            threads: NonZeroUsize::MIN,
+        }
+    }
+}
+
+/// What a segmentation produces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segmentation {
+    /// One region label per pixel, in raster order: 0, 1, ... in raster
+    /// order of each region's first pixel.
+    pub labels: Vec<i64>,
+    /// Each pixel's mode: the values where its climb ended, `channels` each.
+    pub modes: Vec<f64>,
+    /// Each region's value (the mean of its pixels' modes), by label.
+    pub region_values: Vec<f64>,
+    /// The most iterations any climb took.
+    pub n_iter: u64,
+}
+
+/// Segments `image` (docs/algorithm.md §13) on `options.threads` workers,
+/// calling `stop` with the pixels climbed now and then (returning `true`
+/// abandons it with [`Error::Interrupted`]).
+///
+/// Memory: beyond the caller's values, 36 bytes a pixel and 8 a value (the
+/// modes), then 8 a pixel for the labels, with 12 a pixel of region
+/// numbers on the way.
+///
+/// ```
+/// use fastmeanshift::parallel::never_stop;
+/// use fastmeanshift::segmentation::{segment, Image, SegmentOptions};
+///
+/// // A 2 x 4 grey image: a dark left half, a bright right half.
+/// let values = [0.0, 1.0, 20.0, 21.0, 1.0, 0.0, 21.0, 20.0];
+/// let image = Image::new(&values, &[2, 4], &[1.0, 1.0], 1)?;
+/// let got = segment(&image, &SegmentOptions::new(2.0, 4.0), &never_stop)?;
+/// assert_eq!(got.labels, [0, 0, 1, 1, 0, 0, 1, 1]);
+/// assert_eq!(got.region_values, [0.5, 20.5]);
+/// # Ok::<(), fastmeanshift::Error>(())
+/// ```
+pub fn segment(
+    image: &Image<'_>,
+    options: &SegmentOptions,
+    stop: StopCheck<'_>,
+) -> Result<Segmentation> {
+    let kernel = ProductKernel::new(
+        options.kernel,
+        options.spatial_bandwidth,
+        options.range_bandwidth,
+    )?;
+    let workers = Workers::new(options.threads.get())?;
+    let pixels = image.pixels();
+    let n = image.grid.len();
+    let climbed = workers.run(n, stop, |task| {
+        climb_pixels(pixels, &kernel, options.max_iter, task)
+    })?;
+    let all_climbed = &|_| stop(Progress { done: n, total: n });
+    let channels = image.channels;
+    let merged = workers.run(n, all_climbed, |task| {
+        let regions = regions::find_regions(&image.grid, &climbed, channels, &kernel, task)?;
+        merging::merge_small_regions(
+            &image.grid,
+            regions,
+            &climbed.values,
+            channels,
+            options.min_size,
+            task,
+        )
+    })?;
+    Ok(Segmentation {
+        labels: merged
+            .regions
+            .of_pixel
+            .iter()
+            .map(|&r| i64::from(r))
+            .collect(),
+        modes: climbed.values,
+        region_values: merged.values,
+        n_iter: climbed.n_iter,
+    })
+}
