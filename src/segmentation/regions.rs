@@ -179,10 +179,12 @@ struct CellAxis {
 }
 
 impl CellAxis {
-    /// The cell number of coordinate `x`, rounded down (NaN gives 0).
+    /// The cell number of coordinate `x`, rounded down: the quotient is
+    /// `>= 0` (`x >= lo`), where truncating is rounding down without a call
+    /// to `floor` (NaN gives 0, infinity saturates).
     #[inline]
-    fn cell(&self, x: f64) -> f64 {
-        ((x - self.lo) / self.side).floor()
+    fn cell(&self, x: f64) -> i64 {
+        ((x - self.lo) / self.side) as i64
     }
 }
 
@@ -293,11 +295,11 @@ impl Cells {
     /// The packed spatial cell of a mode at `position`.
     #[inline]
     fn spatial_key(&self, position: &[f64; 3]) -> u64 {
-        let most = ((1u64 << SPATIAL_BITS) - 1) as f64;
+        let most = (1i64 << SPATIAL_BITS) - 1;
         let mut key = 0;
         for axis in &self.spatial {
             // NaN becomes 0.
-            let cell = axis.cell(position[axis.index]).clamp(0.0, most) as u64;
+            let cell = axis.cell(position[axis.index]).clamp(0, most) as u64;
             key |= cell << (SPATIAL_BITS * (MOST_AXES - 1 - axis.index) as u32);
         }
         key
@@ -309,7 +311,7 @@ impl Cells {
         let mut hash = 0;
         for axis in &self.range {
             // Saturating: infinities and NaN become numbers.
-            hash = fold(hash, axis.cell(values[axis.index]) as i64 as u64);
+            hash = fold(hash, axis.cell(values[axis.index]) as u64);
         }
         mix(hash)
     }
@@ -345,6 +347,27 @@ impl Cells {
         }
         offsets
     }
+}
+
+/// The distance of a squared distance `d2`, as an `f32` (NaN, which prunes
+/// nothing, where it would not be finite).
+#[inline]
+fn coarse(d2: f64) -> f32 {
+    let d = d2.sqrt() as f32;
+    if d.is_finite() {
+        d
+    } else {
+        f32::NAN
+    }
+}
+
+/// Whether modes at distances `d` (exact) and `coarse` ([`coarse`], within
+/// a relative `2^-24`) from one mode are certainly farther apart than `h`:
+/// `|d - coarse|` beyond `h` with slack for both roundings.
+#[inline]
+fn apart(d: f64, coarse: f32, h: f64) -> bool {
+    let e = f64::from(coarse);
+    (d - e).abs() > (h + 1e-6 * (d + e)) * (1.0 + SLACK) + TINY + f64::from(f32::MIN_POSITIVE)
 }
 
 /// SplitMix64's finaliser: a bijective mix of 64 bits.
@@ -530,19 +553,30 @@ pub fn find_regions(
             radius_r: radii.1.sqrt(),
         });
     };
-    // Whether each grid cell is whole, and its radii (squared) if so.
+    // Whether each grid cell is whole, and its radii (squared) if so; each
+    // distinct mode's distances from its part's first (for the searches).
+    let mut to_first = try_filled(distinct.len(), (0.0f32, 0.0f32))?;
+    let mut slices = Vec::with_capacity(grid_cells.len());
+    let mut rest = &mut to_first[..];
+    for &(_, start, end) in &grid_cells {
+        let (slice, after) = rest.split_at_mut((end - start) as usize);
+        slices.push(slice);
+        rest = after;
+    }
     let wholes: Vec<Option<(f64, f64)>> = grid_cells
         .par_iter()
-        .map(|&(_, start, end)| {
+        .zip(slices)
+        .map(|(&(_, start, end), distances)| {
             task.check()?;
             let members = &distinct[start as usize..end as usize];
             let first = pixel(members[0]);
             let mut far = (0.0f64, 0.0f64);
-            for &k in &members[1..] {
+            for (&k, distance) in members.iter().zip(distances).skip(1) {
                 let (d2_s, d2_r) = (rule.d2_s(first, pixel(k)), rule.d2_r(first, pixel(k)));
                 if !(d2_s <= rule.hs2 && d2_r <= rule.hr2) {
                     return Ok(None);
                 }
+                *distance = (coarse(d2_s), coarse(d2_r));
                 far = (far.0.max(d2_s), far.1.max(d2_r));
             }
             Ok(Some(far))
@@ -584,11 +618,11 @@ pub fn find_regions(
             let to = from + labelled[from..].iter().take_while(|l| l.0 == part).count();
             let first = pixel(members[from]);
             let mut far = (0.0f64, 0.0f64);
-            for &k in &members[from + 1..to] {
-                far = (
-                    far.0.max(rule.d2_s(first, pixel(k))),
-                    far.1.max(rule.d2_r(first, pixel(k))),
-                );
+            to_first[start as usize + from] = (0.0, 0.0);
+            for (at, &k) in members.iter().enumerate().take(to).skip(from + 1) {
+                let (d2_s, d2_r) = (rule.d2_s(first, pixel(k)), rule.d2_r(first, pixel(k)));
+                to_first[start as usize + at] = (coarse(d2_s), coarse(d2_r));
+                far = (far.0.max(d2_s), far.1.max(d2_r));
             }
             new_part(key, start as usize + from, &members[from..to], far);
             from = to;
@@ -693,19 +727,24 @@ pub fn find_regions(
             (pb, pa)
         };
         let large_first = pixel(distinct[large.start as usize]);
+        let large_range = large.start as usize..large.end as usize;
         for &p in &distinct[small.start as usize..small.end as usize] {
             tick()?;
             let i = pixel(p);
-            if !rule.may_link(
-                rule.d2_s(i, large_first),
-                rule.d2_r(i, large_first),
-                large.radius_s,
-                large.radius_r,
-            ) {
+            let (d2_s, d2_r) = (rule.d2_s(i, large_first), rule.d2_r(i, large_first));
+            if !rule.may_link(d2_s, d2_r, large.radius_s, large.radius_r) {
                 continue;
             }
-            for &q in &distinct[large.start as usize..large.end as usize] {
+            let (ds, dr) = (d2_s.sqrt(), d2_r.sqrt());
+            for (&q, &(qs, qr)) in distinct[large_range.clone()]
+                .iter()
+                .zip(&to_first[large_range.clone()])
+            {
                 tick()?;
+                // The triangle inequality through the large part's first.
+                if apart(ds, qs, rule.hs) || apart(dr, qr, rule.hr) {
+                    continue;
+                }
                 if rule.links(i, pixel(q)) {
                     unite(parent, a, b);
                     return Ok(());
