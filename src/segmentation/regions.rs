@@ -43,9 +43,11 @@
 //! two spatial cells apart along each axis, `O(1)` if their sums are far
 //! apart (the sliding window) and `O(D + C)` else, plus, for each pair not
 //! pruned and not yet joined, the comparisons until a link (at most the
-//! product of their distinct modes). Memory: 28 bytes a pixel during the
-//! sort, then 16 (pixels by cell, their parts, distinct modes, labels) and
-//! about `100 + 8 C` bytes a part.
+//! product of their distinct modes, fewer where the triangle inequality
+//! through the larger part's first rules modes out). Memory: 28 bytes a
+//! pixel during the sort, then 24 (pixels by cell, their parts, distinct
+//! modes and their distances from their part's first, labels) and about
+//! `100 + 8 C` bytes a part.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
