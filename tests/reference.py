@@ -231,7 +231,7 @@ def estimate_bandwidth(X: np.ndarray, quantile: float = 0.3) -> float:
     return total / n
 
 
-# Segmentation of images and volumes (docs/algorithm.md §12).
+# Segmentation of images and volumes (docs/algorithm.md §13).
 
 
 def _halves(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -303,7 +303,7 @@ def segment_image(values, spacing, hs, hr, kernel="flat", min_size=0, max_iter=3
         modes_p[i], modes_x[i] = y_s, y_r
         n_iter = max(n_iter, iterations)
 
-    # docs/algorithm.md §12.3: any two pixels whose modes are within h_s in position and
+    # docs/algorithm.md §13.3: any two pixels whose modes are within h_s in position and
     # h_r in value are linked; regions are the connected components of the links.
     parent = list(range(n))
 
@@ -320,7 +320,7 @@ def segment_image(values, spacing, hs, hr, kernel="flat", min_size=0, max_iter=3
             parent[max(ra, rb)] = min(ra, rb)
     region = _numbered([find(i) for i in range(n)])
 
-    # docs/algorithm.md §12.4: the smallest region merges into its nearest neighbour in value
+    # docs/algorithm.md §13.4: the smallest region merges into its nearest neighbour in value
     # (regions holding pixels that neighbour along one axis).
     strides = [grid_shape[1] * grid_shape[2], grid_shape[2], 1]
     neighbour_pairs = [

@@ -1,4 +1,4 @@
-"""Mean shift segmentation of images and volumes (docs/algorithm.md §12).
+"""Mean shift segmentation of images and volumes (docs/algorithm.md §13).
 
 Every pixel climbs in position and value at once (joint spatial-range mean
 shift, as Comaniciu and Meer segment images), pixels whose modes are close
@@ -79,7 +79,7 @@ def segment(
     Pixels whose modes lie within one spatial bandwidth and one range
     bandwidth of each other, directly or through a chain of such pixels, form
     one region, and regions of fewer than ``min_size`` pixels merge, smallest first, into their
-    neighbouring region of nearest mean mode (docs/algorithm.md §12). The
+    neighbouring region of nearest mean mode (docs/algorithm.md §13). The
     sums are exact, so the result does not depend on ``n_jobs``.
 
     Distances in value are Euclidean over the channels: for colour images a

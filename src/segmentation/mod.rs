@@ -1,5 +1,5 @@
 //! Joint spatial-range mean shift segmentation of images and volumes
-//! (docs/algorithm.md §12): every pixel climbs in position and value
+//! (docs/algorithm.md §13): every pixel climbs in position and value
 //! ([`crate::climbing::joint`]), pixels whose modes are within both
 //! bandwidths, directly or through a chain of such pixels, form regions
 //! ([`regions`]), and regions smaller than a minimum size merge into their
@@ -128,7 +128,7 @@ pub struct Segmentation {
     pub n_iter: u64,
 }
 
-/// Segments `image` (docs/algorithm.md §12) on `options.threads` workers,
+/// Segments `image` (docs/algorithm.md §13) on `options.threads` workers,
 /// calling `stop` with the pixels climbed now and then (returning `true`
 /// abandons it with [`Error::Interrupted`]).
 ///

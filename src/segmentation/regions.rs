@@ -1,4 +1,4 @@
-//! Regions (docs/algorithm.md §12.3): two pixels are in one region when a
+//! Regions (docs/algorithm.md §13.3): two pixels are in one region when a
 //! chain of pixels links them in which each consecutive pair's modes lie
 //! within `h_s` of each other in position and within `h_r` in value
 //! (squared distances `<= h_s * h_s` and `<= h_r * h_r`), neighbours or not.
@@ -865,7 +865,7 @@ fn unite(parent: &mut [u32], a: usize, b: usize) {
 mod tests {
     use super::*;
 
-    /// Pixels linked by the rule (docs/algorithm.md §12.3), compared
+    /// Pixels linked by the rule (docs/algorithm.md §13.3), compared
     /// literally.
     fn linked(
         grid: &Grid,

@@ -1,4 +1,4 @@
-"""fastmeanshift.image.segment against the pure-NumPy reference (docs/algorithm.md §12):
+"""fastmeanshift.image.segment against the pure-NumPy reference (docs/algorithm.md §13):
 the same labels, modes, region values and n_iter, bit for bit, on small images."""
 
 from __future__ import annotations
