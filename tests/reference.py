@@ -337,14 +337,8 @@ def segment_image(values, spacing, hs, hr, kernel="flat", min_size=0, max_iter=3
         modes_p[i], modes_x[i] = y_s, y_r
         n_iter = max(n_iter, iterations)
 
-    # docs/algorithm.md §13.3: neighbours along one axis whose modes are close join.
-    strides = [grid_shape[1] * grid_shape[2], grid_shape[2], 1]
-    neighbour_pairs = [
-        (i - strides[d], i)
-        for i in range(n)
-        for d in range(3)
-        if (i // strides[d]) % grid_shape[d] != 0
-    ]
+    # docs/algorithm.md §13.3: any two pixels whose modes are within h_s in position and
+    # h_r in value are linked; regions are the connected components of the links.
     parent = list(range(n))
 
     def find(i):
@@ -352,15 +346,23 @@ def segment_image(values, spacing, hs, hr, kernel="flat", min_size=0, max_iter=3
             i = parent[i]
         return i
 
-    for a, b in neighbour_pairs:
-        close = d2_spatial(modes_p[a : a + 1], modes_p[b])[0] * a_s <= 1
-        near = d2_range(modes_x[a : a + 1], modes_x[b])[0] * a_r <= 0.25
-        if close and near:
-            ra, rb = find(a), find(b)
+    for a in range(n):  # every pair a < b
+        close = d2_spatial(modes_p[a + 1 :], modes_p[a]) <= hs * hs
+        near = d2_range(modes_x[a + 1 :], modes_x[a]) <= hr * hr
+        for b in a + 1 + np.flatnonzero(close & near):
+            ra, rb = find(a), find(int(b))
             parent[max(ra, rb)] = min(ra, rb)
     region = _numbered([find(i) for i in range(n)])
 
-    # docs/algorithm.md §13.4: the smallest region merges into its nearest neighbour in value.
+    # docs/algorithm.md §13.4: the smallest region merges into its nearest neighbour in value
+    # (regions holding pixels that neighbour along one axis).
+    strides = [grid_shape[1] * grid_shape[2], grid_shape[2], 1]
+    neighbour_pairs = [
+        (i - strides[d], i)
+        for i in range(n)
+        for d in range(3)
+        if (i // strides[d]) % grid_shape[d] != 0
+    ]
     members = {r: [i for i in range(n) if region[i] == r] for r in set(region)}
 
     def value(r):

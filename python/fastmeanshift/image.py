@@ -1,8 +1,8 @@
 """Mean shift segmentation of images and volumes (docs/algorithm.md §13).
 
 Every pixel climbs in position and value at once (joint spatial-range mean
-shift, as Comaniciu and Meer segment images), neighbouring pixels whose modes
-are close join regions, and regions smaller than ``min_size`` merge into their
+shift, as Comaniciu and Meer segment images), pixels whose modes are close
+join regions, and regions smaller than ``min_size`` merge into their
 neighbour nearest in value. Arrays follow scikit-image's conventions: a
 ``channel_axis``, a physical ``spacing`` per spatial axis, and a labels array
 of the spatial shape.
@@ -76,9 +76,9 @@ def segment(
     Each pixel climbs, in position and value at once, to a mode of the
     density weighed by the product of a spatial kernel of bandwidth
     ``spatial_bandwidth`` and a range kernel of bandwidth ``range_bandwidth``.
-    Face-neighbouring pixels whose modes lie within one spatial bandwidth and
-    half a range bandwidth of each other form one region, and regions of
-    fewer than ``min_size`` pixels merge, smallest first, into their
+    Pixels whose modes lie within one spatial bandwidth and one range
+    bandwidth of each other, directly or through a chain of such pixels, form
+    one region, and regions of fewer than ``min_size`` pixels merge, smallest first, into their
     neighbouring region of nearest mean mode (docs/algorithm.md §13). The
     sums are exact, so the result does not depend on ``n_jobs``.
 

@@ -1,8 +1,9 @@
 //! Joint spatial-range mean shift segmentation of images and volumes
 //! (docs/algorithm.md §13): every pixel climbs in position and value
-//! ([`crate::climbing::joint`]), neighbouring pixels whose modes are close
-//! join regions ([`regions`]), and regions smaller than a minimum size merge
-//! into their nearest neighbour in value ([`merging`]).
+//! ([`crate::climbing::joint`]), pixels whose modes are within both
+//! bandwidths, directly or through a chain of such pixels, form regions
+//! ([`regions`]), and regions smaller than a minimum size merge into their
+//! nearest neighbour in value ([`merging`]).
 
 pub mod merging;
 pub mod regions;
@@ -132,8 +133,9 @@ pub struct Segmentation {
 /// abandons it with [`Error::Interrupted`]).
 ///
 /// Memory: beyond the caller's values, 36 bytes a pixel and 8 a value (the
-/// modes), then 8 a pixel for the labels, with 12 a pixel of region
-/// numbers on the way.
+/// modes), then 8 a pixel for the labels, with up to 28 a pixel and about
+/// `100 + 8 C` bytes an occupied cell of the regions' grid on the way
+/// ([`regions`]).
 ///
 /// ```
 /// use fastmeanshift::parallel::never_stop;
@@ -166,7 +168,14 @@ pub fn segment(
     let all_climbed = &|_| stop(Progress { done: n, total: n });
     let channels = image.channels;
     let merged = workers.run(n, all_climbed, |task| {
-        let regions = regions::find_regions(&image.grid, &climbed, channels, &kernel, task)?;
+        let regions = regions::find_regions(
+            &image.grid,
+            &climbed,
+            channels,
+            options.spatial_bandwidth,
+            options.range_bandwidth,
+            task,
+        )?;
         merging::merge_small_regions(
             &image.grid,
             regions,

@@ -80,6 +80,19 @@ def test_volume_with_channels_first():
     assert_as_reference(volume, 1.5, 6.0, channel_axis=0)
 
 
+def test_pixels_far_apart_with_close_modes_are_one_region():
+    # Two dark pixels, 4 apart in a bright 5 x 5 image, climb to one mode at
+    # h_s = 4: one region though they do not neighbour. At h_s = 1 neither
+    # moves, and 4 apart they do not link.
+    image = np.full((5, 5), 50.0)
+    image[0, 0], image[0, 4] = 0.0, 0.5
+    assert_as_reference(image, 4.0, 1.0)
+    labels = segment(image, 4.0, 1.0)
+    assert labels[0, 0] == labels[0, 4] != labels[0, 1]
+    labels = segment(image, 1.0, 1.0)
+    assert labels[0, 0] != labels[0, 4]
+
+
 def test_labels_in_raster_order_of_first_pixels():
     labels = segment(two_halves((10, 10)), 2.0, 30.0, min_size=4)
     firsts = [np.flatnonzero(labels.ravel() == k)[0] for k in range(labels.max() + 1)]
