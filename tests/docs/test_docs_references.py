@@ -16,11 +16,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
+from checkout import ROOT, needs_checkout
 
-ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = "docs/algorithm.md"
-IN_CHECKOUT = (ROOT / "Cargo.toml").is_file() and (ROOT / "src").is_dir()
 
 TOP_LEVEL_FILES = ("README.md", "CHANGELOG.md", "Cargo.toml", "pyproject.toml")
 SCANNED_DIRS = ("src", "python", "tests", "benches", "docs", ".ci", ".github")
@@ -91,9 +89,6 @@ def scanned_files() -> list[Path]:
 def exists_from(path: Path):
     """Whether a cited path exists, relative to the repository or to ``path``'s folder."""
     return lambda cited: (ROOT / cited).is_file() or (path.parent / cited).is_file()
-
-
-needs_checkout = pytest.mark.skipif(not IN_CHECKOUT, reason="needs the source tree of a checkout")
 
 
 @needs_checkout

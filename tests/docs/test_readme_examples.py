@@ -7,9 +7,10 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from pathlib import Path
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+from checkout import ROOT, needs_checkout
+
+README = ROOT / "README.md"
 BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 # `print(...)  # output`: the output as it is printed, up to a "; " remark.
 PRINTED = re.compile(r"^print\(.*\)\s+# (?P<output>[^;]*)", re.MULTILINE)
@@ -19,6 +20,7 @@ def python_blocks() -> list[str]:
     return [b for b in BLOCK.findall(README.read_text()) if "Client(" not in b]
 
 
+@needs_checkout
 def test_readme_python_examples_run_and_print_what_they_say():
     blocks = python_blocks()
     assert len(blocks) >= 3
