@@ -1,7 +1,7 @@
 """
-=====================================
+======================================
 Segmenting a volume: slices of spheres
-=====================================
+======================================
 
 A 64³ float32 volume holds three spheres of intensity 1 in a background of
 0, with Gaussian noise of standard deviation 0.25. Its voxels are twice as
