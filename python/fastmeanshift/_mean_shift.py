@@ -392,7 +392,7 @@ class MeanShift(ClusterEstimator):
           ``"nearest"``, bit for bit; with ``bin_seeding`` the fit costs about
           one with every sample a seed. ``predict`` climbs each new sample on
           the training samples, so the fitted model keeps them (see
-          Attributes).
+          Notes).
 
     Attributes
     ----------
