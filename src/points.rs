@@ -73,7 +73,7 @@ impl<'a, T: Coord> Points<'a, T> {
                 "points must have at least one feature".into(),
             ));
         }
-        if data.len() % dim != 0 {
+        if !data.len().is_multiple_of(dim) {
             return Err(Error::InvalidInput(format!(
                 "a buffer of {} values does not hold rows of {dim} features",
                 data.len()

@@ -8,6 +8,9 @@
 use rayon::prelude::*;
 
 use super::limbs::Limbs;
+#[cfg(target_arch = "x86_64")]
+use super::window_lanes::{Avx2, Avx512};
+use super::window_lanes::{LaneRow, LaneSums, Lanes, Portable, Scales, WindowColumns};
 use crate::error::{try_filled, Result};
 use crate::exact::expansion::ExactSum;
 use crate::exact::weighted::two_product;
@@ -218,6 +221,10 @@ struct Climber<'a> {
     sums: Vec<ExactSum>,
     /// Per pixel of a window's last axis, its squared spatial term.
     column_terms: Vec<f64>,
+    /// The same, lane by lane, for [`Climber::plain_step`].
+    columns: WindowColumns,
+    /// The values before a step.
+    previous: Vec<f64>,
 }
 
 impl<'a> Climber<'a> {
@@ -236,27 +243,37 @@ impl<'a> Climber<'a> {
             task,
             sums: vec![ExactSum::default(); 4 + pixels.channels],
             column_terms: Vec::new(),
+            columns: WindowColumns::default(),
+            previous: vec![0.0; pixels.channels],
         }
     }
 
     /// The step for `channels` values per pixel: with values cut into
-    /// `limbs`, [`Climber::plain_step`], compiled for AVX2 where the CPU has
-    /// it (the same bits: the sums are exact); else [`Climber::exact_step`].
+    /// `limbs`, [`Climber::plain_step`], compiled for AVX-512 or AVX2 where
+    /// the CPU has it (the same bits: the sums are exact); else
+    /// [`Climber::exact_step`].
     fn step_for(channels: usize, limbs: Option<usize>) -> Step<'a> {
         #[cfg(target_arch = "x86_64")]
-        let avx2 = std::arch::is_x86_feature_detected!("avx2");
+        let (avx512, avx2) = (
+            cpu_has_avx512(),
+            std::arch::is_x86_feature_detected!("avx2"),
+        );
         #[cfg(not(target_arch = "x86_64"))]
-        let avx2 = false;
+        let (avx512, avx2) = (false, false);
         macro_rules! plain {
             ($c:literal, $l:literal) => {{
+                #[cfg(target_arch = "x86_64")]
+                if avx512 {
+                    return Climber::plain_step_avx512::<$c, $l>;
+                }
                 #[cfg(target_arch = "x86_64")]
                 if avx2 {
                     return Climber::plain_step_avx2::<$c, $l>;
                 }
-                Climber::plain_step::<$c, $l>
+                Climber::plain_step_portable::<$c, $l>
             }};
         }
-        let _ = avx2;
+        let _ = (avx512, avx2);
         match (channels, limbs) {
             (1, Some(1)) => plain!(1, 1),
             (1, Some(2)) => plain!(1, 2),
@@ -266,6 +283,35 @@ impl<'a> Climber<'a> {
             (3, Some(3)) => plain!(3, 3),
             _ => Climber::exact_step,
         }
+    }
+
+    fn plain_step_portable<const C: usize, const L: usize>(
+        &mut self,
+        position: &mut [f64; 3],
+        value: &mut [f64],
+    ) -> bool {
+        // SAFETY: portable lanes need no CPU feature.
+        unsafe { self.plain_step::<Portable, C, L>(position, value) }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    fn plain_step_avx512<const C: usize, const L: usize>(
+        &mut self,
+        position: &mut [f64; 3],
+        value: &mut [f64],
+    ) -> bool {
+        // SAFETY: chosen by `step_for` only where the CPU has AVX-512.
+        unsafe { self.plain_step_with_avx512::<C, L>(position, value) }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512dq,avx512vl")]
+    unsafe fn plain_step_with_avx512<const C: usize, const L: usize>(
+        &mut self,
+        position: &mut [f64; 3],
+        value: &mut [f64],
+    ) -> bool {
+        self.plain_step::<Avx512, C, L>(position, value)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -285,7 +331,7 @@ impl<'a> Climber<'a> {
         position: &mut [f64; 3],
         value: &mut [f64],
     ) -> bool {
-        self.plain_step::<C, L>(position, value)
+        self.plain_step::<Avx2, C, L>(position, value)
     }
 
     /// Climbs from `(position, value)` until the step is at most [`STOP`] or
@@ -295,16 +341,15 @@ impl<'a> Climber<'a> {
     /// completed iterations.
     fn climb(&mut self, position: &mut [f64; 3], value: &mut [f64], step: Step<'a>) -> u64 {
         let grid = self.pixels.grid;
-        let mut old_value = value.to_vec();
         let mut iterations = 0;
         loop {
             let old_position = *position;
-            old_value.copy_from_slice(value);
+            self.previous.copy_from_slice(value);
             if !step(self, position, value) {
                 return iterations;
             }
             let d2_s = grid.squared_distance(position, &old_position);
-            let d2_r = range_distance(value, &old_value);
+            let d2_r = range_distance(value, &self.previous);
             let shift = self.kernel.spatial_u(d2_s) + self.kernel.range_u(d2_r);
             if shift <= STOP || iterations == self.max_iter {
                 return iterations;
@@ -370,9 +415,14 @@ impl<'a> Climber<'a> {
 
     /// One step of the flat kernel over values cut into `L` limbs
     /// ([`Pixels::limb_sums_are_exact`]): the same means as
-    /// [`Climber::exact_step`], `C` channels unrolled.
+    /// [`Climber::exact_step`], `C` channels unrolled, in lanes
+    /// ([`window_lanes`](super::window_lanes)).
+    ///
+    /// # Safety
+    ///
+    /// The CPU has `V`'s features.
     #[inline(always)]
-    fn plain_step<const C: usize, const L: usize>(
+    unsafe fn plain_step<V: Lanes, const C: usize, const L: usize>(
         &mut self,
         position: &mut [f64; 3],
         value: &mut [f64],
@@ -381,65 +431,69 @@ impl<'a> Climber<'a> {
             return self.exact_step(position, value);
         };
         let kernel = self.kernel;
+        let grid = self.pixels.grid;
         let y: [f64; C] = std::array::from_fn(|j| value[j]);
-        let (mut count, mut sum_s, mut sum_r) = (0.0, [0.0; 3], [[0.0; L]; C]);
-        let finished = for_each_window_row(
-            self.pixels.grid,
-            position,
-            kernel.reach,
-            &mut self.column_terms,
-            self.task,
-            // Inlined, so that it is compiled for the step's CPU features.
-            #[inline(always)]
-            |row, terms| {
-                // The columns within the spatial support: an interval, as
-                // rounding is monotonic; found from its ends inward.
-                let within = |k: usize| kernel.spatial_u(row.t01 + terms[k]) <= 1.0;
-                let Some(first) = (0..terms.len()).find(|&k| within(k)) else {
-                    return;
-                };
-                let last = (first..terms.len())
-                    .rev()
-                    .find(|&k| within(k))
-                    .unwrap_or(first);
-                let start = row.start + first;
-                let run = Run::<C, L> {
+        let window = grid.window(position, kernel.reach);
+        let [s0, s1, _] = grid.strides();
+        let spacing = grid.spacing();
+        let (column, last) = window[2];
+        self.columns.fill(column, last, position[2], spacing[2]);
+        let scales = Scales {
+            spatial: kernel.spatial_scale,
+            range: kernel.range_scale,
+        };
+        let mut sums = LaneSums::<V, C, L>::new();
+        for i0 in window[0].0..=window[0].1 {
+            let t0 = (i0 as f64 - position[0]) * spacing[0];
+            for i1 in window[1].0..=window[1].1 {
+                // A window can hold the whole image: looked at row by row.
+                if self.task.is_cancelled() {
+                    return false;
+                }
+                let t1 = (i1 as f64 - position[1]) * spacing[1];
+                let t01 = t0 * t0 + t1 * t1;
+                // No column of a row beyond the support is inside (rounding
+                // is monotonic).
+                if kernel.spatial_u(t01) > 1.0 {
+                    continue;
+                }
+                let start = i0 * s0 + i1 * s1 + column;
+                let row = LaneRow {
+                    i0: i0 as f64,
+                    i1: i1 as f64,
+                    t01,
                     values: std::array::from_fn(|j| limbs.values_from(j, start)),
                     limbs: std::array::from_fn(|j| {
                         std::array::from_fn(|k| limbs.limb_from(C, j, k, start))
                     }),
-                    len: last - first + 1,
                 };
-                let (row_count, row_sum_k, row_sums) = run.within(&y, kernel.range_scale);
-                // Multiples of their units below 2^52 units: exact.
-                count += row_count;
-                sum_s[0] += row.i0 as f64 * row_count;
-                sum_s[1] += row.i1 as f64 * row_count;
-                sum_s[2] += (row.column + first) as f64 * row_count + row_sum_k;
-                for j in 0..C {
-                    for k in 0..L {
-                        sum_r[j][k] += row_sums[j][k];
-                    }
-                }
-            },
-        );
-        if !finished {
-            return false;
+                sums.add_row(&row, &self.columns, &y, scales);
+            }
         }
+        let (count, axes, limb_sums) = sums.totals();
         if count == 0.0 {
             return false;
         }
         for d in 0..3 {
-            position[d] = sum_s[d] / count;
+            position[d] = axes[d] / count;
         }
         let total = &mut self.sums[0];
         for j in 0..C {
             total.clear();
-            sum_r[j].iter().for_each(|&s| total.add(s));
+            limb_sums[j].iter().for_each(|&s| total.add(s));
             value[j] = total.value() / count;
         }
         true
     }
+}
+
+/// Whether the CPU has the AVX-512 features [`Avx512`]
+/// uses.
+#[cfg(target_arch = "x86_64")]
+fn cpu_has_avx512() -> bool {
+    std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512dq")
+        && std::arch::is_x86_feature_detected!("avx512vl")
 }
 
 /// One row of a step's window along the last axis.
@@ -503,72 +557,6 @@ fn for_each_window_row(
     true
 }
 
-/// A run of `len` pixels of a window's row: `C` channels of values and of
-/// `L` limbs each, every slice readable up to `len` rounded up to a
-/// multiple of [`LANES`].
-struct Run<'a, const C: usize, const L: usize> {
-    values: [&'a [f64]; C],
-    limbs: [[&'a [f64]; L]; C],
-    len: usize,
-}
-
-impl<const C: usize, const L: usize> Run<'_, C, L> {
-    /// The pixels within the range support of `y`: how many, the sum of
-    /// their offsets in the run, and the sums of their limbs. Branch-free,
-    /// in lanes that vectorise; each sum is of multiples of one unit below
-    /// `2^52` units, so exact in any order.
-    #[inline(always)]
-    fn within(&self, y: &[f64; C], range_scale: f64) -> (f64, f64, [[f64; L]; C]) {
-        let blocks = self.len.div_ceil(LANES);
-        let padded = blocks * LANES;
-        // Cut to whole blocks, so that no index below needs a check.
-        let values: [&[f64]; C] = std::array::from_fn(|j| &self.values[j][..padded]);
-        let limbs: [[&[f64]; L]; C] =
-            std::array::from_fn(|j| std::array::from_fn(|k| &self.limbs[j][k][..padded]));
-        let (mut count, mut sum_k) = ([0.0; LANES], [0.0; LANES]);
-        let mut sums = [[[0.0; LANES]; L]; C];
-        let mut offsets: [f64; LANES] = std::array::from_fn(|l| l as f64);
-        let end = self.len as f64;
-        for b in 0..blocks {
-            let at = b * LANES;
-            let mut d2 = [0.0; LANES];
-            for (j, values) in values.iter().enumerate() {
-                let block = &values[at..at + LANES];
-                for l in 0..LANES {
-                    let t = block[l] - y[j];
-                    d2[l] += t * t;
-                }
-            }
-            let mut m = [0.0; LANES];
-            for l in 0..LANES {
-                let inside = (d2[l] * range_scale <= 1.0) & (offsets[l] < end);
-                m[l] = if inside { 1.0 } else { 0.0 };
-                count[l] += m[l];
-                sum_k[l] += m[l] * offsets[l];
-                offsets[l] += LANES as f64;
-            }
-            for (sums, limbs) in sums.iter_mut().zip(&limbs) {
-                for (sum, limb) in sums.iter_mut().zip(limbs) {
-                    let block = &limb[at..at + LANES];
-                    for l in 0..LANES {
-                        sum[l] += m[l] * block[l];
-                    }
-                }
-            }
-        }
-        let total = |lanes: [f64; LANES]| lanes.iter().sum::<f64>();
-        (
-            total(count),
-            total(sum_k),
-            sums.map(|limbs| limbs.map(total)),
-        )
-    }
-}
-
-/// Lanes of [`Run::within`]; the limb planes are padded for them.
-const LANES: usize = 4;
-const _: () = assert!(LANES <= super::limbs::PADDING);
-
 /// `sum_j (a_j - b_j)^2` in channel order (the range distance of docs/algorithm.md §13.2).
 #[inline(always)]
 fn range_distance(a: &[f64], b: &[f64]) -> f64 {
@@ -612,36 +600,67 @@ mod tests {
             .collect()
     }
 
+    /// The plain step for `C` channels of `L` limbs of every lane type
+    /// this CPU runs.
+    fn plain_steps<'a, const C: usize, const L: usize>() -> Vec<Step<'a>> {
+        let mut steps: Vec<Step<'a>> = vec![Climber::plain_step_portable::<C, L>];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                steps.push(Climber::plain_step_avx2::<C, L>);
+            }
+            if cpu_has_avx512() {
+                steps.push(Climber::plain_step_avx512::<C, L>);
+            }
+        }
+        steps
+    }
+
     #[test]
     fn limb_sums_give_the_exact_sums_bits() {
-        for (channels, scale) in [(1, 1.0), (3, 1.0), (1, 0.1), (3, 1.0 / 3.0)] {
-            // Integers (one limb), and float32 values of two limbs.
-            let values: Vec<f64> = noisy(12 * 11, channels)
-                .iter()
-                .map(|x| (x * scale) as f32 as f64)
-                .collect();
-            let grid = Grid::new(&[12, 11], &[1.0, 0.5]).unwrap();
-            let pixels = Pixels {
-                grid: &grid,
-                values: &values,
-                channels,
-            };
-            let flat = ProductKernel::new(Kernel::Flat, 3.0, 12.0 * scale).unwrap();
-            assert!(pixels.limb_sums_are_exact(&flat));
-            let limbs = Limbs::cut(&values, channels).unwrap().expect("cut");
-            let task = Task::uncancelled();
-            let mut climber = Climber::new(pixels, Some(&limbs), &flat, 300, &task);
-            let plain = Climber::step_for(channels, Some(limbs.limbs()));
-            for i in 0..grid.len() {
-                let start = (
-                    grid.position(i),
-                    values[i * channels..][..channels].to_vec(),
-                );
-                let (mut p, mut v) = start.clone();
-                let plain_iterations = climber.climb(&mut p, &mut v, plain);
-                let (mut q, mut w) = start;
-                let exact_iterations = climber.climb(&mut q, &mut w, Climber::exact_step);
-                assert_eq!((p, v, plain_iterations), (q, w, exact_iterations));
+        // Windows of two blocks (a row of 13 columns, spacing 0.5) and of
+        // three (21 columns, spacing 0.25), cut at the image's edges.
+        let grids = [
+            (Grid::new(&[12, 11], &[1.0, 0.5]).unwrap(), 3.0),
+            (Grid::new(&[4, 5, 23], &[1.0, 2.0, 0.25]).unwrap(), 2.5),
+        ];
+        for (grid, hs) in &grids {
+            for (channels, scale) in [(1, 1.0), (3, 1.0), (1, 0.1), (3, 1.0 / 3.0)] {
+                // Integers (one limb), and float32 values of two limbs.
+                let values: Vec<f64> = noisy(grid.len(), channels)
+                    .iter()
+                    .map(|x| (x * scale) as f32 as f64)
+                    .collect();
+                let pixels = Pixels {
+                    grid,
+                    values: &values,
+                    channels,
+                };
+                let flat = ProductKernel::new(Kernel::Flat, *hs, 12.0 * scale).unwrap();
+                assert!(pixels.limb_sums_are_exact(&flat));
+                let limbs = Limbs::cut(&values, channels).unwrap().expect("cut");
+                let task = Task::uncancelled();
+                let mut climber = Climber::new(pixels, Some(&limbs), &flat, 300, &task);
+                let steps = match (channels, limbs.limbs()) {
+                    (1, 1) => plain_steps::<1, 1>(),
+                    (1, 2) => plain_steps::<1, 2>(),
+                    (3, 1) => plain_steps::<3, 1>(),
+                    (3, 2) => plain_steps::<3, 2>(),
+                    other => panic!("no case for {other:?}"),
+                };
+                for i in 0..grid.len() {
+                    let start = (
+                        grid.position(i),
+                        values[i * channels..][..channels].to_vec(),
+                    );
+                    let (mut q, mut w) = start.clone();
+                    let exact_iterations = climber.climb(&mut q, &mut w, Climber::exact_step);
+                    for &plain in &steps {
+                        let (mut p, mut v) = start.clone();
+                        let plain_iterations = climber.climb(&mut p, &mut v, plain);
+                        assert_eq!((&p, &v, plain_iterations), (&q, &w, exact_iterations));
+                    }
+                }
             }
         }
     }

@@ -11,6 +11,7 @@ pub mod joint;
 pub mod limbs;
 mod step_cache;
 mod weigher;
+mod window_lanes;
 
 use crate::error::{try_filled, try_filled_by_workers, Result};
 use crate::merge_sort;

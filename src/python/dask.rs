@@ -255,7 +255,7 @@ fn combine_partial_sums<'py>(
 ) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyAny>)> {
     let kernel = Kernel::from_name(kernel).map_err(to_py_err)?;
     let width = parts.first().map_or(3, |p| p.shape()[1]);
-    if width < 6 || width % 3 != 0 {
+    if width < 6 || !width.is_multiple_of(3) {
         return Err(PyValueError::new_err("partial sums of an unexpected width"));
     }
     let dim = width / 3 - 1;

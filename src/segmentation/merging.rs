@@ -191,7 +191,7 @@ pub fn merge_small_regions(
                     continue;
                 }
                 merges += 1;
-                if merges % CHECK_EVERY == 0 {
+                if merges.is_multiple_of(CHECK_EVERY) {
                     task.check()?;
                 }
                 let mut around = std::mem::take(&mut adjacent[r]);

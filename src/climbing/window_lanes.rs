@@ -1,0 +1,321 @@
+//! The flat kernel's joint step in lanes (docs/algorithm.md §13.2): a
+//! window is read row by row in blocks of [`LANES`] pixels, each lane
+//! keeping its own sums of the pixels inside both supports, added up once
+//! per step. Every sum is of multiples of one unit below `2^52` units
+//! (grid indices, and values cut into [`Limbs`](super::limbs::Limbs)), so it
+//! is exact in any order: the lanes give the bits the exact sums give.
+//!
+//! The lanes are a vector type per CPU ([`Lanes`]): the distances are
+//! computed as the scalar code computes them (a multiplication, then an
+//! addition: never fused), so every inside-or-not decision is the same.
+
+/// Pixels in one block of a row.
+pub const LANES: usize = 8;
+const _: () = assert!(LANES <= super::limbs::PADDING + 1);
+
+/// Eight float64 lanes and the operations a step needs.
+///
+/// # Safety
+///
+/// The methods may use instructions of the implementing type's CPU
+/// features: only call them where the CPU has those.
+pub unsafe trait Lanes: Copy {
+    /// Every lane `x`.
+    unsafe fn splat(x: f64) -> Self;
+    /// The first [`LANES`] values of `from` (at least that long).
+    unsafe fn load(from: &[f64]) -> Self;
+    unsafe fn add(self, other: Self) -> Self;
+    unsafe fn sub(self, other: Self) -> Self;
+    unsafe fn mul(self, other: Self) -> Self;
+    /// 1 in the lanes where both `x <= 1` and `y <= 1`, else 0.
+    unsafe fn ones_where_both_at_most_one(x: Self, y: Self) -> Self;
+    /// The lanes, in order.
+    unsafe fn to_array(self) -> [f64; LANES];
+}
+
+/// Lanes in plain Rust, for any CPU.
+#[derive(Clone, Copy)]
+pub struct Portable([f64; LANES]);
+
+unsafe impl Lanes for Portable {
+    #[inline(always)]
+    unsafe fn splat(x: f64) -> Self {
+        Portable([x; LANES])
+    }
+    #[inline(always)]
+    unsafe fn load(from: &[f64]) -> Self {
+        Portable(std::array::from_fn(|l| from[l]))
+    }
+    #[inline(always)]
+    unsafe fn add(self, other: Self) -> Self {
+        Portable(std::array::from_fn(|l| self.0[l] + other.0[l]))
+    }
+    #[inline(always)]
+    unsafe fn sub(self, other: Self) -> Self {
+        Portable(std::array::from_fn(|l| self.0[l] - other.0[l]))
+    }
+    #[inline(always)]
+    unsafe fn mul(self, other: Self) -> Self {
+        Portable(std::array::from_fn(|l| self.0[l] * other.0[l]))
+    }
+    #[inline(always)]
+    unsafe fn ones_where_both_at_most_one(x: Self, y: Self) -> Self {
+        Portable(std::array::from_fn(|l| {
+            if (x.0[l] <= 1.0) & (y.0[l] <= 1.0) {
+                1.0
+            } else {
+                0.0
+            }
+        }))
+    }
+    #[inline(always)]
+    unsafe fn to_array(self) -> [f64; LANES] {
+        self.0
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub use x86::{Avx2, Avx512};
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::{Lanes, LANES};
+    use std::arch::x86_64::*;
+
+    /// Two AVX2 registers.
+    #[derive(Clone, Copy)]
+    pub struct Avx2([__m256d; 2]);
+
+    unsafe impl Lanes for Avx2 {
+        #[inline(always)]
+        unsafe fn splat(x: f64) -> Self {
+            Avx2([_mm256_set1_pd(x); 2])
+        }
+        #[inline(always)]
+        unsafe fn load(from: &[f64]) -> Self {
+            let from = &from[..LANES];
+            Avx2([
+                _mm256_loadu_pd(from.as_ptr()),
+                _mm256_loadu_pd(from.as_ptr().add(4)),
+            ])
+        }
+        #[inline(always)]
+        unsafe fn add(self, other: Self) -> Self {
+            Avx2([
+                _mm256_add_pd(self.0[0], other.0[0]),
+                _mm256_add_pd(self.0[1], other.0[1]),
+            ])
+        }
+        #[inline(always)]
+        unsafe fn sub(self, other: Self) -> Self {
+            Avx2([
+                _mm256_sub_pd(self.0[0], other.0[0]),
+                _mm256_sub_pd(self.0[1], other.0[1]),
+            ])
+        }
+        #[inline(always)]
+        unsafe fn mul(self, other: Self) -> Self {
+            Avx2([
+                _mm256_mul_pd(self.0[0], other.0[0]),
+                _mm256_mul_pd(self.0[1], other.0[1]),
+            ])
+        }
+        #[inline(always)]
+        unsafe fn ones_where_both_at_most_one(x: Self, y: Self) -> Self {
+            let one = _mm256_set1_pd(1.0);
+            let half = |a: __m256d, b: __m256d| {
+                let both = _mm256_and_pd(
+                    _mm256_cmp_pd::<_CMP_LE_OQ>(a, one),
+                    _mm256_cmp_pd::<_CMP_LE_OQ>(b, one),
+                );
+                _mm256_and_pd(both, one)
+            };
+            Avx2([half(x.0[0], y.0[0]), half(x.0[1], y.0[1])])
+        }
+        #[inline(always)]
+        unsafe fn to_array(self) -> [f64; LANES] {
+            let mut out = [0.0; LANES];
+            _mm256_storeu_pd(out.as_mut_ptr(), self.0[0]);
+            _mm256_storeu_pd(out.as_mut_ptr().add(4), self.0[1]);
+            out
+        }
+    }
+
+    /// One AVX-512 register.
+    #[derive(Clone, Copy)]
+    pub struct Avx512(__m512d);
+
+    unsafe impl Lanes for Avx512 {
+        #[inline(always)]
+        unsafe fn splat(x: f64) -> Self {
+            Avx512(_mm512_set1_pd(x))
+        }
+        #[inline(always)]
+        unsafe fn load(from: &[f64]) -> Self {
+            Avx512(_mm512_loadu_pd(from[..LANES].as_ptr()))
+        }
+        #[inline(always)]
+        unsafe fn add(self, other: Self) -> Self {
+            Avx512(_mm512_add_pd(self.0, other.0))
+        }
+        #[inline(always)]
+        unsafe fn sub(self, other: Self) -> Self {
+            Avx512(_mm512_sub_pd(self.0, other.0))
+        }
+        #[inline(always)]
+        unsafe fn mul(self, other: Self) -> Self {
+            Avx512(_mm512_mul_pd(self.0, other.0))
+        }
+        #[inline(always)]
+        unsafe fn ones_where_both_at_most_one(x: Self, y: Self) -> Self {
+            let one = _mm512_set1_pd(1.0);
+            let inside = _mm512_cmp_pd_mask::<_CMP_LE_OQ>(x.0, one)
+                & _mm512_cmp_pd_mask::<_CMP_LE_OQ>(y.0, one);
+            Avx512(_mm512_maskz_mov_pd(inside, one))
+        }
+        #[inline(always)]
+        unsafe fn to_array(self) -> [f64; LANES] {
+            let mut out = [0.0; LANES];
+            _mm512_storeu_pd(out.as_mut_ptr(), self.0);
+            out
+        }
+    }
+}
+
+/// The window's columns, lane by lane: each column's index and its squared
+/// spatial term `((column - y) spacing)^2`, padded to whole blocks with
+/// columns whose term is infinite (outside every support).
+#[derive(Debug, Default)]
+pub struct WindowColumns {
+    numbers: Vec<f64>,
+    terms: Vec<f64>,
+}
+
+impl WindowColumns {
+    /// The columns `first..=last` of a window around `y` (grid
+    /// coordinate), `spacing` apart.
+    pub fn fill(&mut self, first: usize, last: usize, y: f64, spacing: f64) {
+        let padded = (last - first + 1).div_ceil(LANES) * LANES;
+        self.numbers.clear();
+        self.terms.clear();
+        for p in first..first + padded {
+            let t = (p as f64 - y) * spacing;
+            self.numbers.push(p as f64);
+            self.terms
+                .push(if p <= last { t * t } else { f64::INFINITY });
+        }
+    }
+
+    /// Blocks of [`LANES`] columns.
+    fn blocks(&self) -> usize {
+        self.numbers.len() / LANES
+    }
+}
+
+/// One row of a window: its indices along the first two axes, the squared
+/// spatial distance along them (`t01`), and each channel's values and
+/// limbs from the row's first column on (readable to whole blocks).
+pub struct LaneRow<'a, const C: usize, const L: usize> {
+    pub i0: f64,
+    pub i1: f64,
+    pub t01: f64,
+    pub values: [&'a [f64]; C],
+    pub limbs: [[&'a [f64]; L]; C],
+}
+
+/// The scales of the supports: a pixel is inside where
+/// `d2_s * spatial <= 1` and `d2_r * range <= 1`.
+#[derive(Clone, Copy)]
+pub struct Scales {
+    pub spatial: f64,
+    pub range: f64,
+}
+
+/// What a step's sums come to: the pixels inside both supports, the sums
+/// of their three grid coordinates, and of each channel's limbs.
+pub type Totals<const C: usize, const L: usize> = (f64, [f64; 3], [[f64; L]; C]);
+
+/// The per-lane sums of a step over `C` channels cut into `L` limbs each:
+/// the pixels inside both supports, their grid coordinates, their limbs.
+pub struct LaneSums<V, const C: usize, const L: usize> {
+    count: V,
+    axes: [V; 3],
+    limbs: [[V; L]; C],
+}
+
+impl<V: Lanes, const C: usize, const L: usize> LaneSums<V, C, L> {
+    /// All 0.
+    ///
+    /// # Safety
+    ///
+    /// The CPU has `V`'s features.
+    #[inline(always)]
+    pub unsafe fn new() -> Self {
+        let zero = V::splat(0.0);
+        LaneSums {
+            count: zero,
+            axes: [zero; 3],
+            limbs: [[zero; L]; C],
+        }
+    }
+
+    /// Adds the pixels of `row` inside both supports around the values `y`.
+    ///
+    /// # Safety
+    ///
+    /// The CPU has `V`'s features.
+    #[inline(always)]
+    pub unsafe fn add_row(
+        &mut self,
+        row: &LaneRow<'_, C, L>,
+        columns: &WindowColumns,
+        y: &[f64; C],
+        scales: Scales,
+    ) {
+        let blocks = columns.blocks();
+        let padded = blocks * LANES;
+        // Cut to whole blocks, so that no index below needs a check.
+        let values: [&[f64]; C] = std::array::from_fn(|j| &row.values[j][..padded]);
+        let limbs: [[&[f64]; L]; C] =
+            std::array::from_fn(|j| std::array::from_fn(|k| &row.limbs[j][k][..padded]));
+        let (numbers, terms) = (&columns.numbers[..padded], &columns.terms[..padded]);
+        let y = y.map(|y| V::splat(y));
+        let (i0, i1, t01) = (V::splat(row.i0), V::splat(row.i1), V::splat(row.t01));
+        let (spatial, range) = (V::splat(scales.spatial), V::splat(scales.range));
+        for at in (0..padded).step_by(LANES) {
+            let mut d2_r = V::splat(0.0);
+            for (values, y) in values.iter().zip(&y) {
+                let t = V::load(&values[at..]).sub(*y);
+                d2_r = d2_r.add(t.mul(t));
+            }
+            let d2_s = t01.add(V::load(&terms[at..]));
+            let m = V::ones_where_both_at_most_one(d2_s.mul(spatial), d2_r.mul(range));
+            self.count = self.count.add(m);
+            self.axes[0] = self.axes[0].add(m.mul(i0));
+            self.axes[1] = self.axes[1].add(m.mul(i1));
+            self.axes[2] = self.axes[2].add(m.mul(V::load(&numbers[at..])));
+            for (sums, limbs) in self.limbs.iter_mut().zip(&limbs) {
+                for (sum, limb) in sums.iter_mut().zip(limbs) {
+                    *sum = sum.add(m.mul(V::load(&limb[at..])));
+                }
+            }
+        }
+    }
+
+    /// The lanes added up.
+    ///
+    /// # Safety
+    ///
+    /// The CPU has `V`'s features.
+    #[inline(always)]
+    pub unsafe fn totals(&self) -> Totals<C, L> {
+        let total = |lanes: &V| lanes.to_array().iter().sum::<f64>();
+        (
+            total(&self.count),
+            self.axes.each_ref().map(total),
+            self.limbs
+                .each_ref()
+                .map(|limbs| limbs.each_ref().map(total)),
+        )
+    }
+}
