@@ -5,6 +5,7 @@
 //! ([`regions`]), and regions smaller than a minimum size merge into their
 //! nearest neighbour in value ([`merging`]).
 
+pub mod concurrent_sets;
 pub mod merging;
 pub mod regions;
 

@@ -54,6 +54,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
+use super::concurrent_sets::ConcurrentSets;
 use crate::climbing::joint::JointModes;
 use crate::error::{try_filled, try_reserved, Result};
 use crate::parallel::Task;
@@ -530,7 +531,7 @@ pub fn find_regions(
     let mut work = 0usize;
     let mut tick = || -> Result<()> {
         work += 1;
-        if work % CHECK_EVERY == 0 {
+        if work.is_multiple_of(CHECK_EVERY) {
             task.check()?;
         }
         Ok(())
@@ -697,11 +698,18 @@ pub fn find_regions(
         }
     };
 
-    // Parts meet parts, each pair once.
-    let mut parent: Vec<u32> = try_reserved(parts.len())?;
-    parent.extend(0..parts.len() as u32);
+    // Parts meet parts, each pair once, spatial cells in parallel: the
+    // components do not depend on the order of the unions.
+    let sets = ConcurrentSets::new(parts.len())?;
     let first_of = |p: usize| &firsts[p * width..][..width];
-    let mut meet = |a: usize, b: usize, parent: &mut [u32]| -> Result<()> {
+    let meet = |a: usize, b: usize, work: &mut usize| -> Result<()> {
+        let mut tick = || -> Result<()> {
+            *work += 1;
+            if (*work).is_multiple_of(CHECK_EVERY) {
+                task.check()?;
+            }
+            Ok(())
+        };
         tick()?;
         let (pa, pb) = (&parts[a], &parts[b]);
         let (fa, fb) = (first_of(a), first_of(b));
@@ -719,7 +727,7 @@ pub fn find_regions(
         ) {
             return Ok(());
         }
-        if find(parent, a) == find(parent, b) {
+        if sets.same(a, b) {
             return Ok(());
         }
         // The smaller part's modes against the larger's, to the first link.
@@ -748,7 +756,7 @@ pub fn find_regions(
                     continue;
                 }
                 if rule.links(i, pixel(q)) {
-                    unite(parent, a, b);
+                    sets.unite(a, b);
                     return Ok(());
                 }
             }
@@ -773,7 +781,8 @@ pub fn find_regions(
         by_key.insert(run.0, at);
     }
     let offsets = cells.later_neighbours();
-    for &(key, first, end, radius) in &runs {
+    runs.par_iter().try_for_each(|&(key, first, end, radius)| {
+        let mut work = 0;
         let (first, end) = (first as usize, end as usize);
         // Within the run: each part with the later ones of a close sum.
         let reach = window(radius, radius);
@@ -785,7 +794,7 @@ pub fn find_regions(
                 if sum > last {
                     break;
                 }
-                meet(a, b, &mut parent)?;
+                meet(a, b, &mut work)?;
             }
         }
         // With a later run: a window of sums that slides along.
@@ -806,11 +815,13 @@ pub fn find_regions(
                     if sum > last {
                         break;
                     }
-                    meet(a, b, &mut parent)?;
+                    meet(a, b, &mut work)?;
                 }
             }
         }
-    }
+        Ok(())
+    })?;
+    let mut parent = sets.into_parents();
     // Each pixel's set (a copy of a mode follows it in the order), then
     // numbers in raster order of first pixels.
     let mut of_pixel = try_filled(n, 0u32)?;
@@ -854,16 +865,16 @@ pub(crate) fn find(parent: &mut [u32], mut i: usize) -> usize {
     i
 }
 
-/// Joins the sets of `a` and `b`; the lower root becomes the root.
-fn unite(parent: &mut [u32], a: usize, b: usize) {
-    let (ra, rb) = (find(parent, a), find(parent, b));
-    let (low, high) = (ra.min(rb), ra.max(rb));
-    parent[high] = low as u32;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Joins the sets of `a` and `b`; the lower root becomes the root.
+    fn unite(parent: &mut [u32], a: usize, b: usize) {
+        let (ra, rb) = (find(parent, a), find(parent, b));
+        let (low, high) = (ra.min(rb), ra.max(rb));
+        parent[high] = low as u32;
+    }
 
     /// Pixels linked by the rule (docs/algorithm.md §13.3), compared
     /// literally.
