@@ -49,9 +49,6 @@
 //! modes and their distances from their part's first, labels) and about
 //! `100 + 8 C` bytes a part.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use rayon::prelude::*;
 
 use super::concurrent_sets::ConcurrentSets;
@@ -63,6 +60,9 @@ use crate::search::grid::{Grid, MOST_AXES};
 /// Units of work (a pixel, a comparison) between two stop checks: a few
 /// microseconds at most, so that a stop takes effect at once.
 const CHECK_EVERY: usize = 1 << 12;
+
+/// Spatial cells (runs of parts) per unit of parallel work when parts meet.
+const RUNS_PER_PART: usize = 1 << 10;
 
 /// Cells are this fraction of the side whose diagonal is the bandwidth, so
 /// that two modes of one cell are linked despite rounding.
@@ -334,6 +334,14 @@ impl Cells {
         Some(shifted)
     }
 
+    /// What [`Cells::shifted`] adds to a key whose fields stay on the grid.
+    fn key_delta(by: [i64; MOST_AXES]) -> i128 {
+        by.iter()
+            .enumerate()
+            .map(|(axis, &step)| i128::from(step) << (SPATIAL_BITS * (MOST_AXES - 1 - axis) as u32))
+            .sum()
+    }
+
     /// The offsets of the spatial cells within reach that follow a cell
     /// (later in lexicographic order), so that each pair meets once.
     fn later_neighbours(&self) -> Vec<[i64; MOST_AXES]> {
@@ -403,29 +411,6 @@ fn mode_hash(rule: &Rule<'_>, i: usize) -> u32 {
         hash = fold(hash, x.to_bits());
     }
     (mix(hash) >> 32) as u32
-}
-
-/// A hasher for packed spatial keys, already well spread: one multiply.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    #[inline]
-    fn write_u64(&mut self, x: u64) {
-        self.0 = (self.0 ^ x)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .rotate_left(26);
-    }
 }
 
 /// Distinct modes of one cell that all link to the first (one set from the
@@ -775,47 +760,64 @@ pub fn find_regions(
             _ => runs.push((part.key, id as u32, id as u32 + 1, part.radius_r)),
         }
     }
-    let mut by_key: HashMap<u64, usize, BuildHasherDefault<KeyHasher>> = HashMap::default();
-    by_key.reserve(runs.len());
-    for (at, run) in runs.iter().enumerate() {
-        by_key.insert(run.0, at);
-    }
     let offsets = cells.later_neighbours();
-    runs.par_iter().try_for_each(|&(key, first, end, radius)| {
+    // Each offset as one signed shift of a packed key; a field shifted off
+    // the grid carries into the next, which `Cells::shifted` tells apart.
+    let deltas: Vec<i128> = offsets.iter().map(|&by| Cells::key_delta(by)).collect();
+    let key_at = |at: usize| i128::from(runs[at].0);
+    runs.par_chunks(RUNS_PER_PART).try_for_each(|chunk| {
         let mut work = 0;
-        let (first, end) = (first as usize, end as usize);
-        // Within the run: each part with the later ones of a close sum.
-        let reach = window(radius, radius);
-        for a in first..end {
-            let last = sums[a] + reach;
-            for (b, &sum) in sums.iter().enumerate().take(end).skip(a + 1) {
-                // Never NaN: a NaN sum is infinite, and so is the window
-                // only when every sum is 0.
-                if sum > last {
-                    break;
-                }
-                meet(a, b, &mut work)?;
-            }
-        }
-        // With a later run: a window of sums that slides along.
-        for &by in &offsets {
-            let Some(&at) = Cells::shifted(key, by).and_then(|k| by_key.get(&k)) else {
-                continue;
-            };
-            let (_, other_first, other_end, other_radius) = runs[at];
-            let (other_first, other_end) = (other_first as usize, other_end as usize);
-            let reach = window(radius, other_radius);
-            let mut from = other_first;
+        // Per offset, the first run at or after the shifted key: runs are
+        // in key order and keys shift with them, so each only moves on
+        // (a read in order, where a table lookup would miss the cache).
+        let mut cursors: Vec<usize> = deltas
+            .iter()
+            .map(|&delta| {
+                runs.partition_point(|run| i128::from(run.0) < i128::from(chunk[0].0) + delta)
+            })
+            .collect();
+        for &(key, first, end, radius) in chunk {
+            let (first, end) = (first as usize, end as usize);
+            // Within the run: each part with the later ones of a close sum.
+            let reach = window(radius, radius);
             for a in first..end {
-                while from < other_end && sums[from] < sums[a] - reach {
-                    from += 1;
-                }
                 let last = sums[a] + reach;
-                for (b, &sum) in sums.iter().enumerate().take(other_end).skip(from) {
+                for (b, &sum) in sums.iter().enumerate().take(end).skip(a + 1) {
+                    // Never NaN: a NaN sum is infinite, and so is the window
+                    // only when every sum is 0.
                     if sum > last {
                         break;
                     }
                     meet(a, b, &mut work)?;
+                }
+            }
+            // With a later run: a window of sums that slides along.
+            for ((&by, &delta), cursor) in offsets.iter().zip(&deltas).zip(&mut cursors) {
+                let target = i128::from(key) + delta;
+                while *cursor < runs.len() && key_at(*cursor) < target {
+                    *cursor += 1;
+                }
+                if *cursor == runs.len()
+                    || key_at(*cursor) != target
+                    || Cells::shifted(key, by) != Some(runs[*cursor].0)
+                {
+                    continue;
+                }
+                let (_, other_first, other_end, other_radius) = runs[*cursor];
+                let (other_first, other_end) = (other_first as usize, other_end as usize);
+                let reach = window(radius, other_radius);
+                let mut from = other_first;
+                for a in first..end {
+                    while from < other_end && sums[from] < sums[a] - reach {
+                        from += 1;
+                    }
+                    let last = sums[a] + reach;
+                    for (b, &sum) in sums.iter().enumerate().take(other_end).skip(from) {
+                        if sum > last {
+                            break;
+                        }
+                        meet(a, b, &mut work)?;
+                    }
                 }
             }
         }
