@@ -27,8 +27,12 @@ pub unsafe trait Lanes: Copy {
     unsafe fn add(self, other: Self) -> Self;
     unsafe fn sub(self, other: Self) -> Self;
     unsafe fn mul(self, other: Self) -> Self;
-    /// 1 in the lanes where both `x <= 1` and `y <= 1`, else 0.
-    unsafe fn ones_where_both_at_most_one(x: Self, y: Self) -> Self;
+    /// Which lanes to add.
+    type Mask: Copy;
+    /// The lanes where both `x <= 1` and `y <= 1` (not NaN).
+    unsafe fn both_at_most_one(x: Self, y: Self) -> Self::Mask;
+    /// `self + x` in the lanes of `mask`, `self` in the others.
+    unsafe fn add_where(self, mask: Self::Mask, x: Self) -> Self;
     /// The lanes, in order.
     unsafe fn to_array(self) -> [f64; LANES];
 }
@@ -58,14 +62,17 @@ unsafe impl Lanes for Portable {
     unsafe fn mul(self, other: Self) -> Self {
         Portable(std::array::from_fn(|l| self.0[l] * other.0[l]))
     }
+    type Mask = [bool; LANES];
     #[inline(always)]
-    unsafe fn ones_where_both_at_most_one(x: Self, y: Self) -> Self {
+    unsafe fn both_at_most_one(x: Self, y: Self) -> Self::Mask {
+        std::array::from_fn(|l| (x.0[l] <= 1.0) & (y.0[l] <= 1.0))
+    }
+    #[inline(always)]
+    unsafe fn add_where(self, mask: Self::Mask, x: Self) -> Self {
+        // Adding 0 leaves a lane as it was (no sum here is -0), and
+        // vectorises.
         Portable(std::array::from_fn(|l| {
-            if (x.0[l] <= 1.0) & (y.0[l] <= 1.0) {
-                1.0
-            } else {
-                0.0
-            }
+            self.0[l] + if mask[l] { x.0[l] } else { 0.0 }
         }))
     }
     #[inline(always)]
@@ -120,17 +127,25 @@ mod x86 {
                 _mm256_mul_pd(self.0[1], other.0[1]),
             ])
         }
+        /// All bits set in the lanes to add.
+        type Mask = [__m256d; 2];
         #[inline(always)]
-        unsafe fn ones_where_both_at_most_one(x: Self, y: Self) -> Self {
+        unsafe fn both_at_most_one(x: Self, y: Self) -> Self::Mask {
             let one = _mm256_set1_pd(1.0);
             let half = |a: __m256d, b: __m256d| {
-                let both = _mm256_and_pd(
+                _mm256_and_pd(
                     _mm256_cmp_pd::<_CMP_LE_OQ>(a, one),
                     _mm256_cmp_pd::<_CMP_LE_OQ>(b, one),
-                );
-                _mm256_and_pd(both, one)
+                )
             };
-            Avx2([half(x.0[0], y.0[0]), half(x.0[1], y.0[1])])
+            [half(x.0[0], y.0[0]), half(x.0[1], y.0[1])]
+        }
+        #[inline(always)]
+        unsafe fn add_where(self, mask: Self::Mask, x: Self) -> Self {
+            Avx2([
+                _mm256_add_pd(self.0[0], _mm256_and_pd(mask[0], x.0[0])),
+                _mm256_add_pd(self.0[1], _mm256_and_pd(mask[1], x.0[1])),
+            ])
         }
         #[inline(always)]
         unsafe fn to_array(self) -> [f64; LANES] {
@@ -166,12 +181,15 @@ mod x86 {
         unsafe fn mul(self, other: Self) -> Self {
             Avx512(_mm512_mul_pd(self.0, other.0))
         }
+        type Mask = __mmask8;
         #[inline(always)]
-        unsafe fn ones_where_both_at_most_one(x: Self, y: Self) -> Self {
+        unsafe fn both_at_most_one(x: Self, y: Self) -> Self::Mask {
             let one = _mm512_set1_pd(1.0);
-            let inside = _mm512_cmp_pd_mask::<_CMP_LE_OQ>(x.0, one)
-                & _mm512_cmp_pd_mask::<_CMP_LE_OQ>(y.0, one);
-            Avx512(_mm512_maskz_mov_pd(inside, one))
+            _mm512_cmp_pd_mask::<_CMP_LE_OQ>(x.0, one) & _mm512_cmp_pd_mask::<_CMP_LE_OQ>(y.0, one)
+        }
+        #[inline(always)]
+        unsafe fn add_where(self, mask: Self::Mask, x: Self) -> Self {
+            Avx512(_mm512_mask_add_pd(self.0, mask, self.0, x.0))
         }
         #[inline(always)]
         unsafe fn to_array(self) -> [f64; LANES] {
@@ -196,13 +214,12 @@ impl WindowColumns {
     /// coordinate), `spacing` apart.
     pub fn fill(&mut self, first: usize, last: usize, y: f64, spacing: f64) {
         let padded = (last - first + 1).div_ceil(LANES) * LANES;
-        self.numbers.clear();
-        self.terms.clear();
-        for p in first..first + padded {
+        self.numbers.resize(padded, 0.0);
+        self.terms.resize(padded, 0.0);
+        for ((p, number), term) in (first..).zip(&mut self.numbers).zip(&mut self.terms) {
             let t = (p as f64 - y) * spacing;
-            self.numbers.push(p as f64);
-            self.terms
-                .push(if p <= last { t * t } else { f64::INFINITY });
+            *number = p as f64;
+            *term = if p <= last { t * t } else { f64::INFINITY };
         }
     }
 
@@ -282,6 +299,7 @@ impl<V: Lanes, const C: usize, const L: usize> LaneSums<V, C, L> {
         let y = y.map(|y| V::splat(y));
         let (i0, i1, t01) = (V::splat(row.i0), V::splat(row.i1), V::splat(row.t01));
         let (spatial, range) = (V::splat(scales.spatial), V::splat(scales.range));
+        let one = V::splat(1.0);
         for at in (0..padded).step_by(LANES) {
             let mut d2_r = V::splat(0.0);
             for (values, y) in values.iter().zip(&y) {
@@ -289,14 +307,14 @@ impl<V: Lanes, const C: usize, const L: usize> LaneSums<V, C, L> {
                 d2_r = d2_r.add(t.mul(t));
             }
             let d2_s = t01.add(V::load(&terms[at..]));
-            let m = V::ones_where_both_at_most_one(d2_s.mul(spatial), d2_r.mul(range));
-            self.count = self.count.add(m);
-            self.axes[0] = self.axes[0].add(m.mul(i0));
-            self.axes[1] = self.axes[1].add(m.mul(i1));
-            self.axes[2] = self.axes[2].add(m.mul(V::load(&numbers[at..])));
+            let inside = V::both_at_most_one(d2_s.mul(spatial), d2_r.mul(range));
+            self.count = self.count.add_where(inside, one);
+            self.axes[0] = self.axes[0].add_where(inside, i0);
+            self.axes[1] = self.axes[1].add_where(inside, i1);
+            self.axes[2] = self.axes[2].add_where(inside, V::load(&numbers[at..]));
             for (sums, limbs) in self.limbs.iter_mut().zip(&limbs) {
                 for (sum, limb) in sums.iter_mut().zip(limbs) {
-                    *sum = sum.add(m.mul(V::load(&limb[at..])));
+                    *sum = sum.add_where(inside, V::load(&limb[at..]));
                 }
             }
         }
