@@ -259,6 +259,7 @@ pub fn merge_small_regions(
 mod tests {
     use super::*;
     use crate::parallel::{never_stop, Workers};
+    use crate::testing::noise;
 
     fn merge(shape: &[usize], of_pixel: Vec<u32>, modes: &[f64], min_size: usize) -> Merged {
         let grid = Grid::new(shape, &vec![1.0; shape.len()]).unwrap();
@@ -286,6 +287,152 @@ mod tests {
         );
         assert_eq!(got.regions.of_pixel, [0, 0, 0, 1, 1, 1]);
         assert_eq!(got.values, [2.0 / 3.0, 16.0 / 3.0]);
+    }
+
+    /// Each region's pixel count and value, from scratch.
+    fn sizes_and_values(labels: &[u32], modes: &[f64], channels: usize) -> (Vec<usize>, Vec<f64>) {
+        let count = labels.iter().max().map_or(0, |&r| r as usize + 1);
+        let mut sizes = vec![0; count];
+        let mut sums = vec![ExactSum::default(); count * channels];
+        for (i, &r) in labels.iter().enumerate() {
+            sizes[r as usize] += 1;
+            for j in 0..channels {
+                sums[r as usize * channels + j].add(modes[i * channels + j]);
+            }
+        }
+        let values = (0..count * channels)
+            .map(|k| sums[k].value() / sizes[k / channels] as f64)
+            .collect();
+        (sizes, values)
+    }
+
+    /// `labels` renumbered in raster order of first pixels.
+    fn renumbered(labels: &[u32]) -> Vec<u32> {
+        let mut number = vec![u32::MAX; labels.iter().max().map_or(0, |&r| r as usize + 1)];
+        let mut count = 0;
+        labels
+            .iter()
+            .map(|&r| {
+                if number[r as usize] == u32::MAX {
+                    number[r as usize] = count;
+                    count += 1;
+                }
+                number[r as usize]
+            })
+            .collect()
+    }
+
+    /// The contract (docs/algorithm.md §13.4) taken literally: before each
+    /// merge, every region's size, value and neighbours found afresh from
+    /// the pixels, and the regions renumbered after it.
+    fn merge_literally(
+        grid: &Grid,
+        of_pixel: &[u32],
+        modes: &[f64],
+        channels: usize,
+        min_size: usize,
+    ) -> (Vec<u32>, Vec<f64>) {
+        let mut labels = of_pixel.to_vec();
+        loop {
+            let (sizes, values) = sizes_and_values(&labels, modes, channels);
+            let smallest = (0..sizes.len())
+                .filter(|&r| sizes[r] < min_size)
+                .min_by_key(|&r| (sizes[r], r));
+            let Some(small) = smallest.filter(|_| sizes.len() > 1) else {
+                return (labels, values);
+            };
+            let mut around = Vec::new();
+            grid.for_each_neighbour_pair(
+                |_| Ok(()),
+                |a, b| {
+                    for (from, to) in [(labels[a], labels[b]), (labels[b], labels[a])] {
+                        if from as usize == small && to as usize != small {
+                            around.push(to as usize);
+                        }
+                    }
+                    Ok(())
+                },
+            )
+            .unwrap();
+            let value = |r: usize| &values[r * channels..][..channels];
+            let d2 = |q: usize| {
+                let mut d2 = 0.0;
+                for (x, y) in value(small).iter().zip(value(q)) {
+                    d2 += (x - y) * (x - y);
+                }
+                d2
+            };
+            let into = around
+                .into_iter()
+                .min_by(|&a, &b| d2(a).total_cmp(&d2(b)).then(a.cmp(&b)))
+                .unwrap();
+            for r in labels.iter_mut() {
+                if *r as usize == small {
+                    *r = into as u32;
+                }
+            }
+            labels = renumbered(&labels);
+        }
+    }
+
+    /// A region number per pixel of `shape`: runs and blobs of a few
+    /// numbers, some regions scattered in pieces, numbered by first pixel.
+    fn random_regions(seed: u64, shape: &[usize]) -> Vec<u32> {
+        let grid = Grid::new(shape, &vec![1.0; shape.len()]).unwrap();
+        let u = noise(seed, 2 * grid.len());
+        let mut labels: Vec<u32> = (0..grid.len()).map(|i| (u[i] * 12.0) as u32).collect();
+        // Copying a neighbour's number grows blobs.
+        grid.for_each_neighbour_pair(
+            |_| Ok(()),
+            |a, b| {
+                if u[grid.len() + b] < 0.4 {
+                    labels[b] = labels[a];
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+        renumbered(&labels)
+    }
+
+    /// `channels` values per pixel: few distinct values (ties in distance),
+    /// thirds (values with every bit set), or values spread over hundreds of
+    /// binary orders of magnitude.
+    fn random_modes(seed: u64, pixels: usize, channels: usize) -> Vec<f64> {
+        let u = noise(seed, pixels * channels);
+        u.iter()
+            .enumerate()
+            .map(|(k, &x)| match seed % 3 {
+                0 => (x * 4.0).floor(),
+                1 => (x * 768.0).floor() / 3.0,
+                _ => (x - 0.5) * 2f64.powi((k % 5) as i32 * 150 - 300),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merges_as_the_contract_says_taken_literally() {
+        let shapes: [&[usize]; 5] = [&[1], &[9], &[5, 7], &[12, 11], &[3, 4, 5]];
+        for seed in 0..300u64 {
+            let shape = shapes[seed as usize % shapes.len()];
+            let channels = 1 + (seed / 5 % 3) as usize;
+            let min_size = (seed / 15 % 14) as usize;
+            let grid = Grid::new(shape, &vec![1.0; shape.len()]).unwrap();
+            let of_pixel = random_regions(seed, shape);
+            let modes = random_modes(seed, grid.len(), channels);
+            let (labels, values) = merge_literally(&grid, &of_pixel, &modes, channels, min_size);
+            let count = *of_pixel.iter().max().unwrap() as usize + 1;
+            let regions = Regions { of_pixel, count };
+            let got = Workers::new(1)
+                .unwrap()
+                .run(0, &never_stop, |task| {
+                    merge_small_regions(&grid, regions, &modes, channels, min_size, task)
+                })
+                .unwrap();
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(got.regions.of_pixel, labels, "seed {seed}");
+            assert_eq!(bits(&got.values), bits(&values), "seed {seed}");
+        }
     }
 
     #[test]
