@@ -9,6 +9,7 @@
 use super::regions::{find, Regions};
 use crate::error::{try_filled, Result};
 use crate::exact::expansion::ExactSum;
+use crate::exact::fixed::FixedPoint;
 use crate::parallel::Task;
 use crate::search::grid::Grid;
 
@@ -25,11 +26,77 @@ pub struct Merged {
     pub values: Vec<f64>,
 }
 
+/// The exact sums of the regions' mode values, one per region and channel
+/// (region `r`'s channel `j` at `r * channels + j`).
+enum Sums {
+    /// As integers at one fixed point, when the modes have one (nearly
+    /// always: an image's values span few binary orders of magnitude): no
+    /// heap memory per sum, and a merge adds two integers per channel.
+    Fixed(FixedPoint, Vec<i128>),
+    /// As expansions, for modes too far apart in magnitude for that.
+    Expansions(Vec<ExactSum>),
+}
+
+impl Sums {
+    /// Each region's sums of its pixels' `modes`.
+    fn of(regions: &Regions, modes: &[f64], channels: usize) -> Result<Self> {
+        let len = regions.count * channels;
+        // No region has more pixels than there are values: a bound on the
+        // terms of any sum, merged or not.
+        match FixedPoint::fitting(modes) {
+            Some(fixed) => {
+                let mut sums = try_filled(len, 0i128)?;
+                for_each_term(regions, modes, channels, |k, x| sums[k] += fixed.units(x));
+                Ok(Sums::Fixed(fixed, sums))
+            }
+            None => {
+                let mut sums = try_filled(len, ExactSum::default())?;
+                for_each_term(regions, modes, channels, |k, x| sums[k].add(x));
+                Ok(Sums::Expansions(sums))
+            }
+        }
+    }
+
+    /// Adds sum `from` to sum `into`; `from` is not read again.
+    fn absorb(&mut self, into: usize, from: usize) {
+        match self {
+            Sums::Fixed(_, sums) => sums[into] += sums[from],
+            Sums::Expansions(sums) => {
+                let from = std::mem::take(&mut sums[from]);
+                sums[into].add_sum(&from);
+            }
+        }
+    }
+
+    /// Sum `k`, rounded once.
+    fn rounded(&self, k: usize) -> f64 {
+        match self {
+            Sums::Fixed(fixed, sums) => fixed.rounded(sums[k]),
+            Sums::Expansions(sums) => sums[k].value(),
+        }
+    }
+}
+
+/// Calls `add` with each pixel's mode value in each channel and the index
+/// of the sum it goes to.
+fn for_each_term(
+    regions: &Regions,
+    modes: &[f64],
+    channels: usize,
+    mut add: impl FnMut(usize, f64),
+) {
+    for (i, &r) in regions.of_pixel.iter().enumerate() {
+        for (j, &x) in modes[i * channels..][..channels].iter().enumerate() {
+            add(r as usize * channels + j, x);
+        }
+    }
+}
+
 /// Each region's pixel count, the exact sums of its pixels' mode values
 /// per channel, and its value (their mean) kept for the comparisons.
 struct Tally {
     sizes: Vec<usize>,
-    sums: Vec<ExactSum>,
+    sums: Sums,
     values: Vec<f64>,
     channels: usize,
 }
@@ -37,17 +104,12 @@ struct Tally {
 impl Tally {
     fn of(regions: &Regions, modes: &[f64], channels: usize) -> Result<Self> {
         let mut sizes = try_filled(regions.count, 0)?;
-        let mut sums = try_filled(regions.count * channels, ExactSum::default())?;
-        for (i, &r) in regions.of_pixel.iter().enumerate() {
-            let r = r as usize;
-            sizes[r] += 1;
-            for (j, &x) in modes[i * channels..][..channels].iter().enumerate() {
-                sums[r * channels + j].add(x);
-            }
+        for &r in &regions.of_pixel {
+            sizes[r as usize] += 1;
         }
         let mut tally = Tally {
             sizes,
-            sums,
+            sums: Sums::of(regions, modes, channels)?,
             values: try_filled(regions.count * channels, 0.0)?,
             channels,
         };
@@ -58,8 +120,8 @@ impl Tally {
     /// Region `r`'s value, from its sums and size.
     fn update_value(&mut self, r: usize) {
         let c = self.channels;
-        for j in 0..c {
-            self.values[r * c + j] = self.sums[r * c + j].value() / self.sizes[r] as f64;
+        for k in r * c..(r + 1) * c {
+            self.values[k] = self.sums.rounded(k) / self.sizes[r] as f64;
         }
     }
 
@@ -73,8 +135,7 @@ impl Tally {
         let c = self.channels;
         self.sizes[into] += self.sizes[from];
         for j in 0..c {
-            let from = std::mem::take(&mut self.sums[from * c + j]);
-            self.sums[into * c + j].add_sum(&from);
+            self.sums.absorb(into * c + j, from * c + j);
         }
         self.update_value(into);
     }
