@@ -7,7 +7,7 @@
 //! over a count.
 
 use super::regions::{find, Regions};
-use crate::error::{try_filled, Result};
+use crate::error::{try_filled, try_reserved, Result};
 use crate::exact::expansion::ExactSum;
 use crate::exact::fixed::FixedPoint;
 use crate::parallel::Task;
@@ -151,47 +151,139 @@ impl Tally {
     }
 }
 
-/// The neighbouring regions (along any axis) of each region of fewer than
-/// `min_size` pixels, as numbers that may since have merged into others
-/// (resolved through the merges' union find) and may repeat. Larger
-/// regions only grow, never merge away: nothing reads their lists.
-fn neighbours(
+/// The regions touching each region of fewer than `below` pixels (holding
+/// a pixel next to one of its pixels along an axis), as numbers that may
+/// since have merged into others (resolved through the merges' union find)
+/// and may repeat: region `r`'s are `entries[offsets[r]..offsets[r + 1]]`,
+/// all in one array. Larger regions only grow, never merge away: nothing
+/// reads theirs, and they have none.
+struct Contacts {
+    offsets: Vec<usize>,
+    entries: Vec<u32>,
+}
+
+impl Contacts {
+    /// Counted in one pass over the pixels' neighbour pairs, written in a
+    /// second.
+    fn of(
+        grid: &Grid,
+        regions: &Regions,
+        sizes: &[usize],
+        below: usize,
+        task: &Task,
+    ) -> Result<Self> {
+        let mut last = try_filled(regions.count, u32::MAX)?;
+        // Each region's count, then the end of its entries, then (once
+        // they are written back to front) their start.
+        let mut offsets = try_filled(regions.count + 1, 0)?;
+        for_each_contact(grid, regions, sizes, below, &mut last, task, |from, _| {
+            offsets[from] += 1;
+        })?;
+        let mut end = 0;
+        for offset in offsets.iter_mut() {
+            end += *offset;
+            *offset = end;
+        }
+        let mut entries = try_filled(end, 0)?;
+        for_each_contact(grid, regions, sizes, below, &mut last, task, |from, to| {
+            offsets[from] -= 1;
+            entries[offsets[from]] = to;
+        })?;
+        Ok(Contacts { offsets, entries })
+    }
+
+    /// The regions region `r` touched before any merge.
+    fn of_region(&self, r: usize) -> &[u32] {
+        &self.entries[self.offsets[r]..self.offsets[r + 1]]
+    }
+}
+
+/// Calls `touch(from, to)` for regions `from` (of fewer than `below`
+/// pixels) and `to` with neighbouring pixels, for every such pair of pixels
+/// but the repeats of the one before for the same `from`.
+fn for_each_contact(
     grid: &Grid,
     regions: &Regions,
     sizes: &[usize],
-    min_size: usize,
+    below: usize,
+    last: &mut [u32],
     task: &Task,
-) -> Result<Vec<Vec<u32>>> {
-    let mut adjacent = vec![Vec::new(); regions.count];
+    mut touch: impl FnMut(usize, u32),
+) -> Result<()> {
+    last.fill(u32::MAX);
     grid.for_each_neighbour_pair(
         |_| task.check(),
         |before, i| {
             let (q, r) = (regions.of_pixel[before], regions.of_pixel[i]);
             if q != r {
-                for (from, to) in [(r, q), (q, r)] {
-                    let list: &mut Vec<u32> = &mut adjacent[from as usize];
+                for (from, to) in [(r as usize, q), (q as usize, r)] {
                     // Runs of one pair along the raster repeat; skip the
                     // obvious ones.
-                    if sizes[from as usize] < min_size && list.last() != Some(&to) {
-                        list.push(to);
+                    if sizes[from] < below && last[from] != to {
+                        last[from] = to;
+                        touch(from, to);
                     }
                 }
             }
             Ok(())
         },
-    )?;
-    Ok(adjacent)
+    )
 }
 
-/// `list`'s regions as they are now (through `parent`), without `itself`,
-/// sorted, once each.
-fn resolved(list: &mut Vec<u32>, parent: &mut [u32], itself: usize) {
-    for q in list.iter_mut() {
-        *q = find(parent, *q as usize) as u32;
+/// The merges so far: the union find of region numbers, and each union's
+/// members in a ring (`ring[m]` is the member after `m`), so that a union's
+/// contacts are its members'.
+struct Unions {
+    parent: Vec<u32>,
+    ring: Vec<u32>,
+}
+
+impl Unions {
+    /// Every region on its own.
+    fn new(count: usize) -> Result<Self> {
+        let mut parent = try_reserved(count)?;
+        parent.extend(0..count as u32);
+        Ok(Unions {
+            ring: parent.clone(),
+            parent,
+        })
     }
-    list.retain(|&q| q as usize != itself);
-    list.sort_unstable();
-    list.dedup();
+
+    /// Merges union `gone` into union `keep` (both roots).
+    fn join(&mut self, keep: usize, gone: usize) {
+        self.parent[gone] = keep as u32;
+        // Swapping two rings' links at one member each makes one ring.
+        self.ring.swap(keep, gone);
+    }
+
+    /// The union (the root) that region `q` is in now.
+    fn root(&mut self, q: usize) -> usize {
+        find(&mut self.parent, q)
+    }
+
+    /// The union touching union `r` (a root of fewer than `below` pixels,
+    /// which all its members had too) whose value is nearest to `r`'s, the
+    /// lowest number on ties; `None` if none does.
+    fn nearest_neighbour(&mut self, contacts: &Contacts, tally: &Tally, r: usize) -> Option<usize> {
+        let mut nearest: Option<(f64, usize)> = None;
+        let mut member = r;
+        loop {
+            for &q in contacts.of_region(member) {
+                let q = self.root(q as usize);
+                if q == r {
+                    continue; // two members touch
+                }
+                let d2 = tally.squared_distance(r, q);
+                if nearest.is_none_or(|(d2_min, p)| d2.total_cmp(&d2_min).then(q.cmp(&p)).is_lt()) {
+                    nearest = Some((d2, q));
+                }
+            }
+            member = self.ring[member] as usize;
+            if member == r {
+                return nearest.map(|(_, q)| q);
+            }
+        }
+    }
 }
 
 /// Merges the regions of fewer than `min_size` pixels (docs/algorithm.md §13.4) and gives
@@ -225,16 +317,13 @@ pub fn merge_small_regions(
     task: &Task,
 ) -> Result<Merged> {
     let mut tally = Tally::of(&regions, modes, channels)?;
-    let mut parent: Vec<u32> = (0..regions.count as u32).collect();
+    let mut unions = Unions::new(regions.count)?;
     if min_size > 1 {
-        let mut adjacent = neighbours(grid, &regions, &tally.sizes, min_size, task)?;
-        // Each list's length when it was last resolved: a list is resolved
-        // again once it has doubled, so that stale entries cost O(1) each.
-        let mut resolved_len = vec![0; regions.count];
         // Regions by size, below `min_size`: the smallest size first, each
         // in increasing number. A merge makes a region larger than the size
         // being merged, so a bucket is complete once it is reached.
         let sizes_below = min_size.min(modes.len() / channels.max(1) + 1);
+        let contacts = Contacts::of(grid, &regions, &tally.sizes, sizes_below, task)?;
         let mut by_size: Vec<Vec<u32>> = vec![Vec::new(); sizes_below];
         for (r, &size) in tally.sizes.iter().enumerate() {
             if size < sizes_below {
@@ -248,22 +337,14 @@ pub fn merge_small_regions(
             while let Some(r) = bucket.pop() {
                 let r = r as usize;
                 // Entries of regions merged away, or grown since, are stale.
-                if parent[r] as usize != r || tally.sizes[r] != size {
+                if unions.parent[r] as usize != r || tally.sizes[r] != size {
                     continue;
                 }
                 merges += 1;
                 if merges % CHECK_EVERY == 0 {
                     task.check()?;
                 }
-                let mut around = std::mem::take(&mut adjacent[r]);
-                resolved(&mut around, &mut parent, r);
-                // The nearest neighbour in value; the lowest number on ties.
-                let Some(into) = around.iter().map(|&q| q as usize).min_by(|&a, &b| {
-                    tally
-                        .squared_distance(r, a)
-                        .total_cmp(&tally.squared_distance(r, b))
-                        .then(a.cmp(&b))
-                }) else {
+                let Some(into) = unions.nearest_neighbour(&contacts, &tally, r) else {
                     continue; // the only region
                 };
                 // The union takes the lower number. Numbers follow the
@@ -272,21 +353,10 @@ pub fn merge_small_regions(
                 // (docs/algorithm.md §13.4), and ties go as they would.
                 let (keep, gone) = (r.min(into), r.max(into));
                 tally.absorb(keep, gone);
-                parent[gone] = keep as u32;
-                let mut joined = std::mem::take(&mut adjacent[into]);
-                if tally.sizes[keep] >= sizes_below {
-                    continue;
+                unions.join(keep, gone);
+                if tally.sizes[keep] < sizes_below {
+                    by_size[tally.sizes[keep]].push(keep as u32);
                 }
-                if joined.len() < around.len() {
-                    std::mem::swap(&mut joined, &mut around);
-                }
-                joined.extend_from_slice(&around);
-                if joined.len() > 2 * resolved_len[keep] + 8 {
-                    resolved(&mut joined, &mut parent, keep);
-                    resolved_len[keep] = joined.len();
-                }
-                adjacent[keep] = joined;
-                by_size[tally.sizes[keep]].push(keep as u32);
             }
         }
     }
@@ -299,7 +369,7 @@ pub fn merge_small_regions(
         if i % (CHECK_EVERY << 4) == 0 {
             task.check()?;
         }
-        let root = find(&mut parent, *r as usize);
+        let root = unions.root(*r as usize);
         if number[root] == u32::MAX {
             number[root] = count;
             count += 1;
