@@ -7,8 +7,9 @@
 //! over a count.
 
 use super::regions::{find, Regions};
-use crate::error::{try_filled, Result};
+use crate::error::{try_filled, try_reserved, Result};
 use crate::exact::expansion::ExactSum;
+use crate::exact::fixed::FixedPoint;
 use crate::parallel::Task;
 use crate::search::grid::Grid;
 
@@ -25,11 +26,77 @@ pub struct Merged {
     pub values: Vec<f64>,
 }
 
+/// The exact sums of the regions' mode values, one per region and channel
+/// (region `r`'s channel `j` at `r * channels + j`).
+enum Sums {
+    /// As integers at one fixed point, when the modes have one (nearly
+    /// always: an image's values span few binary orders of magnitude): no
+    /// heap memory per sum, and a merge adds two integers per channel.
+    Fixed(FixedPoint, Vec<i128>),
+    /// As expansions, for modes too far apart in magnitude for that.
+    Expansions(Vec<ExactSum>),
+}
+
+impl Sums {
+    /// Each region's sums of its pixels' `modes`.
+    fn of(regions: &Regions, modes: &[f64], channels: usize) -> Result<Self> {
+        let len = regions.count * channels;
+        // No region has more pixels than there are values: a bound on the
+        // terms of any sum, merged or not.
+        match FixedPoint::fitting(modes) {
+            Some(fixed) => {
+                let mut sums = try_filled(len, 0i128)?;
+                for_each_term(regions, modes, channels, |k, x| sums[k] += fixed.units(x));
+                Ok(Sums::Fixed(fixed, sums))
+            }
+            None => {
+                let mut sums = try_filled(len, ExactSum::default())?;
+                for_each_term(regions, modes, channels, |k, x| sums[k].add(x));
+                Ok(Sums::Expansions(sums))
+            }
+        }
+    }
+
+    /// Adds sum `from` to sum `into`; `from` is not read again.
+    fn absorb(&mut self, into: usize, from: usize) {
+        match self {
+            Sums::Fixed(_, sums) => sums[into] += sums[from],
+            Sums::Expansions(sums) => {
+                let from = std::mem::take(&mut sums[from]);
+                sums[into].add_sum(&from);
+            }
+        }
+    }
+
+    /// Sum `k`, rounded once.
+    fn rounded(&self, k: usize) -> f64 {
+        match self {
+            Sums::Fixed(fixed, sums) => fixed.rounded(sums[k]),
+            Sums::Expansions(sums) => sums[k].value(),
+        }
+    }
+}
+
+/// Calls `add` with each pixel's mode value in each channel and the index
+/// of the sum it goes to.
+fn for_each_term(
+    regions: &Regions,
+    modes: &[f64],
+    channels: usize,
+    mut add: impl FnMut(usize, f64),
+) {
+    for (i, &r) in regions.of_pixel.iter().enumerate() {
+        for (j, &x) in modes[i * channels..][..channels].iter().enumerate() {
+            add(r as usize * channels + j, x);
+        }
+    }
+}
+
 /// Each region's pixel count, the exact sums of its pixels' mode values
 /// per channel, and its value (their mean) kept for the comparisons.
 struct Tally {
     sizes: Vec<usize>,
-    sums: Vec<ExactSum>,
+    sums: Sums,
     values: Vec<f64>,
     channels: usize,
 }
@@ -37,17 +104,12 @@ struct Tally {
 impl Tally {
     fn of(regions: &Regions, modes: &[f64], channels: usize) -> Result<Self> {
         let mut sizes = try_filled(regions.count, 0)?;
-        let mut sums = try_filled(regions.count * channels, ExactSum::default())?;
-        for (i, &r) in regions.of_pixel.iter().enumerate() {
-            let r = r as usize;
-            sizes[r] += 1;
-            for (j, &x) in modes[i * channels..][..channels].iter().enumerate() {
-                sums[r * channels + j].add(x);
-            }
+        for &r in &regions.of_pixel {
+            sizes[r as usize] += 1;
         }
         let mut tally = Tally {
             sizes,
-            sums,
+            sums: Sums::of(regions, modes, channels)?,
             values: try_filled(regions.count * channels, 0.0)?,
             channels,
         };
@@ -58,8 +120,8 @@ impl Tally {
     /// Region `r`'s value, from its sums and size.
     fn update_value(&mut self, r: usize) {
         let c = self.channels;
-        for j in 0..c {
-            self.values[r * c + j] = self.sums[r * c + j].value() / self.sizes[r] as f64;
+        for k in r * c..(r + 1) * c {
+            self.values[k] = self.sums.rounded(k) / self.sizes[r] as f64;
         }
     }
 
@@ -73,8 +135,7 @@ impl Tally {
         let c = self.channels;
         self.sizes[into] += self.sizes[from];
         for j in 0..c {
-            let from = std::mem::take(&mut self.sums[from * c + j]);
-            self.sums[into * c + j].add_sum(&from);
+            self.sums.absorb(into * c + j, from * c + j);
         }
         self.update_value(into);
     }
@@ -90,47 +151,139 @@ impl Tally {
     }
 }
 
-/// The neighbouring regions (along any axis) of each region of fewer than
-/// `min_size` pixels, as numbers that may since have merged into others
-/// (resolved through the merges' union find) and may repeat. Larger
-/// regions only grow, never merge away: nothing reads their lists.
-fn neighbours(
+/// The regions touching each region of fewer than `below` pixels (holding
+/// a pixel next to one of its pixels along an axis), as numbers that may
+/// since have merged into others (resolved through the merges' union find)
+/// and may repeat: region `r`'s are `entries[offsets[r]..offsets[r + 1]]`,
+/// all in one array. Larger regions only grow, never merge away: nothing
+/// reads theirs, and they have none.
+struct Contacts {
+    offsets: Vec<usize>,
+    entries: Vec<u32>,
+}
+
+impl Contacts {
+    /// Counted in one pass over the pixels' neighbour pairs, written in a
+    /// second.
+    fn of(
+        grid: &Grid,
+        regions: &Regions,
+        sizes: &[usize],
+        below: usize,
+        task: &Task,
+    ) -> Result<Self> {
+        let mut last = try_filled(regions.count, u32::MAX)?;
+        // Each region's count, then the end of its entries, then (once
+        // they are written back to front) their start.
+        let mut offsets = try_filled(regions.count + 1, 0)?;
+        for_each_contact(grid, regions, sizes, below, &mut last, task, |from, _| {
+            offsets[from] += 1;
+        })?;
+        let mut end = 0;
+        for offset in offsets.iter_mut() {
+            end += *offset;
+            *offset = end;
+        }
+        let mut entries = try_filled(end, 0)?;
+        for_each_contact(grid, regions, sizes, below, &mut last, task, |from, to| {
+            offsets[from] -= 1;
+            entries[offsets[from]] = to;
+        })?;
+        Ok(Contacts { offsets, entries })
+    }
+
+    /// The regions region `r` touched before any merge.
+    fn of_region(&self, r: usize) -> &[u32] {
+        &self.entries[self.offsets[r]..self.offsets[r + 1]]
+    }
+}
+
+/// Calls `touch(from, to)` for regions `from` (of fewer than `below`
+/// pixels) and `to` with neighbouring pixels, for every such pair of pixels
+/// but the repeats of the one before for the same `from`.
+fn for_each_contact(
     grid: &Grid,
     regions: &Regions,
     sizes: &[usize],
-    min_size: usize,
+    below: usize,
+    last: &mut [u32],
     task: &Task,
-) -> Result<Vec<Vec<u32>>> {
-    let mut adjacent = vec![Vec::new(); regions.count];
+    mut touch: impl FnMut(usize, u32),
+) -> Result<()> {
+    last.fill(u32::MAX);
     grid.for_each_neighbour_pair(
         |_| task.check(),
         |before, i| {
             let (q, r) = (regions.of_pixel[before], regions.of_pixel[i]);
             if q != r {
-                for (from, to) in [(r, q), (q, r)] {
-                    let list: &mut Vec<u32> = &mut adjacent[from as usize];
+                for (from, to) in [(r as usize, q), (q as usize, r)] {
                     // Runs of one pair along the raster repeat; skip the
                     // obvious ones.
-                    if sizes[from as usize] < min_size && list.last() != Some(&to) {
-                        list.push(to);
+                    if sizes[from] < below && last[from] != to {
+                        last[from] = to;
+                        touch(from, to);
                     }
                 }
             }
             Ok(())
         },
-    )?;
-    Ok(adjacent)
+    )
 }
 
-/// `list`'s regions as they are now (through `parent`), without `itself`,
-/// sorted, once each.
-fn resolved(list: &mut Vec<u32>, parent: &mut [u32], itself: usize) {
-    for q in list.iter_mut() {
-        *q = find(parent, *q as usize) as u32;
+/// The merges so far: the union find of region numbers, and each union's
+/// members in a ring (`ring[m]` is the member after `m`), so that a union's
+/// contacts are its members'.
+struct Unions {
+    parent: Vec<u32>,
+    ring: Vec<u32>,
+}
+
+impl Unions {
+    /// Every region on its own.
+    fn new(count: usize) -> Result<Self> {
+        let mut parent = try_reserved(count)?;
+        parent.extend(0..count as u32);
+        Ok(Unions {
+            ring: parent.clone(),
+            parent,
+        })
     }
-    list.retain(|&q| q as usize != itself);
-    list.sort_unstable();
-    list.dedup();
+
+    /// Merges union `gone` into union `keep` (both roots).
+    fn join(&mut self, keep: usize, gone: usize) {
+        self.parent[gone] = keep as u32;
+        // Swapping two rings' links at one member each makes one ring.
+        self.ring.swap(keep, gone);
+    }
+
+    /// The union (the root) that region `q` is in now.
+    fn root(&mut self, q: usize) -> usize {
+        find(&mut self.parent, q)
+    }
+
+    /// The union touching union `r` (a root of fewer than `below` pixels,
+    /// which all its members had too) whose value is nearest to `r`'s, the
+    /// lowest number on ties; `None` if none does.
+    fn nearest_neighbour(&mut self, contacts: &Contacts, tally: &Tally, r: usize) -> Option<usize> {
+        let mut nearest: Option<(f64, usize)> = None;
+        let mut member = r;
+        loop {
+            for &q in contacts.of_region(member) {
+                let q = self.root(q as usize);
+                if q == r {
+                    continue; // two members touch
+                }
+                let d2 = tally.squared_distance(r, q);
+                if nearest.is_none_or(|(d2_min, p)| d2.total_cmp(&d2_min).then(q.cmp(&p)).is_lt()) {
+                    nearest = Some((d2, q));
+                }
+            }
+            member = self.ring[member] as usize;
+            if member == r {
+                return nearest.map(|(_, q)| q);
+            }
+        }
+    }
 }
 
 /// Merges the regions of fewer than `min_size` pixels (docs/algorithm.md §13.4) and gives
@@ -164,16 +317,13 @@ pub fn merge_small_regions(
     task: &Task,
 ) -> Result<Merged> {
     let mut tally = Tally::of(&regions, modes, channels)?;
-    let mut parent: Vec<u32> = (0..regions.count as u32).collect();
+    let mut unions = Unions::new(regions.count)?;
     if min_size > 1 {
-        let mut adjacent = neighbours(grid, &regions, &tally.sizes, min_size, task)?;
-        // Each list's length when it was last resolved: a list is resolved
-        // again once it has doubled, so that stale entries cost O(1) each.
-        let mut resolved_len = vec![0; regions.count];
         // Regions by size, below `min_size`: the smallest size first, each
         // in increasing number. A merge makes a region larger than the size
         // being merged, so a bucket is complete once it is reached.
         let sizes_below = min_size.min(modes.len() / channels.max(1) + 1);
+        let contacts = Contacts::of(grid, &regions, &tally.sizes, sizes_below, task)?;
         let mut by_size: Vec<Vec<u32>> = vec![Vec::new(); sizes_below];
         for (r, &size) in tally.sizes.iter().enumerate() {
             if size < sizes_below {
@@ -187,22 +337,14 @@ pub fn merge_small_regions(
             while let Some(r) = bucket.pop() {
                 let r = r as usize;
                 // Entries of regions merged away, or grown since, are stale.
-                if parent[r] as usize != r || tally.sizes[r] != size {
+                if unions.parent[r] as usize != r || tally.sizes[r] != size {
                     continue;
                 }
                 merges += 1;
                 if merges.is_multiple_of(CHECK_EVERY) {
                     task.check()?;
                 }
-                let mut around = std::mem::take(&mut adjacent[r]);
-                resolved(&mut around, &mut parent, r);
-                // The nearest neighbour in value; the lowest number on ties.
-                let Some(into) = around.iter().map(|&q| q as usize).min_by(|&a, &b| {
-                    tally
-                        .squared_distance(r, a)
-                        .total_cmp(&tally.squared_distance(r, b))
-                        .then(a.cmp(&b))
-                }) else {
+                let Some(into) = unions.nearest_neighbour(&contacts, &tally, r) else {
                     continue; // the only region
                 };
                 // The union takes the lower number. Numbers follow the
@@ -211,21 +353,10 @@ pub fn merge_small_regions(
                 // (docs/algorithm.md §13.4), and ties go as they would.
                 let (keep, gone) = (r.min(into), r.max(into));
                 tally.absorb(keep, gone);
-                parent[gone] = keep as u32;
-                let mut joined = std::mem::take(&mut adjacent[into]);
-                if tally.sizes[keep] >= sizes_below {
-                    continue;
+                unions.join(keep, gone);
+                if tally.sizes[keep] < sizes_below {
+                    by_size[tally.sizes[keep]].push(keep as u32);
                 }
-                if joined.len() < around.len() {
-                    std::mem::swap(&mut joined, &mut around);
-                }
-                joined.extend_from_slice(&around);
-                if joined.len() > 2 * resolved_len[keep] + 8 {
-                    resolved(&mut joined, &mut parent, keep);
-                    resolved_len[keep] = joined.len();
-                }
-                adjacent[keep] = joined;
-                by_size[tally.sizes[keep]].push(keep as u32);
             }
         }
     }
@@ -238,7 +369,7 @@ pub fn merge_small_regions(
         if i % (CHECK_EVERY << 4) == 0 {
             task.check()?;
         }
-        let root = find(&mut parent, *r as usize);
+        let root = unions.root(*r as usize);
         if number[root] == u32::MAX {
             number[root] = count;
             count += 1;
@@ -259,6 +390,7 @@ pub fn merge_small_regions(
 mod tests {
     use super::*;
     use crate::parallel::{never_stop, Workers};
+    use crate::testing::noise;
 
     fn merge(shape: &[usize], of_pixel: Vec<u32>, modes: &[f64], min_size: usize) -> Merged {
         let grid = Grid::new(shape, &vec![1.0; shape.len()]).unwrap();
@@ -286,6 +418,152 @@ mod tests {
         );
         assert_eq!(got.regions.of_pixel, [0, 0, 0, 1, 1, 1]);
         assert_eq!(got.values, [2.0 / 3.0, 16.0 / 3.0]);
+    }
+
+    /// Each region's pixel count and value, from scratch.
+    fn sizes_and_values(labels: &[u32], modes: &[f64], channels: usize) -> (Vec<usize>, Vec<f64>) {
+        let count = labels.iter().max().map_or(0, |&r| r as usize + 1);
+        let mut sizes = vec![0; count];
+        let mut sums = vec![ExactSum::default(); count * channels];
+        for (i, &r) in labels.iter().enumerate() {
+            sizes[r as usize] += 1;
+            for j in 0..channels {
+                sums[r as usize * channels + j].add(modes[i * channels + j]);
+            }
+        }
+        let values = (0..count * channels)
+            .map(|k| sums[k].value() / sizes[k / channels] as f64)
+            .collect();
+        (sizes, values)
+    }
+
+    /// `labels` renumbered in raster order of first pixels.
+    fn renumbered(labels: &[u32]) -> Vec<u32> {
+        let mut number = vec![u32::MAX; labels.iter().max().map_or(0, |&r| r as usize + 1)];
+        let mut count = 0;
+        labels
+            .iter()
+            .map(|&r| {
+                if number[r as usize] == u32::MAX {
+                    number[r as usize] = count;
+                    count += 1;
+                }
+                number[r as usize]
+            })
+            .collect()
+    }
+
+    /// The contract (docs/algorithm.md §13.4) taken literally: before each
+    /// merge, every region's size, value and neighbours found afresh from
+    /// the pixels, and the regions renumbered after it.
+    fn merge_literally(
+        grid: &Grid,
+        of_pixel: &[u32],
+        modes: &[f64],
+        channels: usize,
+        min_size: usize,
+    ) -> (Vec<u32>, Vec<f64>) {
+        let mut labels = of_pixel.to_vec();
+        loop {
+            let (sizes, values) = sizes_and_values(&labels, modes, channels);
+            let smallest = (0..sizes.len())
+                .filter(|&r| sizes[r] < min_size)
+                .min_by_key(|&r| (sizes[r], r));
+            let Some(small) = smallest.filter(|_| sizes.len() > 1) else {
+                return (labels, values);
+            };
+            let mut around = Vec::new();
+            grid.for_each_neighbour_pair(
+                |_| Ok(()),
+                |a, b| {
+                    for (from, to) in [(labels[a], labels[b]), (labels[b], labels[a])] {
+                        if from as usize == small && to as usize != small {
+                            around.push(to as usize);
+                        }
+                    }
+                    Ok(())
+                },
+            )
+            .unwrap();
+            let value = |r: usize| &values[r * channels..][..channels];
+            let d2 = |q: usize| {
+                let mut d2 = 0.0;
+                for (x, y) in value(small).iter().zip(value(q)) {
+                    d2 += (x - y) * (x - y);
+                }
+                d2
+            };
+            let into = around
+                .into_iter()
+                .min_by(|&a, &b| d2(a).total_cmp(&d2(b)).then(a.cmp(&b)))
+                .unwrap();
+            for r in labels.iter_mut() {
+                if *r as usize == small {
+                    *r = into as u32;
+                }
+            }
+            labels = renumbered(&labels);
+        }
+    }
+
+    /// A region number per pixel of `shape`: runs and blobs of a few
+    /// numbers, some regions scattered in pieces, numbered by first pixel.
+    fn random_regions(seed: u64, shape: &[usize]) -> Vec<u32> {
+        let grid = Grid::new(shape, &vec![1.0; shape.len()]).unwrap();
+        let u = noise(seed, 2 * grid.len());
+        let mut labels: Vec<u32> = (0..grid.len()).map(|i| (u[i] * 12.0) as u32).collect();
+        // Copying a neighbour's number grows blobs.
+        grid.for_each_neighbour_pair(
+            |_| Ok(()),
+            |a, b| {
+                if u[grid.len() + b] < 0.4 {
+                    labels[b] = labels[a];
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+        renumbered(&labels)
+    }
+
+    /// `channels` values per pixel: few distinct values (ties in distance),
+    /// thirds (values with every bit set), or values spread over hundreds of
+    /// binary orders of magnitude.
+    fn random_modes(seed: u64, pixels: usize, channels: usize) -> Vec<f64> {
+        let u = noise(seed, pixels * channels);
+        u.iter()
+            .enumerate()
+            .map(|(k, &x)| match seed % 3 {
+                0 => (x * 4.0).floor(),
+                1 => (x * 768.0).floor() / 3.0,
+                _ => (x - 0.5) * 2f64.powi((k % 5) as i32 * 150 - 300),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merges_as_the_contract_says_taken_literally() {
+        let shapes: [&[usize]; 5] = [&[1], &[9], &[5, 7], &[12, 11], &[3, 4, 5]];
+        for seed in 0..300u64 {
+            let shape = shapes[seed as usize % shapes.len()];
+            let channels = 1 + (seed / 5 % 3) as usize;
+            let min_size = (seed / 15 % 14) as usize;
+            let grid = Grid::new(shape, &vec![1.0; shape.len()]).unwrap();
+            let of_pixel = random_regions(seed, shape);
+            let modes = random_modes(seed, grid.len(), channels);
+            let (labels, values) = merge_literally(&grid, &of_pixel, &modes, channels, min_size);
+            let count = *of_pixel.iter().max().unwrap() as usize + 1;
+            let regions = Regions { of_pixel, count };
+            let got = Workers::new(1)
+                .unwrap()
+                .run(0, &never_stop, |task| {
+                    merge_small_regions(&grid, regions, &modes, channels, min_size, task)
+                })
+                .unwrap();
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(got.regions.of_pixel, labels, "seed {seed}");
+            assert_eq!(bits(&got.values), bits(&values), "seed {seed}");
+        }
     }
 
     #[test]
