@@ -211,7 +211,9 @@ pub struct WindowColumns {
 
 impl WindowColumns {
     /// The columns `first..=last` of a window around `y` (grid
-    /// coordinate), `spacing` apart.
+    /// coordinate), `spacing` apart. Inlined, so that it is compiled for
+    /// the step's CPU features.
+    #[inline(always)]
     pub fn fill(&mut self, first: usize, last: usize, y: f64, spacing: f64) {
         let padded = (last - first + 1).div_ceil(LANES) * LANES;
         self.numbers.resize(padded, 0.0);
