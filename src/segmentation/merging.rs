@@ -7,7 +7,7 @@
 //! over a count.
 
 use super::regions::{find, Regions};
-use crate::error::{try_filled, try_reserved, Result};
+use crate::error::{try_copied, try_filled, try_reserved, Result};
 use crate::exact::expansion::ExactSum;
 use crate::exact::fixed::FixedPoint;
 use crate::parallel::Task;
@@ -46,12 +46,20 @@ impl Sums {
         match FixedPoint::fitting(modes) {
             Some(fixed) => {
                 let mut sums = try_filled(len, 0i128)?;
-                for_each_term(regions, modes, channels, |k, x| sums[k] += fixed.units(x));
+                for_each_mode(regions, modes, channels, |r, mode| {
+                    for (sum, &x) in sums[r * channels..][..channels].iter_mut().zip(mode) {
+                        *sum += fixed.units(x);
+                    }
+                });
                 Ok(Sums::Fixed(fixed, sums))
             }
             None => {
                 let mut sums = try_filled(len, ExactSum::default())?;
-                for_each_term(regions, modes, channels, |k, x| sums[k].add(x));
+                for_each_mode(regions, modes, channels, |r, mode| {
+                    for (sum, &x) in sums[r * channels..][..channels].iter_mut().zip(mode) {
+                        sum.add(x);
+                    }
+                });
                 Ok(Sums::Expansions(sums))
             }
         }
@@ -68,26 +76,34 @@ impl Sums {
         }
     }
 
-    /// Sum `k`, rounded once.
-    fn rounded(&self, k: usize) -> f64 {
+    /// Sums `k..k + means.len()`, each rounded once, over `size`.
+    fn means(&self, k: usize, size: usize, means: &mut [f64]) {
+        let size = size as f64;
         match self {
-            Sums::Fixed(fixed, sums) => fixed.rounded(sums[k]),
-            Sums::Expansions(sums) => sums[k].value(),
+            Sums::Fixed(fixed, sums) => {
+                for (mean, &sum) in means.iter_mut().zip(&sums[k..]) {
+                    *mean = fixed.rounded(sum) / size;
+                }
+            }
+            Sums::Expansions(sums) => {
+                for (mean, sum) in means.iter_mut().zip(&sums[k..]) {
+                    *mean = sum.value() / size;
+                }
+            }
         }
     }
 }
 
-/// Calls `add` with each pixel's mode value in each channel and the index
-/// of the sum it goes to.
-fn for_each_term(
+/// Calls `add` with each pixel's region and mode.
+fn for_each_mode(
     regions: &Regions,
     modes: &[f64],
     channels: usize,
-    mut add: impl FnMut(usize, f64),
+    mut add: impl FnMut(usize, &[f64]),
 ) {
-    for (i, &r) in regions.of_pixel.iter().enumerate() {
-        for (j, &x) in modes[i * channels..][..channels].iter().enumerate() {
-            add(r as usize * channels + j, x);
+    if channels > 0 {
+        for (&r, mode) in regions.of_pixel.iter().zip(modes.chunks_exact(channels)) {
+            add(r as usize, mode);
         }
     }
 }
@@ -104,25 +120,37 @@ struct Tally {
 impl Tally {
     fn of(regions: &Regions, modes: &[f64], channels: usize) -> Result<Self> {
         let mut sizes = try_filled(regions.count, 0)?;
+        // A region of one pixel has its mode for value (the sum of one term,
+        // but +0 for -0 as the sums give it): most regions, whose values
+        // then need no rounding of sums.
+        let mut values = try_filled(regions.count * channels, 0.0)?;
+        for_each_mode(regions, modes, channels, |r, mode| {
+            for (value, &x) in values[r * channels..][..channels].iter_mut().zip(mode) {
+                *value = x + 0.0;
+            }
+        });
         for &r in &regions.of_pixel {
             sizes[r as usize] += 1;
         }
         let mut tally = Tally {
             sizes,
             sums: Sums::of(regions, modes, channels)?,
-            values: try_filled(regions.count * channels, 0.0)?,
+            values,
             channels,
         };
-        (0..regions.count).for_each(|r| tally.update_value(r));
+        for r in 0..regions.count {
+            if tally.sizes[r] != 1 {
+                tally.update_value(r);
+            }
+        }
         Ok(tally)
     }
 
     /// Region `r`'s value, from its sums and size.
     fn update_value(&mut self, r: usize) {
         let c = self.channels;
-        for k in r * c..(r + 1) * c {
-            self.values[k] = self.sums.rounded(k) / self.sizes[r] as f64;
-        }
+        let values = &mut self.values[r * c..][..c];
+        self.sums.means(r * c, self.sizes[r], values);
     }
 
     /// Region `r`'s values, one per channel.
@@ -139,16 +167,34 @@ impl Tally {
         }
         self.update_value(into);
     }
+}
 
-    /// `sum_j (value(a, j) - value(b, j))^2` in channel order.
-    fn squared_distance(&self, a: usize, b: usize) -> f64 {
-        let mut d2 = 0.0;
-        for (x, y) in self.value(a).iter().zip(self.value(b)) {
-            let t = x - y;
-            d2 += t * t;
-        }
-        d2
+/// `sum_j (a_j - b_j)^2` in channel order; unrolled, the same sum, for the
+/// commonest numbers of channels (grey, colour, colour with alpha), as the
+/// merging computes it for every contact.
+#[inline]
+fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
+    match a.len() {
+        1 => squared_distance_of::<1>(a, b),
+        3 => squared_distance_of::<3>(a, b),
+        4 => squared_distance_of::<4>(a, b),
+        _ => a
+            .iter()
+            .zip(b)
+            .fold(0.0, |d2, (x, y)| d2 + (x - y) * (x - y)),
     }
+}
+
+/// [`squared_distance`] of `C` values.
+#[inline]
+fn squared_distance_of<const C: usize>(a: &[f64], b: &[f64]) -> f64 {
+    let (a, b): (&[f64; C], &[f64; C]) = (a.try_into().unwrap(), b.try_into().unwrap());
+    let mut d2 = 0.0;
+    for j in 0..C {
+        let t = a[j] - b[j];
+        d2 += t * t;
+    }
+    d2
 }
 
 /// The regions touching each region of fewer than `below` pixels (holding
@@ -244,7 +290,7 @@ impl Unions {
         let mut parent = try_reserved(count)?;
         parent.extend(0..count as u32);
         Ok(Unions {
-            ring: parent.clone(),
+            ring: try_copied(&parent)?,
             parent,
         })
     }
@@ -265,25 +311,32 @@ impl Unions {
     /// which all its members had too) whose value is nearest to `r`'s, the
     /// lowest number on ties; `None` if none does.
     fn nearest_neighbour(&mut self, contacts: &Contacts, tally: &Tally, r: usize) -> Option<usize> {
-        let mut nearest: Option<(f64, usize)> = None;
+        let own = tally.value(r);
+        // The nearest so far, as (squared distance, number); at first
+        // beyond any.
+        let mut nearest = (i64::MAX, usize::MAX);
         let mut member = r;
         loop {
             for &q in contacts.of_region(member) {
                 let q = self.root(q as usize);
-                if q == r {
-                    continue; // two members touch
-                }
-                let d2 = tally.squared_distance(r, q);
-                if nearest.is_none_or(|(d2_min, p)| d2.total_cmp(&d2_min).then(q.cmp(&p)).is_lt()) {
-                    nearest = Some((d2, q));
+                let d2 = total_order(squared_distance(own, tally.value(q)));
+                // `q == r` where two members touch.
+                if (d2, q) < nearest && q != r {
+                    nearest = (d2, q);
                 }
             }
             member = self.ring[member] as usize;
             if member == r {
-                return nearest.map(|(_, q)| q);
+                return (nearest.1 != usize::MAX).then_some(nearest.1);
             }
         }
     }
+}
+
+/// An integer that orders as `x` does in `f64::total_cmp`.
+fn total_order(x: f64) -> i64 {
+    let bits = x.to_bits() as i64;
+    bits ^ (((bits >> 63) as u64) >> 1) as i64
 }
 
 /// Merges the regions of fewer than `min_size` pixels (docs/algorithm.md §13.4) and gives
