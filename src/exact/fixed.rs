@@ -39,11 +39,16 @@ impl FixedPoint {
     /// overflows.
     pub fn fitting(values: &[f64]) -> Option<Self> {
         // Magnitudes order as their bits do; 0 wraps round to the largest.
-        let (largest, below_smallest) =
-            values.iter().fold((0u64, u64::MAX), |(largest, below), x| {
-                let magnitude = x.to_bits() & MAGNITUDE;
-                (largest.max(magnitude), below.min(magnitude.wrapping_sub(1)))
-            });
+        let (mut largest, mut below_smallest) = (0, u64::MAX);
+        for x in values {
+            let magnitude = x.to_bits() & MAGNITUDE;
+            if magnitude > largest {
+                largest = magnitude;
+            }
+            if magnitude.wrapping_sub(1) < below_smallest {
+                below_smallest = magnitude.wrapping_sub(1);
+            }
+        }
         if largest == 0 {
             return Some(FixedPoint { unit: 0 }); // every value is 0
         }
@@ -64,26 +69,37 @@ impl FixedPoint {
     pub fn units(self, x: f64) -> i128 {
         let bits = x.to_bits();
         let biased = (bits >> 52 & 0x7ff) as i32;
-        let significand = if biased == 0 {
-            0
-        } else {
-            bits & FRACTION | 1 << 52
-        };
-        // The spacing of float64s at `x` is `2^(biased - 1075)`.
-        let magnitude = i128::from(significand) << (biased - 1075 - self.unit).max(0);
-        if bits >> 63 == 0 {
-            magnitude
-        } else {
-            -magnitude
-        }
+        // 0 for 0, which a fitting value is if its exponent bits are.
+        let significand = bits & FRACTION | u64::from(biased != 0) << 52;
+        // The spacing of float64s at `x` is `2^(biased - 1075)`, at least a
+        // unit but for 0 (whose shift, wrapped, shifts nothing).
+        let magnitude = i128::from(significand).wrapping_shl((biased - 1075 - self.unit) as u32);
+        // Negated where the sign bit is set: all ones, -1.
+        let sign = i128::from(bits as i64 >> 63);
+        (magnitude ^ sign) - sign
     }
 
-    /// A sum of units as a float64: rounded once, half to even, by the
-    /// conversion, then scaled exactly (the result is 0 or at least one
-    /// unit, a normal number, in magnitude).
+    /// A sum of units as a float64: rounded once, half to even, then
+    /// scaled exactly (the result is 0 or at least one unit, a normal
+    /// number, in magnitude).
+    ///
+    /// The rounding is the hardware's, of a 64-bit integer, instead of the
+    /// slower 128-bit conversion in software: a magnitude beyond 63 bits
+    /// keeps its top 63, and one more set bit at the bottom if any of the
+    /// others was, which rounds to 53 bits the same way.
     #[inline]
     pub fn rounded(self, sum: i128) -> f64 {
-        sum as f64 * power_of_two(self.unit)
+        let magnitude = sum.unsigned_abs();
+        let dropped = 65u32.saturating_sub(magnitude.leading_zeros());
+        let top = (magnitude >> dropped) as u64;
+        let sticky = u128::from(top) << dropped != magnitude;
+        let kept = (top | u64::from(sticky)) as i64;
+        let rounded = kept as f64 * power_of_two(self.unit + dropped as i32);
+        if sum < 0 {
+            -rounded
+        } else {
+            rounded
+        }
     }
 }
 
@@ -142,6 +158,33 @@ mod tests {
         );
         assert_eq!(fixed.rounded(-sum).to_bits(), (-1.0f64).to_bits());
         assert_eq!(fixed.rounded(0).to_bits(), 0.0f64.to_bits());
+    }
+
+    #[test]
+    fn sums_beyond_64_bits_round_as_the_128_bit_conversion_does() {
+        let fixed = FixedPoint::fitting(&[1.0]).unwrap(); // a unit of 2^-52
+        let unit = 2f64.powi(-52);
+        // Halfway between two float64s at 2^64: to even, then just beyond.
+        for sum in [
+            (1i128 << 64) + (1 << 11),
+            (1i128 << 64) + (1 << 11) + 1,
+            (1i128 << 64) + (3 << 11),
+            (1i128 << 100) + (1 << 47) + (1 << 3),
+            i128::MAX,
+            -(1i128 << 70) - (1 << 17),
+        ] {
+            assert_eq!(fixed.rounded(sum).to_bits(), (sum as f64 * unit).to_bits());
+            assert_eq!(
+                fixed.rounded(-sum).to_bits(),
+                (-sum as f64 * unit).to_bits()
+            );
+        }
+        let u = noise(7, 1000);
+        for pair in u.chunks(2) {
+            let sum = ((pair[0] * 2f64.powi(53)) as i128) << (pair[1] * 70.0) as u32;
+            let sum = sum + (pair[1] * 1e6) as i128 - 500_000;
+            assert_eq!(fixed.rounded(sum).to_bits(), (sum as f64 * unit).to_bits());
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! over a count.
 
 use super::regions::{find, Regions};
-use crate::error::{try_filled, try_reserved, Result};
+use crate::error::{try_copied, try_filled, try_reserved, Result};
 use crate::exact::expansion::ExactSum;
 use crate::exact::fixed::FixedPoint;
 use crate::parallel::Task;
@@ -46,12 +46,20 @@ impl Sums {
         match FixedPoint::fitting(modes) {
             Some(fixed) => {
                 let mut sums = try_filled(len, 0i128)?;
-                for_each_term(regions, modes, channels, |k, x| sums[k] += fixed.units(x));
+                for_each_mode(regions, modes, channels, |r, mode| {
+                    for (sum, &x) in sums[r * channels..][..channels].iter_mut().zip(mode) {
+                        *sum += fixed.units(x);
+                    }
+                });
                 Ok(Sums::Fixed(fixed, sums))
             }
             None => {
                 let mut sums = try_filled(len, ExactSum::default())?;
-                for_each_term(regions, modes, channels, |k, x| sums[k].add(x));
+                for_each_mode(regions, modes, channels, |r, mode| {
+                    for (sum, &x) in sums[r * channels..][..channels].iter_mut().zip(mode) {
+                        sum.add(x);
+                    }
+                });
                 Ok(Sums::Expansions(sums))
             }
         }
@@ -68,26 +76,57 @@ impl Sums {
         }
     }
 
-    /// Sum `k`, rounded once.
-    fn rounded(&self, k: usize) -> f64 {
+    /// The sums of regions `roots`, in that order, `channels` each; theirs
+    /// are not read again.
+    fn gathered(&mut self, roots: &[u32], channels: usize) -> Result<Self> {
+        let len = roots.len() * channels;
+        let of = |r: u32| r as usize * channels..(r as usize + 1) * channels;
+        Ok(match self {
+            Sums::Fixed(fixed, sums) => {
+                let mut gathered = try_reserved(len)?;
+                for &r in roots {
+                    gathered.extend_from_slice(&sums[of(r)]);
+                }
+                Sums::Fixed(*fixed, gathered)
+            }
+            Sums::Expansions(sums) => {
+                let mut gathered = try_reserved(len)?;
+                for &r in roots {
+                    gathered.extend(sums[of(r)].iter_mut().map(std::mem::take));
+                }
+                Sums::Expansions(gathered)
+            }
+        })
+    }
+
+    /// Sums `k..k + means.len()`, each rounded once, over `size`.
+    fn means(&self, k: usize, size: usize, means: &mut [f64]) {
+        let size = size as f64;
         match self {
-            Sums::Fixed(fixed, sums) => fixed.rounded(sums[k]),
-            Sums::Expansions(sums) => sums[k].value(),
+            Sums::Fixed(fixed, sums) => {
+                for (mean, &sum) in means.iter_mut().zip(&sums[k..]) {
+                    *mean = fixed.rounded(sum) / size;
+                }
+            }
+            Sums::Expansions(sums) => {
+                for (mean, sum) in means.iter_mut().zip(&sums[k..]) {
+                    *mean = sum.value() / size;
+                }
+            }
         }
     }
 }
 
-/// Calls `add` with each pixel's mode value in each channel and the index
-/// of the sum it goes to.
-fn for_each_term(
+/// Calls `add` with each pixel's region and mode.
+fn for_each_mode(
     regions: &Regions,
     modes: &[f64],
     channels: usize,
-    mut add: impl FnMut(usize, f64),
+    mut add: impl FnMut(usize, &[f64]),
 ) {
-    for (i, &r) in regions.of_pixel.iter().enumerate() {
-        for (j, &x) in modes[i * channels..][..channels].iter().enumerate() {
-            add(r as usize * channels + j, x);
+    if channels > 0 {
+        for (&r, mode) in regions.of_pixel.iter().zip(modes.chunks_exact(channels)) {
+            add(r as usize, mode);
         }
     }
 }
@@ -104,25 +143,55 @@ struct Tally {
 impl Tally {
     fn of(regions: &Regions, modes: &[f64], channels: usize) -> Result<Self> {
         let mut sizes = try_filled(regions.count, 0)?;
+        // A region of one pixel has its mode for value (the sum of one term,
+        // but +0 for -0 as the sums give it): most regions, whose values
+        // then need no rounding of sums.
+        let mut values = try_filled(regions.count * channels, 0.0)?;
+        for_each_mode(regions, modes, channels, |r, mode| {
+            for (value, &x) in values[r * channels..][..channels].iter_mut().zip(mode) {
+                *value = x + 0.0;
+            }
+        });
         for &r in &regions.of_pixel {
             sizes[r as usize] += 1;
         }
         let mut tally = Tally {
             sizes,
             sums: Sums::of(regions, modes, channels)?,
-            values: try_filled(regions.count * channels, 0.0)?,
+            values,
             channels,
         };
-        (0..regions.count).for_each(|r| tally.update_value(r));
+        for r in 0..regions.count {
+            if tally.sizes[r] != 1 {
+                tally.update_value(r);
+            }
+        }
         Ok(tally)
+    }
+
+    /// The tally of regions `roots`, in that order; theirs are not read
+    /// again.
+    fn gathered(&mut self, roots: &[u32]) -> Result<Self> {
+        let c = self.channels;
+        let mut sizes = try_reserved(roots.len())?;
+        sizes.extend(roots.iter().map(|&r| self.sizes[r as usize]));
+        let mut values = try_reserved(roots.len() * c)?;
+        for &r in roots {
+            values.extend_from_slice(self.value(r as usize));
+        }
+        Ok(Tally {
+            sizes,
+            sums: self.sums.gathered(roots, c)?,
+            values,
+            channels: c,
+        })
     }
 
     /// Region `r`'s value, from its sums and size.
     fn update_value(&mut self, r: usize) {
         let c = self.channels;
-        for k in r * c..(r + 1) * c {
-            self.values[k] = self.sums.rounded(k) / self.sizes[r] as f64;
-        }
+        let values = &mut self.values[r * c..][..c];
+        self.sums.means(r * c, self.sizes[r], values);
     }
 
     /// Region `r`'s values, one per channel.
@@ -139,95 +208,192 @@ impl Tally {
         }
         self.update_value(into);
     }
+}
 
-    /// `sum_j (value(a, j) - value(b, j))^2` in channel order.
-    fn squared_distance(&self, a: usize, b: usize) -> f64 {
-        let mut d2 = 0.0;
-        for (x, y) in self.value(a).iter().zip(self.value(b)) {
-            let t = x - y;
-            d2 += t * t;
-        }
-        d2
+/// `sum_j (a_j - b_j)^2` in channel order; unrolled, the same sum, for the
+/// commonest numbers of channels (grey, colour, colour with alpha), as the
+/// merging computes it for every contact.
+#[inline]
+fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
+    match a.len() {
+        1 => squared_distance_of::<1>(a, b),
+        3 => squared_distance_of::<3>(a, b),
+        4 => squared_distance_of::<4>(a, b),
+        _ => a
+            .iter()
+            .zip(b)
+            .fold(0.0, |d2, (x, y)| d2 + (x - y) * (x - y)),
     }
 }
 
-/// The regions touching each region of fewer than `below` pixels (holding
-/// a pixel next to one of its pixels along an axis), as numbers that may
+/// [`squared_distance`] of `C` values.
+#[inline]
+fn squared_distance_of<const C: usize>(a: &[f64], b: &[f64]) -> f64 {
+    let (a, b): (&[f64; C], &[f64; C]) = (a.try_into().unwrap(), b.try_into().unwrap());
+    let mut d2 = 0.0;
+    for j in 0..C {
+        let t = a[j] - b[j];
+        d2 += t * t;
+    }
+    d2
+}
+
+/// The nodes touching each node of fewer than `below` pixels (holding a
+/// pixel next to one of its pixels along an axis), as numbers that may
 /// since have merged into others (resolved through the merges' union find)
-/// and may repeat: region `r`'s are `entries[offsets[r]..offsets[r + 1]]`,
-/// all in one array. Larger regions only grow, never merge away: nothing
+/// and may repeat: node `r`'s are `entries[offsets[r]..offsets[r + 1]]`,
+/// all in one array. Larger nodes only grow, never merge away: nothing
 /// reads theirs, and they have none.
 struct Contacts {
     offsets: Vec<usize>,
     entries: Vec<u32>,
 }
 
+/// Where contacts come from.
+trait ContactList {
+    /// For each node, at most how many contacts it has, and a 0 after
+    /// them.
+    fn room(&self) -> Result<Vec<usize>>;
+    /// Calls `touch(from, to)` for each contact.
+    fn each(&self, touch: impl FnMut(usize, u32)) -> Result<()>;
+}
+
 impl Contacts {
-    /// Counted in one pass over the pixels' neighbour pairs, written in a
-    /// second.
-    fn of(
-        grid: &Grid,
-        regions: &Regions,
-        sizes: &[usize],
-        below: usize,
-        task: &Task,
-    ) -> Result<Self> {
-        let mut last = try_filled(regions.count, u32::MAX)?;
-        // Each region's count, then the end of its entries, then (once
-        // they are written back to front) their start.
-        let mut offsets = try_filled(regions.count + 1, 0)?;
-        for_each_contact(grid, regions, sizes, below, &mut last, task, |from, _| {
-            offsets[from] += 1;
+    /// The contacts `list` gives, written in one pass each into its node's
+    /// room, then closed up; but the repeats of the one before for the same
+    /// node (along the raster, or a union's members', one contact comes in
+    /// runs).
+    fn listed(list: &impl ContactList) -> Result<Self> {
+        // Each node's room, then where it starts.
+        let mut offsets = list.room()?;
+        let nodes = offsets.len() - 1;
+        let mut start = 0;
+        for offset in offsets.iter_mut() {
+            let room = *offset;
+            *offset = start;
+            start += room;
+        }
+        let mut entries = try_filled(start, 0)?;
+        let mut cursors = try_reserved(nodes)?;
+        cursors.extend(offsets[..nodes].iter().map(|&next| Cursor {
+            next,
+            last: u32::MAX,
+        }));
+        list.each(|from, to| {
+            let cursor = &mut cursors[from];
+            if cursor.last != to {
+                cursor.last = to;
+                entries[cursor.next] = to;
+                cursor.next += 1;
+            }
         })?;
         let mut end = 0;
-        for offset in offsets.iter_mut() {
-            end += *offset;
-            *offset = end;
+        for (r, cursor) in cursors.iter().enumerate() {
+            let start = offsets[r];
+            entries.copy_within(start..cursor.next, end);
+            offsets[r] = end;
+            end += cursor.next - start;
         }
-        let mut entries = try_filled(end, 0)?;
-        for_each_contact(grid, regions, sizes, below, &mut last, task, |from, to| {
-            offsets[from] -= 1;
-            entries[offsets[from]] = to;
-        })?;
+        offsets[nodes] = end;
+        entries.truncate(end);
         Ok(Contacts { offsets, entries })
     }
 
-    /// The regions region `r` touched before any merge.
-    fn of_region(&self, r: usize) -> &[u32] {
+    /// The nodes node `r` touched when the contacts were listed.
+    fn of_node(&self, r: usize) -> &[u32] {
         &self.entries[self.offsets[r]..self.offsets[r + 1]]
     }
 }
 
-/// Calls `touch(from, to)` for regions `from` (of fewer than `below`
-/// pixels) and `to` with neighbouring pixels, for every such pair of pixels
-/// but the repeats of the one before for the same `from`.
-fn for_each_contact(
-    grid: &Grid,
-    regions: &Regions,
-    sizes: &[usize],
+/// Where a node's next contact goes as they are listed, and the last one.
+struct Cursor {
+    next: usize,
+    last: u32,
+}
+
+/// The contacts of the regions of fewer than `below` pixels, from the
+/// pixels' neighbour pairs.
+struct PixelContacts<'a> {
+    grid: &'a Grid,
+    regions: &'a Regions,
+    sizes: &'a [usize],
     below: usize,
-    last: &mut [u32],
-    task: &Task,
-    mut touch: impl FnMut(usize, u32),
-) -> Result<()> {
-    last.fill(u32::MAX);
-    grid.for_each_neighbour_pair(
-        |_| task.check(),
-        |before, i| {
-            let (q, r) = (regions.of_pixel[before], regions.of_pixel[i]);
-            if q != r {
-                for (from, to) in [(r as usize, q), (q as usize, r)] {
-                    // Runs of one pair along the raster repeat; skip the
-                    // obvious ones.
-                    if sizes[from] < below && last[from] != to {
-                        last[from] = to;
-                        touch(from, to);
+    task: &'a Task,
+}
+
+impl ContactList for PixelContacts<'_> {
+    /// A pixel has two neighbours along each axis longer than 1.
+    fn room(&self) -> Result<Vec<usize>> {
+        let neighbours = 2 * self.grid.shape().iter().filter(|&&n| n > 1).count();
+        let mut room = try_reserved(self.sizes.len() + 1)?;
+        room.extend(self.sizes.iter().map(|&size| {
+            if size < self.below {
+                size * neighbours
+            } else {
+                0
+            }
+        }));
+        room.push(0);
+        Ok(room)
+    }
+
+    fn each(&self, mut touch: impl FnMut(usize, u32)) -> Result<()> {
+        self.grid.for_each_neighbour_pair(
+            |_| self.task.check(),
+            |before, i| {
+                let (q, r) = (self.regions.of_pixel[before], self.regions.of_pixel[i]);
+                if q != r {
+                    for (from, to) in [(r, q), (q, r)] {
+                        if self.sizes[from as usize] < self.below {
+                            touch(from as usize, to);
+                        }
+                    }
+                }
+                Ok(())
+            },
+        )
+    }
+}
+
+/// The contacts of the unions of fewer than `below` pixels (`sizes`), each
+/// a node numbered by `number` (of each former node), from their members'
+/// `contacts`, without the union itself.
+struct UnionContacts<'a> {
+    contacts: &'a Contacts,
+    number: &'a [u32],
+    sizes: &'a [usize],
+    below: usize,
+    task: &'a Task,
+}
+
+impl ContactList for UnionContacts<'_> {
+    /// A union has at most its members' contacts.
+    fn room(&self) -> Result<Vec<usize>> {
+        let mut room = try_filled(self.sizes.len() + 1, 0)?;
+        for (member, &union) in self.number.iter().enumerate() {
+            if self.sizes[union as usize] < self.below {
+                room[union as usize] += self.contacts.of_node(member).len();
+            }
+        }
+        Ok(room)
+    }
+
+    fn each(&self, mut touch: impl FnMut(usize, u32)) -> Result<()> {
+        for (member, &union) in self.number.iter().enumerate() {
+            if member % (CHECK_EVERY << 4) == 0 {
+                self.task.check()?;
+            }
+            if self.sizes[union as usize] < self.below {
+                for &q in self.contacts.of_node(member) {
+                    let q = self.number[q as usize];
+                    if q != union {
+                        touch(union as usize, q);
                     }
                 }
             }
-            Ok(())
-        },
-    )
+        }
+        Ok(())
+    }
 }
 
 /// The merges so far: the union find of region numbers, and each union's
@@ -244,7 +410,7 @@ impl Unions {
         let mut parent = try_reserved(count)?;
         parent.extend(0..count as u32);
         Ok(Unions {
-            ring: parent.clone(),
+            ring: try_copied(&parent)?,
             parent,
         })
     }
@@ -261,28 +427,216 @@ impl Unions {
         find(&mut self.parent, q)
     }
 
+    /// Calls `touch` with the union (the root) of each contact of union
+    /// `r`'s members (`r` itself where two members touch).
+    fn for_each_contact(&mut self, contacts: &Contacts, r: usize, mut touch: impl FnMut(usize)) {
+        let mut member = r;
+        loop {
+            for &q in contacts.of_node(member) {
+                touch(find(&mut self.parent, q as usize));
+            }
+            member = self.ring[member] as usize;
+            if member == r {
+                return;
+            }
+        }
+    }
+
     /// The union touching union `r` (a root of fewer than `below` pixels,
     /// which all its members had too) whose value is nearest to `r`'s, the
     /// lowest number on ties; `None` if none does.
     fn nearest_neighbour(&mut self, contacts: &Contacts, tally: &Tally, r: usize) -> Option<usize> {
-        let mut nearest: Option<(f64, usize)> = None;
-        let mut member = r;
-        loop {
-            for &q in contacts.of_region(member) {
-                let q = self.root(q as usize);
-                if q == r {
-                    continue; // two members touch
-                }
-                let d2 = tally.squared_distance(r, q);
-                if nearest.is_none_or(|(d2_min, p)| d2.total_cmp(&d2_min).then(q.cmp(&p)).is_lt()) {
-                    nearest = Some((d2, q));
-                }
+        let own = tally.value(r);
+        // The nearest so far, as (squared distance, number); at first
+        // beyond any.
+        let mut nearest = (i64::MAX, usize::MAX);
+        self.for_each_contact(contacts, r, |q| {
+            let d2 = total_order(squared_distance(own, tally.value(q)));
+            // `q == r` where two members touch.
+            if (d2, q) < nearest && q != r {
+                nearest = (d2, q);
             }
-            member = self.ring[member] as usize;
-            if member == r {
-                return nearest.map(|(_, q)| q);
+        });
+        (nearest.1 != usize::MAX).then_some(nearest.1)
+    }
+}
+
+/// An integer that orders as `x` does in `f64::total_cmp`.
+fn total_order(x: f64) -> i64 {
+    let bits = x.to_bits() as i64;
+    bits ^ (((bits >> 63) as u64) >> 1) as i64
+}
+
+/// The regions being merged, as nodes: first the regions themselves, then,
+/// after each compaction, the unions of regions at that time, numbered in
+/// the order of their roots (the lowest region number among their members),
+/// which keeps every comparison of numbers as it was.
+struct Nodes {
+    tally: Tally,
+    unions: Unions,
+    /// Each region's node (which may have merged into another since).
+    node_of_region: Vec<u32>,
+}
+
+impl Nodes {
+    /// The regions, each its own node.
+    fn of(tally: Tally) -> Result<Self> {
+        let count = tally.sizes.len();
+        let mut node_of_region = try_reserved(count)?;
+        node_of_region.extend(0..count as u32);
+        Ok(Nodes {
+            tally,
+            unions: Unions::new(count)?,
+            node_of_region,
+        })
+    }
+
+    /// How many nodes there are, merged or not.
+    fn count(&self) -> usize {
+        self.tally.sizes.len()
+    }
+
+    /// The regions after merging, numbered in raster order of first pixels,
+    /// and their values.
+    fn renumbered(mut self, mut of_pixel: Vec<u32>, task: &Task) -> Result<Merged> {
+        for node in &mut self.node_of_region {
+            *node = self.unions.root(*node as usize) as u32;
+        }
+        let mut number = try_filled(self.count(), u32::MAX)?;
+        let mut values = Vec::new();
+        let mut count = 0u32;
+        for (i, r) in of_pixel.iter_mut().enumerate() {
+            if i % (CHECK_EVERY << 4) == 0 {
+                task.check()?;
+            }
+            let node = self.node_of_region[*r as usize] as usize;
+            if number[node] == u32::MAX {
+                number[node] = count;
+                count += 1;
+                values.extend_from_slice(self.tally.value(node));
+            }
+            *r = number[node];
+        }
+        Ok(Merged {
+            regions: Regions {
+                of_pixel,
+                count: count as usize,
+            },
+            values,
+        })
+    }
+}
+
+/// Merging in progress: the nodes, the contacts of those of fewer than
+/// `below` pixels, and those by size, the sizes not yet merged.
+struct Merging {
+    nodes: Nodes,
+    contacts: Contacts,
+    /// Nodes by size, below `below`: each bucket in increasing number once
+    /// sorted. A merge makes a node larger than the size being merged, so a
+    /// bucket is complete once it is reached. Entries of nodes merged away,
+    /// or grown since, are stale.
+    by_size: Vec<Vec<u32>>,
+    below: usize,
+    /// Nodes merged away since the nodes were numbered.
+    merged: usize,
+}
+
+impl Merging {
+    /// Merging of `nodes` with these `contacts`, from size `first` on.
+    fn new(nodes: Nodes, contacts: Contacts, below: usize, first: usize) -> Self {
+        let mut by_size: Vec<Vec<u32>> = vec![Vec::new(); below];
+        for (r, &size) in nodes.tally.sizes.iter().enumerate() {
+            if (first..below).contains(&size) {
+                by_size[size].push(r as u32);
             }
         }
+        Merging {
+            nodes,
+            contacts,
+            by_size,
+            below,
+            merged: 0,
+        }
+    }
+
+    /// Merges every node of `size` pixels, the lowest number first, each
+    /// into its neighbour of nearest value. `merges` counts them all, for
+    /// the stop checks.
+    fn merge_size(&mut self, size: usize, merges: &mut usize, task: &Task) -> Result<()> {
+        let mut bucket = std::mem::take(&mut self.by_size[size]);
+        bucket.sort_unstable();
+        let Nodes { tally, unions, .. } = &mut self.nodes;
+        for r in bucket {
+            let r = r as usize;
+            if unions.parent[r] as usize != r || tally.sizes[r] != size {
+                continue; // stale
+            }
+            *merges += 1;
+            if *merges % CHECK_EVERY == 0 {
+                task.check()?;
+            }
+            let Some(into) = unions.nearest_neighbour(&self.contacts, tally, r) else {
+                continue; // the only region
+            };
+            // The union takes the lower number. Numbers follow the raster
+            // order of the regions' first pixels, so this is the number
+            // renumbering after every merge would give it (docs/algorithm.md
+            // §13.4), and ties go as they would.
+            let (keep, gone) = (r.min(into), r.max(into));
+            tally.absorb(keep, gone);
+            unions.join(keep, gone);
+            self.merged += 1;
+            if tally.sizes[keep] < self.below {
+                self.by_size[tally.sizes[keep]].push(keep as u32);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether most nodes have merged away: their memory, still read
+    /// between the others', and their contacts, walked again with their
+    /// unions', then cost more than compacting.
+    fn mostly_merged(&self) -> bool {
+        2 * self.merged >= self.nodes.count()
+    }
+
+    /// The same merging, sizes up to `done` merged, with each union as one
+    /// node and its contacts resolved.
+    fn compacted(mut self, done: usize, task: &Task) -> Result<Self> {
+        let old = &mut self.nodes;
+        let count = old.count();
+        // Each node's new number: its union's, in the order of the unions'
+        // roots. A node's parent is lower (the union takes the lower
+        // number), so numbered first.
+        let mut number = try_reserved(count)?;
+        let mut roots = try_reserved(count - self.merged)?;
+        for (r, &parent) in old.unions.parent.iter().enumerate() {
+            if parent as usize == r {
+                number.push(roots.len() as u32);
+                roots.push(r as u32);
+            } else {
+                number.push(number[parent as usize]);
+            }
+        }
+        let tally = old.tally.gathered(&roots)?;
+        let contacts = Contacts::listed(&UnionContacts {
+            contacts: &self.contacts,
+            number: &number,
+            sizes: &tally.sizes,
+            below: self.below,
+            task,
+        })?;
+        let mut node_of_region = std::mem::take(&mut old.node_of_region);
+        for node in &mut node_of_region {
+            *node = number[*node as usize];
+        }
+        let nodes = Nodes {
+            tally,
+            unions: Unions::new(roots.len())?,
+            node_of_region,
+        };
+        Ok(Merging::new(nodes, contacts, self.below, done + 1))
     }
 }
 
@@ -316,74 +670,27 @@ pub fn merge_small_regions(
     min_size: usize,
     task: &Task,
 ) -> Result<Merged> {
-    let mut tally = Tally::of(&regions, modes, channels)?;
-    let mut unions = Unions::new(regions.count)?;
+    let mut nodes = Nodes::of(Tally::of(&regions, modes, channels)?)?;
     if min_size > 1 {
-        // Regions by size, below `min_size`: the smallest size first, each
-        // in increasing number. A merge makes a region larger than the size
-        // being merged, so a bucket is complete once it is reached.
-        let sizes_below = min_size.min(modes.len() / channels.max(1) + 1);
-        let contacts = Contacts::of(grid, &regions, &tally.sizes, sizes_below, task)?;
-        let mut by_size: Vec<Vec<u32>> = vec![Vec::new(); sizes_below];
-        for (r, &size) in tally.sizes.iter().enumerate() {
-            if size < sizes_below {
-                by_size[size].push(r as u32);
+        let below = min_size.min(modes.len() / channels.max(1) + 1);
+        let contacts = Contacts::listed(&PixelContacts {
+            grid,
+            regions: &regions,
+            sizes: &nodes.tally.sizes,
+            below,
+            task,
+        })?;
+        let mut merging = Merging::new(nodes, contacts, below, 0);
+        let mut merges = 0;
+        for size in 0..below {
+            merging.merge_size(size, &mut merges, task)?;
+            if merging.mostly_merged() {
+                merging = merging.compacted(size, task)?;
             }
         }
-        let mut merges = 0usize;
-        for size in 0..sizes_below {
-            let mut bucket = std::mem::take(&mut by_size[size]);
-            bucket.sort_unstable_by(|a, b| b.cmp(a));
-            while let Some(r) = bucket.pop() {
-                let r = r as usize;
-                // Entries of regions merged away, or grown since, are stale.
-                if unions.parent[r] as usize != r || tally.sizes[r] != size {
-                    continue;
-                }
-                merges += 1;
-                if merges.is_multiple_of(CHECK_EVERY) {
-                    task.check()?;
-                }
-                let Some(into) = unions.nearest_neighbour(&contacts, &tally, r) else {
-                    continue; // the only region
-                };
-                // The union takes the lower number. Numbers follow the
-                // raster order of the regions' first pixels, so this is the
-                // number renumbering after every merge would give it
-                // (docs/algorithm.md §13.4), and ties go as they would.
-                let (keep, gone) = (r.min(into), r.max(into));
-                tally.absorb(keep, gone);
-                unions.join(keep, gone);
-                if tally.sizes[keep] < sizes_below {
-                    by_size[tally.sizes[keep]].push(keep as u32);
-                }
-            }
-        }
+        nodes = merging.nodes;
     }
-    // Renumber by first pixel; each final region's value, in that order.
-    let mut number = try_filled(regions.count, u32::MAX)?;
-    let mut values = Vec::new();
-    let mut of_pixel = regions.of_pixel;
-    let mut count = 0u32;
-    for (i, r) in of_pixel.iter_mut().enumerate() {
-        if i % (CHECK_EVERY << 4) == 0 {
-            task.check()?;
-        }
-        let root = unions.root(*r as usize);
-        if number[root] == u32::MAX {
-            number[root] = count;
-            count += 1;
-            values.extend_from_slice(tally.value(root));
-        }
-        *r = number[root];
-    }
-    Ok(Merged {
-        regions: Regions {
-            of_pixel,
-            count: count as usize,
-        },
-        values,
-    })
+    nodes.renumbered(regions.of_pixel, task)
 }
 
 #[cfg(test)]
