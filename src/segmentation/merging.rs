@@ -573,7 +573,7 @@ impl Merging {
                 continue; // stale
             }
             *merges += 1;
-            if *merges % CHECK_EVERY == 0 {
+            if (*merges).is_multiple_of(CHECK_EVERY) {
                 task.check()?;
             }
             let Some(into) = unions.nearest_neighbour(&self.contacts, tally, r) else {
