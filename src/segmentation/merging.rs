@@ -5,6 +5,12 @@
 //! first pixels after each merge would). A region's
 //! value is the mean of its pixels' modes: an exact sum, rounded once,
 //! over a count.
+//!
+//! The merges go size by size: the regions of one pixel first, in a sweep
+//! of the pixels; then, with the unions renumbered densely and their
+//! contacts listed from the pixels, each larger size in turn, the unions'
+//! contacts walked through rings of their members, and the unions compacted
+//! again whenever half of them have merged away.
 
 use super::regions::{find, Regions};
 use crate::error::{try_copied, try_filled, try_reserved, Result};
@@ -311,11 +317,13 @@ struct Cursor {
     last: u32,
 }
 
-/// The contacts of the regions of fewer than `below` pixels, from the
-/// pixels' neighbour pairs.
+/// The contacts of the nodes of fewer than `below` pixels (`sizes`), from
+/// the pixels' neighbour pairs: each pixel's region's node is
+/// `node_of_region`'s.
 struct PixelContacts<'a> {
     grid: &'a Grid,
-    regions: &'a Regions,
+    of_pixel: &'a [u32],
+    node_of_region: &'a [u32],
     sizes: &'a [usize],
     below: usize,
     task: &'a Task,
@@ -338,10 +346,11 @@ impl ContactList for PixelContacts<'_> {
     }
 
     fn each(&self, mut touch: impl FnMut(usize, u32)) -> Result<()> {
+        let node = |i: usize| self.node_of_region[self.of_pixel[i] as usize];
         self.grid.for_each_neighbour_pair(
             |_| self.task.check(),
             |before, i| {
-                let (q, r) = (self.regions.of_pixel[before], self.regions.of_pixel[i]);
+                let (q, r) = (node(before), node(i));
                 if q != r {
                     for (from, to) in [(r, q), (q, r)] {
                         if self.sizes[from as usize] < self.below {
@@ -396,7 +405,7 @@ impl ContactList for UnionContacts<'_> {
     }
 }
 
-/// The merges so far: the union find of region numbers, and each union's
+/// The merges so far: the union find of node numbers, and each union's
 /// members in a ring (`ring[m]` is the member after `m`), so that a union's
 /// contacts are its members'.
 struct Unions {
@@ -405,7 +414,7 @@ struct Unions {
 }
 
 impl Unions {
-    /// Every region on its own.
+    /// Every node on its own.
     fn new(count: usize) -> Result<Self> {
         let mut parent = try_reserved(count)?;
         parent.extend(0..count as u32);
@@ -422,7 +431,7 @@ impl Unions {
         self.ring.swap(keep, gone);
     }
 
-    /// The union (the root) that region `q` is in now.
+    /// The union (the root) that node `q` is in now.
     fn root(&mut self, q: usize) -> usize {
         find(&mut self.parent, q)
     }
@@ -433,7 +442,7 @@ impl Unions {
         let mut member = r;
         loop {
             for &q in contacts.of_node(member) {
-                touch(find(&mut self.parent, q as usize));
+                touch(self.root(q as usize));
             }
             member = self.ring[member] as usize;
             if member == r {
@@ -446,18 +455,41 @@ impl Unions {
     /// which all its members had too) whose value is nearest to `r`'s, the
     /// lowest number on ties; `None` if none does.
     fn nearest_neighbour(&mut self, contacts: &Contacts, tally: &Tally, r: usize) -> Option<usize> {
-        let own = tally.value(r);
-        // The nearest so far, as (squared distance, number); at first
-        // beyond any.
-        let mut nearest = (i64::MAX, usize::MAX);
-        self.for_each_contact(contacts, r, |q| {
-            let d2 = total_order(squared_distance(own, tally.value(q)));
-            // `q == r` where two members touch.
-            if (d2, q) < nearest && q != r {
-                nearest = (d2, q);
-            }
-        });
-        (nearest.1 != usize::MAX).then_some(nearest.1)
+        let mut nearest = Nearest::to(tally, r);
+        self.for_each_contact(contacts, r, |q| nearest.offer(tally, q));
+        nearest.found()
+    }
+}
+
+/// Of the unions offered, the one whose value is nearest to union `r`'s,
+/// the lowest number on ties, `r` itself aside.
+struct Nearest<'a> {
+    r: usize,
+    value: &'a [f64],
+    /// The nearest so far, as (squared distance, number); at first beyond
+    /// any.
+    nearest: (i64, usize),
+}
+
+impl<'a> Nearest<'a> {
+    fn to(tally: &'a Tally, r: usize) -> Self {
+        Nearest {
+            r,
+            value: tally.value(r),
+            nearest: (i64::MAX, usize::MAX),
+        }
+    }
+
+    #[inline(always)]
+    fn offer(&mut self, tally: &Tally, q: usize) {
+        let d2 = total_order(squared_distance(self.value, tally.value(q)));
+        if (d2, q) < self.nearest && q != self.r {
+            self.nearest = (d2, q);
+        }
+    }
+
+    fn found(self) -> Option<usize> {
+        (self.nearest.1 != usize::MAX).then_some(self.nearest.1)
     }
 }
 
@@ -489,6 +521,95 @@ impl Nodes {
             unions: Unions::new(count)?,
             node_of_region,
         })
+    }
+
+    /// Merges every region of one pixel, the first size to merge, in
+    /// raster order, which is the order of their numbers: before any other
+    /// merge, their contacts are the regions of their pixels' neighbours.
+    /// Returns how many merged; `merges` counts them too, for the stop
+    /// checks.
+    fn merge_single_pixels(
+        &mut self,
+        grid: &Grid,
+        of_pixel: &[u32],
+        merges: &mut usize,
+        task: &Task,
+    ) -> Result<usize> {
+        let [n0, n1, n2] = grid.shape();
+        let [s0, s1, _] = grid.strides();
+        let mut merged = 0;
+        for a in 0..n0 {
+            for b in 0..n1 {
+                for c in 0..n2 {
+                    let i = a * s0 + b * s1 + c;
+                    let r = of_pixel[i] as usize;
+                    if self.tally.sizes[r] != 1 || self.unions.parent[r] as usize != r {
+                        continue; // larger, or merged into a region before
+                    }
+                    *merges += 1;
+                    if *merges % CHECK_EVERY == 0 {
+                        task.check()?;
+                    }
+                    let mut nearest = Nearest::to(&self.tally, r);
+                    for (inside, j) in [
+                        (c > 0, i.wrapping_sub(1)),
+                        (c + 1 < n2, i + 1),
+                        (b > 0, i.wrapping_sub(s1)),
+                        (b + 1 < n1, i + s1),
+                        (a > 0, i.wrapping_sub(s0)),
+                        (a + 1 < n0, i + s0),
+                    ] {
+                        if inside {
+                            nearest.offer(&self.tally, self.unions.root(of_pixel[j] as usize));
+                        }
+                    }
+                    if let Some(into) = nearest.found() {
+                        self.merge(r, into);
+                        merged += 1;
+                    }
+                }
+            }
+        }
+        Ok(merged)
+    }
+
+    /// Merges unions `r` and `into`; returns the union.
+    fn merge(&mut self, r: usize, into: usize) -> usize {
+        // The union takes the lower number. Numbers follow the raster order
+        // of the regions' first pixels, so this is the number renumbering
+        // after every merge would give it (docs/algorithm.md §13.4), and
+        // ties go as they would.
+        let (keep, gone) = (r.min(into), r.max(into));
+        self.tally.absorb(keep, gone);
+        self.unions.join(keep, gone);
+        keep
+    }
+
+    /// Each union as one node, numbered in the order of their roots, after
+    /// `merged` nodes merged away; and each former node's new number.
+    fn compacted(mut self, merged: usize) -> Result<(Self, Vec<u32>)> {
+        let count = self.count();
+        // A node's parent is lower (the union takes the lower number), so
+        // numbered first.
+        let mut number = try_reserved(count)?;
+        let mut roots = try_reserved(count - merged)?;
+        for (r, &parent) in self.unions.parent.iter().enumerate() {
+            if parent as usize == r {
+                number.push(roots.len() as u32);
+                roots.push(r as u32);
+            } else {
+                number.push(number[parent as usize]);
+            }
+        }
+        for node in &mut self.node_of_region {
+            *node = number[*node as usize];
+        }
+        let nodes = Nodes {
+            tally: self.tally.gathered(&roots)?,
+            unions: Unions::new(roots.len())?,
+            node_of_region: self.node_of_region,
+        };
+        Ok((nodes, number))
     }
 
     /// How many nodes there are, merged or not.
@@ -566,29 +687,27 @@ impl Merging {
     fn merge_size(&mut self, size: usize, merges: &mut usize, task: &Task) -> Result<()> {
         let mut bucket = std::mem::take(&mut self.by_size[size]);
         bucket.sort_unstable();
-        let Nodes { tally, unions, .. } = &mut self.nodes;
+        let nodes = &mut self.nodes;
         for r in bucket {
             let r = r as usize;
-            if unions.parent[r] as usize != r || tally.sizes[r] != size {
+            if nodes.unions.parent[r] as usize != r || nodes.tally.sizes[r] != size {
                 continue; // stale
             }
             *merges += 1;
             if (*merges).is_multiple_of(CHECK_EVERY) {
                 task.check()?;
             }
-            let Some(into) = unions.nearest_neighbour(&self.contacts, tally, r) else {
+            let nearest = nodes
+                .unions
+                .nearest_neighbour(&self.contacts, &nodes.tally, r);
+            let Some(into) = nearest else {
                 continue; // the only region
             };
-            // The union takes the lower number. Numbers follow the raster
-            // order of the regions' first pixels, so this is the number
-            // renumbering after every merge would give it (docs/algorithm.md
-            // §13.4), and ties go as they would.
-            let (keep, gone) = (r.min(into), r.max(into));
-            tally.absorb(keep, gone);
-            unions.join(keep, gone);
+            let keep = nodes.merge(r, into);
             self.merged += 1;
-            if tally.sizes[keep] < self.below {
-                self.by_size[tally.sizes[keep]].push(keep as u32);
+            let grown = nodes.tally.sizes[keep];
+            if grown < self.below {
+                self.by_size[grown].push(keep as u32);
             }
         }
         Ok(())
@@ -603,45 +722,23 @@ impl Merging {
 
     /// The same merging, sizes up to `done` merged, with each union as one
     /// node and its contacts resolved.
-    fn compacted(mut self, done: usize, task: &Task) -> Result<Self> {
-        let old = &mut self.nodes;
-        let count = old.count();
-        // Each node's new number: its union's, in the order of the unions'
-        // roots. A node's parent is lower (the union takes the lower
-        // number), so numbered first.
-        let mut number = try_reserved(count)?;
-        let mut roots = try_reserved(count - self.merged)?;
-        for (r, &parent) in old.unions.parent.iter().enumerate() {
-            if parent as usize == r {
-                number.push(roots.len() as u32);
-                roots.push(r as u32);
-            } else {
-                number.push(number[parent as usize]);
-            }
-        }
-        let tally = old.tally.gathered(&roots)?;
+    fn compacted(self, done: usize, task: &Task) -> Result<Self> {
+        let (nodes, number) = self.nodes.compacted(self.merged)?;
         let contacts = Contacts::listed(&UnionContacts {
             contacts: &self.contacts,
             number: &number,
-            sizes: &tally.sizes,
+            sizes: &nodes.tally.sizes,
             below: self.below,
             task,
         })?;
-        let mut node_of_region = std::mem::take(&mut old.node_of_region);
-        for node in &mut node_of_region {
-            *node = number[*node as usize];
-        }
-        let nodes = Nodes {
-            tally,
-            unions: Unions::new(roots.len())?,
-            node_of_region,
-        };
         Ok(Merging::new(nodes, contacts, self.below, done + 1))
     }
 }
 
-/// Merges the regions of fewer than `min_size` pixels (docs/algorithm.md §13.4) and gives
-/// every final region its value.
+/// Merges the regions of fewer than `min_size` pixels (docs/algorithm.md
+/// §13.4) and gives every final region its value. The regions are numbered
+/// in raster order of their first pixels, as
+/// [`find_regions`](super::regions::find_regions) numbers them.
 ///
 /// ```
 /// use fastmeanshift::parallel::never_stop;
@@ -673,22 +770,30 @@ pub fn merge_small_regions(
     let mut nodes = Nodes::of(Tally::of(&regions, modes, channels)?)?;
     if min_size > 1 {
         let below = min_size.min(modes.len() / channels.max(1) + 1);
-        let contacts = Contacts::listed(&PixelContacts {
-            grid,
-            regions: &regions,
-            sizes: &nodes.tally.sizes,
-            below,
-            task,
-        })?;
-        let mut merging = Merging::new(nodes, contacts, below, 0);
         let mut merges = 0;
-        for size in 0..below {
-            merging.merge_size(size, &mut merges, task)?;
-            if merging.mostly_merged() {
-                merging = merging.compacted(size, task)?;
+        let merged = nodes.merge_single_pixels(grid, &regions.of_pixel, &mut merges, task)?;
+        if below > 2 {
+            // Regions of no pixels never merge (they touch none), and those
+            // of one have: the unions as nodes, their contacts from the
+            // pixels.
+            let (unions, _) = nodes.compacted(merged)?;
+            let contacts = Contacts::listed(&PixelContacts {
+                grid,
+                of_pixel: &regions.of_pixel,
+                node_of_region: &unions.node_of_region,
+                sizes: &unions.tally.sizes,
+                below,
+                task,
+            })?;
+            let mut merging = Merging::new(unions, contacts, below, 2);
+            for size in 2..below {
+                merging.merge_size(size, &mut merges, task)?;
+                if merging.mostly_merged() {
+                    merging = merging.compacted(size, task)?;
+                }
             }
+            nodes = merging.nodes;
         }
-        nodes = merging.nodes;
     }
     nodes.renumbered(regions.of_pixel, task)
 }

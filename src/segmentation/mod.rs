@@ -136,7 +136,7 @@ pub struct Segmentation {
 /// Memory: beyond the caller's values, 36 bytes a pixel and 8 a value (the
 /// modes), then 8 a pixel for the labels, with up to 28 a pixel and about
 /// `100 + 8 C` bytes an occupied cell of the regions' grid on the way
-/// ([`regions`]), then up to about `110 + 40 C` bytes a region (at worst a
+/// ([`regions`]), then up to about `100 + 50 C` bytes a region (at worst a
 /// region a pixel) for merging, more if the modes span too wide a range for
 /// fixed-point sums ([`merging`]).
 ///
