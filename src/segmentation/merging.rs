@@ -547,7 +547,7 @@ impl Nodes {
                         continue; // larger, or merged into a region before
                     }
                     *merges += 1;
-                    if *merges % CHECK_EVERY == 0 {
+                    if (*merges).is_multiple_of(CHECK_EVERY) {
                         task.check()?;
                     }
                     let mut nearest = Nearest::to(&self.tally, r);
