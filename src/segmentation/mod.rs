@@ -134,7 +134,9 @@ pub struct Segmentation {
 /// abandons it with [`Error::Interrupted`]).
 ///
 /// Memory: beyond the caller's values, 36 bytes a pixel and 8 a value (the
-/// modes), then 8 a pixel for the labels, with up to 28 a pixel and about
+/// modes), with, for the flat kernel's climbs, 8 bytes a value for each of
+/// its planes (the values channel by channel, and their limbs where one is
+/// not enough), then 8 a pixel for the labels, with up to 28 a pixel and about
 /// `100 + 8 C` bytes an occupied cell of the regions' grid on the way
 /// ([`regions`]), then up to about `100 + 50 C` bytes a region (at worst a
 /// region a pixel) for merging, more if the modes span too wide a range for
