@@ -442,6 +442,11 @@ impl<'a> Climber<'a> {
             spatial: kernel.spatial_scale,
             range: kernel.range_scale,
         };
+        // Whole planes, cut to each row below.
+        let value_planes: [&[f64]; C] = std::array::from_fn(|j| limbs.values_from(j, 0));
+        let limb_planes: [[&[f64]; L]; C] =
+            std::array::from_fn(|j| std::array::from_fn(|k| limbs.limb_from(C, j, k, 0)));
+        let padded = self.columns.padded();
         let mut sums = LaneSums::<V, C, L>::new();
         for i0 in window[0].0..=window[0].1 {
             let t0 = (i0 as f64 - position[0]) * spacing[0];
@@ -457,15 +462,14 @@ impl<'a> Climber<'a> {
                 if kernel.spatial_u(t01) > 1.0 {
                     continue;
                 }
-                let start = i0 * s0 + i1 * s1 + column;
+                let run = i0 * s0 + i1 * s1 + column..;
+                let run = run.start..run.start + padded;
                 let row = LaneRow {
                     i0: i0 as f64,
                     i1: i1 as f64,
                     t01,
-                    values: std::array::from_fn(|j| limbs.values_from(j, start)),
-                    limbs: std::array::from_fn(|j| {
-                        std::array::from_fn(|k| limbs.limb_from(C, j, k, start))
-                    }),
+                    values: value_planes.map(|plane| &plane[run.clone()]),
+                    limbs: limb_planes.map(|planes| planes.map(|plane| &plane[run.clone()])),
                 };
                 sums.add_row(&row, &self.columns, &y, scales);
             }
@@ -479,9 +483,15 @@ impl<'a> Climber<'a> {
         }
         let total = &mut self.sums[0];
         for j in 0..C {
-            total.clear();
-            limb_sums[j].iter().for_each(|&s| total.add(s));
-            value[j] = total.value() / count;
+            // One limb's sum is the exact sum itself.
+            let sum = if L == 1 {
+                limb_sums[j][0]
+            } else {
+                total.clear();
+                limb_sums[j].iter().for_each(|&s| total.add(s));
+                total.value()
+            };
+            value[j] = sum / count;
         }
         true
     }

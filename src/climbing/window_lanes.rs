@@ -229,11 +229,17 @@ impl WindowColumns {
     fn blocks(&self) -> usize {
         self.numbers.len() / LANES
     }
+
+    /// The columns, whole blocks of them.
+    pub fn padded(&self) -> usize {
+        self.numbers.len()
+    }
 }
 
 /// One row of a window: its indices along the first two axes, the squared
 /// spatial distance along them (`t01`), and each channel's values and
-/// limbs from the row's first column on (readable to whole blocks).
+/// limbs from the row's first column on, to whole blocks
+/// ([`WindowColumns::padded`]).
 pub struct LaneRow<'a, const C: usize, const L: usize> {
     pub i0: f64,
     pub i1: f64,
