@@ -579,6 +579,17 @@ mod tests {
         Options::new(Bandwidth::given(bandwidth).unwrap())
     }
 
+    /// `options` seeded by bins of at least `min_bin_freq` points.
+    fn binned(options: Options<'static>, min_bin_freq: u64) -> Options<'static> {
+        Options {
+            seeding: Seeding::Bins {
+                min_bin_freq,
+                bin_size_precision: Precision::Double,
+            },
+            ..options
+        }
+    }
+
     fn seeded<'a>(bandwidth: f64, seeds: &'a [f64], dim: usize) -> Options<'a> {
         Options {
             seeding: Seeding::Given(Points::new(seeds, dim).unwrap()),
@@ -811,15 +822,8 @@ mod tests {
         data.extend_from_within(..40); // exact copies too
         let weights: Vec<f64> = (0..data.len() / 2).map(|i| (i * 7 % 4) as f64).collect();
         let (rows, from) = repeated(&data, 2, &weights);
-        let bins = |options: Options<'static>| Options {
-            seeding: Seeding::Bins {
-                min_bin_freq: 3,
-                bin_size_precision: Precision::Double,
-            },
-            ..options
-        };
         for kernel in [Kernel::Flat, Kernel::Epanechnikov, Kernel::Gaussian] {
-            for options in [bw(0.9), bins(bw(0.9)), bw(0.0)] {
+            for options in [bw(0.9), binned(bw(0.9), 3), bw(0.0)] {
                 let base = Options { kernel, ..options };
                 let got = fit_with(&data, 2, weighted(base, kernel, &weights)).unwrap();
                 let expected = fit_with(&rows, 2, base).unwrap();
@@ -927,15 +931,8 @@ mod tests {
     fn attractor_labels_change_the_labels_only() {
         let data = blobs(4, 400, &[&[0.0, 0.0], &[3.0, 0.5], &[0.5, 3.0]], 0.8);
         let weights: Vec<f64> = (0..400).map(|i| (i % 3) as f64).collect();
-        let bins = |options: Options<'static>| Options {
-            seeding: Seeding::Bins {
-                min_bin_freq: 1,
-                bin_size_precision: Precision::Double,
-            },
-            ..options
-        };
         for kernel in [Kernel::Flat, Kernel::Epanechnikov, Kernel::Gaussian] {
-            for options in [bw(0.9), bins(bw(0.9))] {
+            for options in [bw(0.9), binned(bw(0.9), 1)] {
                 for w in [None, Some(&weights[..])] {
                     let base = Options {
                         kernel,
