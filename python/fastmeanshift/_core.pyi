@@ -1,7 +1,7 @@
 """Type stubs for the Rust extension module."""
 
 from collections.abc import Callable
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -101,7 +101,7 @@ class ImageOptions(TypedDict):
     n_jobs: int | None
 
 def segment(
-    pixels: npt.NDArray[np.float64],
+    pixels: npt.NDArray[np.integer[Any] | np.floating[Any]],
     shape: list[int],
     spacing: list[float],
     options: ImageOptions,

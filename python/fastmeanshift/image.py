@@ -220,9 +220,7 @@ channel_axis, max_iter, n_jobs
         )
     if 0 in moved.shape:
         raise ValueError(f"cannot segment an empty image (shape {array.shape})")
-    pixels = np.array(moved, dtype=np.float64, order="C").reshape(-1, moved.shape[-1])
-    if not np.isfinite(pixels).all():
-        raise ValueError("the image contains NaN or infinity")
+    pixels = _core_pixels(moved)
     options: _core.ImageOptions = {
         "spatial_bandwidth": float(spatial_bandwidth),
         "range_bandwidth": float(range_bandwidth),
@@ -237,6 +235,25 @@ channel_axis, max_iter, n_jobs
     modes = modes.reshape(moved.shape)
     modes = modes[..., 0] if grey else np.moveaxis(modes, -1, channel_axis)  # type: ignore[arg-type]
     return Segmented(labels.reshape(shape), modes, values.reshape(-1, moved.shape[-1]), int(n_iter))
+
+
+def _core_pixels(moved: np.ndarray) -> np.ndarray:
+    """The pixels as rows of channels, in a type the core reads in place.
+
+    That is the caller's own array, not a copy, when it is C-contiguous in
+    native byte order and of an integer type, float32 or float64. Booleans
+    become uint8, float16 float32 (both exactly), and wider floats float64.
+    The core checks that every value is finite.
+    """
+    dtype = moved.dtype
+    if dtype.kind == "b":
+        dtype = np.dtype(np.uint8)
+    elif dtype.kind == "f" and dtype.itemsize < 4:
+        dtype = np.dtype(np.float32)
+    elif dtype.kind == "f" and dtype.itemsize > 8:
+        dtype = np.dtype(np.float64)
+    pixels = np.ascontiguousarray(moved, dtype=dtype.newbyteorder("="))
+    return pixels.reshape(-1, moved.shape[-1])
 
 
 def _real_array(image: Any) -> np.ndarray:

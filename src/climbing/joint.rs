@@ -7,10 +7,11 @@
 
 use rayon::prelude::*;
 
+use super::image_values::ImageValues;
 use super::limbs::Limbs;
 #[cfg(target_arch = "x86_64")]
 use super::window_lanes::{Avx2, Avx512};
-use super::window_lanes::{LaneRow, LaneSums, Lanes, Portable, Scales, WindowColumns};
+use super::window_lanes::{LaneLoad, LaneRow, LaneSums, Lanes, Portable, Scales, WindowColumns};
 use crate::error::{try_filled, Result};
 use crate::exact::expansion::ExactSum;
 use crate::exact::weighted::two_product;
@@ -96,14 +97,14 @@ impl ProductKernel {
     }
 }
 
-/// An image's values on its grid: `channels` float64 values per pixel, in
-/// raster order.
+/// An image's values on its grid: `channels` values per pixel, in raster
+/// order.
 #[derive(Debug, Clone, Copy)]
 pub struct Pixels<'a> {
     /// The spatial grid.
     pub grid: &'a Grid,
-    /// `grid.len() * channels` values.
-    pub values: &'a [f64],
+    /// `grid.len() * channels` values, finite.
+    pub values: ImageValues<'a>,
     /// Values per pixel.
     pub channels: usize,
 }
@@ -142,6 +143,7 @@ const PIXELS_PER_PART: usize = 256;
 /// the pixels done; gives up at the next pixel once `task` is cancelled.
 ///
 /// ```
+/// use fastmeanshift::climbing::image_values::ImageValues;
 /// use fastmeanshift::climbing::joint::{climb_pixels, Pixels, ProductKernel};
 /// use fastmeanshift::parallel::never_stop;
 /// use fastmeanshift::search::grid::Grid;
@@ -149,8 +151,8 @@ const PIXELS_PER_PART: usize = 256;
 ///
 /// // A row of five grey pixels: two dark, three bright.
 /// let grid = Grid::new(&[1, 5], &[1.0, 1.0])?;
-/// let values = [0.0, 1.0, 10.0, 10.0, 11.0];
-/// let pixels = Pixels { grid: &grid, values: &values, channels: 1 };
+/// let values: &[u8] = &[0, 1, 10, 10, 11];
+/// let pixels = Pixels { grid: &grid, values: ImageValues::from(values), channels: 1 };
 /// let kernel = ProductKernel::new(Kernel::Flat, 2.0, 2.0)?;
 /// let modes = Workers::new(1)?.run(0, &never_stop, |task| climb_pixels(pixels, &kernel, 300, task))?;
 /// assert_eq!(modes.values, [0.5, 0.5, 31.0 / 3.0, 31.0 / 3.0, 31.0 / 3.0]);
@@ -167,19 +169,24 @@ pub fn climb_pixels(
     let c = pixels.channels;
     let mut positions = try_filled(n, [0.0; 3])?;
     let mut values = try_filled(n * c, 0.0)?;
-    // Where limb sums are exact, the values are also laid out channel by
-    // channel, so that a row of a window is read in runs, lane by lane.
+    // Where limb sums are exact, the values are laid out channel by
+    // channel, so that a row of a window is read in runs, lane by lane;
+    // else the exact steps read them in float64, pixel by pixel.
     let limbs = match pixels.limb_sums_are_exact(kernel) && matches!(c, 1 | 3) {
         true => Limbs::cut(pixels.values, c)?,
         false => None,
     };
-    let step = Climber::step_for(c, limbs.as_ref().map(Limbs::limbs));
+    let in_f64 = match limbs {
+        Some(_) => Default::default(),
+        None => pixels.values.to_f64()?,
+    };
+    let step = Climber::step_for(c, limbs.as_ref());
     let n_iter = positions
         .par_chunks_mut(PIXELS_PER_PART)
         .zip(values.par_chunks_mut(PIXELS_PER_PART * c))
         .enumerate()
         .map(|(part, (positions, values))| {
-            let mut climber = Climber::new(pixels, limbs.as_ref(), kernel, max_iter, task);
+            let mut climber = Climber::new(pixels, &in_f64, limbs.as_ref(), kernel, max_iter, task);
             let mut most = 0;
             let first = part * PIXELS_PER_PART;
             for (k, (position, value)) in positions.iter_mut().zip(values.chunks_mut(c)).enumerate()
@@ -187,7 +194,7 @@ pub fn climb_pixels(
                 task.check()?;
                 let i = first + k;
                 *position = pixels.grid.position(i);
-                value.copy_from_slice(&pixels.values[i * c..][..c]);
+                pixels.values.copy_into(i * c, value);
                 most = most.max(climber.climb(position, value, step));
             }
             task.advance(positions.len());
@@ -211,6 +218,9 @@ type Step<'a> = fn(&mut Climber<'a>, &mut [f64; 3], &mut [f64]) -> bool;
 /// step.
 struct Climber<'a> {
     pixels: Pixels<'a>,
+    /// The values in float64, for [`Climber::exact_step`] (empty where the
+    /// plain step climbs).
+    in_f64: &'a [f64],
     /// The values and their limbs, for [`Climber::plain_step`].
     limbs: Option<&'a Limbs>,
     kernel: &'a ProductKernel,
@@ -230,6 +240,7 @@ struct Climber<'a> {
 impl<'a> Climber<'a> {
     fn new(
         pixels: Pixels<'a>,
+        in_f64: &'a [f64],
         limbs: Option<&'a Limbs>,
         kernel: &'a ProductKernel,
         max_iter: u64,
@@ -237,6 +248,7 @@ impl<'a> Climber<'a> {
     ) -> Self {
         Climber {
             pixels,
+            in_f64,
             limbs,
             kernel,
             max_iter,
@@ -249,10 +261,10 @@ impl<'a> Climber<'a> {
     }
 
     /// The step for `channels` values per pixel: with values cut into
-    /// `limbs`, [`Climber::plain_step`], compiled for AVX-512 or AVX2 where
-    /// the CPU has it (the same bits: the sums are exact); else
-    /// [`Climber::exact_step`].
-    fn step_for(channels: usize, limbs: Option<usize>) -> Step<'a> {
+    /// `limbs`, [`Climber::plain_step`] for their planes' type, compiled for
+    /// AVX-512 or AVX2 where the CPU has it (the same bits: the sums are
+    /// exact); else [`Climber::exact_step`].
+    fn step_for(channels: usize, limbs: Option<&Limbs>) -> Step<'a> {
         #[cfg(target_arch = "x86_64")]
         let (avx512, avx2) = (
             cpu_has_avx512(),
@@ -261,77 +273,86 @@ impl<'a> Climber<'a> {
         #[cfg(not(target_arch = "x86_64"))]
         let (avx512, avx2) = (false, false);
         macro_rules! plain {
-            ($c:literal, $l:literal) => {{
+            ($p:ty, $c:literal, $l:literal) => {{
                 #[cfg(target_arch = "x86_64")]
                 if avx512 {
-                    return Climber::plain_step_avx512::<$c, $l>;
+                    return Climber::plain_step_avx512::<$p, $c, $l>;
                 }
                 #[cfg(target_arch = "x86_64")]
                 if avx2 {
-                    return Climber::plain_step_avx2::<$c, $l>;
+                    return Climber::plain_step_avx2::<$p, $c, $l>;
                 }
-                Climber::plain_step_portable::<$c, $l>
+                Climber::plain_step_portable::<$p, $c, $l>
             }};
         }
+        macro_rules! planes_of {
+            ($p:ty, $l:expr) => {
+                match (channels, $l) {
+                    (1, 1) => plain!($p, 1, 1),
+                    (1, 2) => plain!($p, 1, 2),
+                    (1, 3) => plain!($p, 1, 3),
+                    (3, 1) => plain!($p, 3, 1),
+                    (3, 2) => plain!($p, 3, 2),
+                    (3, 3) => plain!($p, 3, 3),
+                    _ => Climber::exact_step,
+                }
+            };
+        }
         let _ = (avx512, avx2);
-        match (channels, limbs) {
-            (1, Some(1)) => plain!(1, 1),
-            (1, Some(2)) => plain!(1, 2),
-            (1, Some(3)) => plain!(1, 3),
-            (3, Some(1)) => plain!(3, 1),
-            (3, Some(2)) => plain!(3, 2),
-            (3, Some(3)) => plain!(3, 3),
-            _ => Climber::exact_step,
+        match limbs {
+            Some(limbs) if limbs.in_float32() => planes_of!(f32, limbs.limbs()),
+            Some(limbs) => planes_of!(f64, limbs.limbs()),
+            None => Climber::exact_step,
         }
     }
 
-    fn plain_step_portable<const C: usize, const L: usize>(
+    fn plain_step_portable<P: LaneLoad, const C: usize, const L: usize>(
         &mut self,
         position: &mut [f64; 3],
         value: &mut [f64],
     ) -> bool {
         // SAFETY: portable lanes need no CPU feature.
-        unsafe { self.plain_step::<Portable, C, L>(position, value) }
+        unsafe { self.plain_step::<Portable, P, C, L>(position, value) }
     }
 
     #[cfg(target_arch = "x86_64")]
-    fn plain_step_avx512<const C: usize, const L: usize>(
+    fn plain_step_avx512<P: LaneLoad, const C: usize, const L: usize>(
         &mut self,
         position: &mut [f64; 3],
         value: &mut [f64],
     ) -> bool {
         // SAFETY: chosen by `step_for` only where the CPU has AVX-512.
-        unsafe { self.plain_step_with_avx512::<C, L>(position, value) }
+        unsafe { self.plain_step_with_avx512::<P, C, L>(position, value) }
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f,avx512dq,avx512vl")]
-    unsafe fn plain_step_with_avx512<const C: usize, const L: usize>(
+    unsafe fn plain_step_with_avx512<P: LaneLoad, const C: usize, const L: usize>(
         &mut self,
         position: &mut [f64; 3],
         value: &mut [f64],
     ) -> bool {
-        self.plain_step::<Avx512, C, L>(position, value)
+        self.plain_step::<Avx512, P, C, L>(position, value)
     }
 
     #[cfg(target_arch = "x86_64")]
-    fn plain_step_avx2<const C: usize, const L: usize>(
+    fn plain_step_avx2<P: LaneLoad, const C: usize, const L: usize>(
         &mut self,
         position: &mut [f64; 3],
         value: &mut [f64],
     ) -> bool {
         // SAFETY: chosen by `step_for` only where the CPU has AVX2.
-        unsafe { self.plain_step_with_avx2::<C, L>(position, value) }
+        unsafe { self.plain_step_with_avx2::<P, C, L>(position, value) }
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn plain_step_with_avx2<const C: usize, const L: usize>(
+    unsafe fn plain_step_with_avx2<P: LaneLoad, const C: usize, const L: usize>(
         &mut self,
         position: &mut [f64; 3],
         value: &mut [f64],
     ) -> bool {
-        self.plain_step::<Avx2, C, L>(position, value)
+        self.plain_step::<Avx2, P, C, L>(position, value)
     }
 
     /// Climbs from `(position, value)` until the step is at most [`STOP`] or
@@ -362,13 +383,14 @@ impl<'a> Climber<'a> {
     fn exact_step(&mut self, position: &mut [f64; 3], value: &mut [f64]) -> bool {
         let Climber {
             pixels,
+            in_f64,
             kernel,
             task,
             sums,
             column_terms,
             ..
         } = self;
-        let (values, channels) = (pixels.values, pixels.channels);
+        let (values, channels) = (*in_f64, pixels.channels);
         sums.iter_mut().for_each(ExactSum::clear);
         let (coordinates, weight) = sums.split_at_mut(3 + channels);
         let weight = &mut weight[0];
@@ -422,7 +444,7 @@ impl<'a> Climber<'a> {
     ///
     /// The CPU has `V`'s features.
     #[inline(always)]
-    unsafe fn plain_step<V: Lanes, const C: usize, const L: usize>(
+    unsafe fn plain_step<V: Lanes, P: LaneLoad, const C: usize, const L: usize>(
         &mut self,
         position: &mut [f64; 3],
         value: &mut [f64],
@@ -443,8 +465,8 @@ impl<'a> Climber<'a> {
             range: kernel.range_scale,
         };
         // Whole planes, cut to each row below.
-        let value_planes: [&[f64]; C] = std::array::from_fn(|j| limbs.values_from(j, 0));
-        let limb_planes: [[&[f64]; L]; C] =
+        let value_planes: [&[P]; C] = std::array::from_fn(|j| limbs.values_from(j, 0));
+        let limb_planes: [[&[P]; L]; C] =
             std::array::from_fn(|j| std::array::from_fn(|k| limbs.limb_from(C, j, k, 0)));
         let padded = self.columns.padded();
         let mut sums = LaneSums::<V, C, L>::new();
@@ -592,7 +614,7 @@ mod tests {
         let grid = Grid::new(shape, &vec![1.0; shape.len()]).unwrap();
         let pixels = Pixels {
             grid: &grid,
-            values,
+            values: ImageValues::from(values),
             channels,
         };
         Workers::new(2)
@@ -610,17 +632,17 @@ mod tests {
             .collect()
     }
 
-    /// The plain step for `C` channels of `L` limbs of every lane type
-    /// this CPU runs.
-    fn plain_steps<'a, const C: usize, const L: usize>() -> Vec<Step<'a>> {
-        let mut steps: Vec<Step<'a>> = vec![Climber::plain_step_portable::<C, L>];
+    /// The plain step for `C` channels of `L` limbs in planes of `P` of
+    /// every lane type this CPU runs.
+    fn plain_steps<'a, P: LaneLoad, const C: usize, const L: usize>() -> Vec<Step<'a>> {
+        let mut steps: Vec<Step<'a>> = vec![Climber::plain_step_portable::<P, C, L>];
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("avx2") {
-                steps.push(Climber::plain_step_avx2::<C, L>);
+                steps.push(Climber::plain_step_avx2::<P, C, L>);
             }
             if cpu_has_avx512() {
-                steps.push(Climber::plain_step_avx512::<C, L>);
+                steps.push(Climber::plain_step_avx512::<P, C, L>);
             }
         }
         steps
@@ -635,27 +657,47 @@ mod tests {
             (Grid::new(&[4, 5, 23], &[1.0, 2.0, 0.25]).unwrap(), 2.5),
         ];
         for (grid, hs) in &grids {
-            for (channels, scale) in [(1, 1.0), (3, 1.0), (1, 0.1), (3, 1.0 / 3.0)] {
-                // Integers (one limb), and float32 values of two limbs.
+            // Integers (one limb, float32 planes), float32 values of two limbs
+            // (float32 planes), and float64 values of two or three (float64).
+            let cases = [
+                (1, 1.0, true),
+                (3, 1.0, true),
+                (1, 0.1, true),
+                (3, 1.0 / 3.0, true),
+                (1, 0.1, false),
+                (3, 1.0 / 3.0, false),
+            ];
+            for (channels, scale, float32) in cases {
                 let values: Vec<f64> = noisy(grid.len(), channels)
                     .iter()
-                    .map(|x| (x * scale) as f32 as f64)
+                    .map(|x| {
+                        if float32 {
+                            (x * scale) as f32 as f64
+                        } else {
+                            x * scale
+                        }
+                    })
                     .collect();
                 let pixels = Pixels {
                     grid,
-                    values: &values,
+                    values: ImageValues::from(&values[..]),
                     channels,
                 };
                 let flat = ProductKernel::new(Kernel::Flat, *hs, 12.0 * scale).unwrap();
                 assert!(pixels.limb_sums_are_exact(&flat));
-                let limbs = Limbs::cut(&values, channels).unwrap().expect("cut");
+                let limbs = Limbs::cut(pixels.values, channels).unwrap().expect("cut");
+                assert_eq!(limbs.in_float32(), float32);
                 let task = Task::uncancelled();
-                let mut climber = Climber::new(pixels, Some(&limbs), &flat, 300, &task);
-                let steps = match (channels, limbs.limbs()) {
-                    (1, 1) => plain_steps::<1, 1>(),
-                    (1, 2) => plain_steps::<1, 2>(),
-                    (3, 1) => plain_steps::<3, 1>(),
-                    (3, 2) => plain_steps::<3, 2>(),
+                let mut climber = Climber::new(pixels, &values, Some(&limbs), &flat, 300, &task);
+                let steps = match (channels, limbs.limbs(), float32) {
+                    (1, 1, true) => plain_steps::<f32, 1, 1>(),
+                    (1, 2, true) => plain_steps::<f32, 1, 2>(),
+                    (3, 1, true) => plain_steps::<f32, 3, 1>(),
+                    (3, 2, true) => plain_steps::<f32, 3, 2>(),
+                    (1, 2, false) => plain_steps::<f64, 1, 2>(),
+                    (1, 3, false) => plain_steps::<f64, 1, 3>(),
+                    (3, 2, false) => plain_steps::<f64, 3, 2>(),
+                    (3, 3, false) => plain_steps::<f64, 3, 3>(),
                     other => panic!("no case for {other:?}"),
                 };
                 for i in 0..grid.len() {
@@ -683,7 +725,7 @@ mod tests {
             let grid = Grid::new(&[9, 8, 3], &[1.0, 1.0, 2.0]).unwrap();
             let pixels = Pixels {
                 grid: &grid,
-                values: &values,
+                values: ImageValues::from(&values[..]),
                 channels: 1,
             };
             let run = |threads| {

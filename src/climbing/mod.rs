@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use rayon::prelude::*;
 
 use crate::search::ball::BallSearch;
+pub mod image_values;
 pub mod joint;
 pub mod limbs;
 mod step_cache;

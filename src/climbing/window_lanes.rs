@@ -13,6 +13,8 @@
 pub const LANES: usize = 8;
 const _: () = assert!(LANES <= super::limbs::PADDING + 1);
 
+use super::limbs::PlaneValue;
+
 /// Eight float64 lanes and the operations a step needs.
 ///
 /// # Safety
@@ -24,6 +26,8 @@ pub unsafe trait Lanes: Copy {
     unsafe fn splat(x: f64) -> Self;
     /// The first [`LANES`] values of `from` (at least that long).
     unsafe fn load(from: &[f64]) -> Self;
+    /// The first [`LANES`] values of `from`, widened (exactly).
+    unsafe fn load_f32(from: &[f32]) -> Self;
     unsafe fn add(self, other: Self) -> Self;
     unsafe fn sub(self, other: Self) -> Self;
     unsafe fn mul(self, other: Self) -> Self;
@@ -35,6 +39,30 @@ pub unsafe trait Lanes: Copy {
     unsafe fn add_where(self, mask: Self::Mask, x: Self) -> Self;
     /// The lanes, in order.
     unsafe fn to_array(self) -> [f64; LANES];
+}
+
+/// A type planes are held in, loaded into lanes.
+pub trait LaneLoad: PlaneValue {
+    /// The first [`LANES`] values of `from`, in float64.
+    ///
+    /// # Safety
+    ///
+    /// The CPU has `V`'s features.
+    unsafe fn load<V: Lanes>(from: &[Self]) -> V;
+}
+
+impl LaneLoad for f64 {
+    #[inline(always)]
+    unsafe fn load<V: Lanes>(from: &[Self]) -> V {
+        V::load(from)
+    }
+}
+
+impl LaneLoad for f32 {
+    #[inline(always)]
+    unsafe fn load<V: Lanes>(from: &[Self]) -> V {
+        V::load_f32(from)
+    }
 }
 
 /// Lanes in plain Rust, for any CPU.
@@ -49,6 +77,10 @@ unsafe impl Lanes for Portable {
     #[inline(always)]
     unsafe fn load(from: &[f64]) -> Self {
         Portable(std::array::from_fn(|l| from[l]))
+    }
+    #[inline(always)]
+    unsafe fn load_f32(from: &[f32]) -> Self {
+        Portable(std::array::from_fn(|l| f64::from(from[l])))
     }
     #[inline(always)]
     unsafe fn add(self, other: Self) -> Self {
@@ -104,6 +136,14 @@ mod x86 {
             Avx2([
                 _mm256_loadu_pd(from.as_ptr()),
                 _mm256_loadu_pd(from.as_ptr().add(4)),
+            ])
+        }
+        #[inline(always)]
+        unsafe fn load_f32(from: &[f32]) -> Self {
+            let from = &from[..LANES];
+            Avx2([
+                _mm256_cvtps_pd(_mm_loadu_ps(from.as_ptr())),
+                _mm256_cvtps_pd(_mm_loadu_ps(from.as_ptr().add(4))),
             ])
         }
         #[inline(always)]
@@ -168,6 +208,10 @@ mod x86 {
         #[inline(always)]
         unsafe fn load(from: &[f64]) -> Self {
             Avx512(_mm512_loadu_pd(from[..LANES].as_ptr()))
+        }
+        #[inline(always)]
+        unsafe fn load_f32(from: &[f32]) -> Self {
+            Avx512(_mm512_cvtps_pd(_mm256_loadu_ps(from[..LANES].as_ptr())))
         }
         #[inline(always)]
         unsafe fn add(self, other: Self) -> Self {
@@ -240,12 +284,12 @@ impl WindowColumns {
 /// spatial distance along them (`t01`), and each channel's values and
 /// limbs from the row's first column on, to whole blocks
 /// ([`WindowColumns::padded`]).
-pub struct LaneRow<'a, const C: usize, const L: usize> {
+pub struct LaneRow<'a, P, const C: usize, const L: usize> {
     pub i0: f64,
     pub i1: f64,
     pub t01: f64,
-    pub values: [&'a [f64]; C],
-    pub limbs: [[&'a [f64]; L]; C],
+    pub values: [&'a [P]; C],
+    pub limbs: [[&'a [P]; L]; C],
 }
 
 /// The scales of the supports: a pixel is inside where
@@ -290,9 +334,9 @@ impl<V: Lanes, const C: usize, const L: usize> LaneSums<V, C, L> {
     ///
     /// The CPU has `V`'s features.
     #[inline(always)]
-    pub unsafe fn add_row(
+    pub unsafe fn add_row<P: LaneLoad>(
         &mut self,
-        row: &LaneRow<'_, C, L>,
+        row: &LaneRow<'_, P, C, L>,
         columns: &WindowColumns,
         y: &[f64; C],
         scales: Scales,
@@ -300,8 +344,8 @@ impl<V: Lanes, const C: usize, const L: usize> LaneSums<V, C, L> {
         let blocks = columns.blocks();
         let padded = blocks * LANES;
         // Cut to whole blocks, so that no index below needs a check.
-        let values: [&[f64]; C] = std::array::from_fn(|j| &row.values[j][..padded]);
-        let limbs: [[&[f64]; L]; C] =
+        let values: [&[P]; C] = std::array::from_fn(|j| &row.values[j][..padded]);
+        let limbs: [[&[P]; L]; C] =
             std::array::from_fn(|j| std::array::from_fn(|k| &row.limbs[j][k][..padded]));
         let (numbers, terms) = (&columns.numbers[..padded], &columns.terms[..padded]);
         let y = y.map(|y| V::splat(y));
@@ -309,9 +353,10 @@ impl<V: Lanes, const C: usize, const L: usize> LaneSums<V, C, L> {
         let (spatial, range) = (V::splat(scales.spatial), V::splat(scales.range));
         let one = V::splat(1.0);
         for at in (0..padded).step_by(LANES) {
+            let loaded: [V; C] = std::array::from_fn(|j| P::load::<V>(&values[j][at..]));
             let mut d2_r = V::splat(0.0);
-            for (values, y) in values.iter().zip(&y) {
-                let t = V::load(&values[at..]).sub(*y);
+            for (x, y) in loaded.iter().zip(&y) {
+                let t = x.sub(*y);
                 d2_r = d2_r.add(t.mul(t));
             }
             let d2_s = t01.add(V::load(&terms[at..]));
@@ -320,9 +365,15 @@ impl<V: Lanes, const C: usize, const L: usize> LaneSums<V, C, L> {
             self.axes[0] = self.axes[0].add_where(inside, i0);
             self.axes[1] = self.axes[1].add_where(inside, i1);
             self.axes[2] = self.axes[2].add_where(inside, V::load(&numbers[at..]));
-            for (sums, limbs) in self.limbs.iter_mut().zip(&limbs) {
+            for ((sums, limbs), x) in self.limbs.iter_mut().zip(&limbs).zip(&loaded) {
                 for (sum, limb) in sums.iter_mut().zip(limbs) {
-                    *sum = sum.add_where(inside, V::load(&limb[at..]));
+                    // One limb is the value itself, loaded already.
+                    let limb = if L == 1 {
+                        *x
+                    } else {
+                        P::load::<V>(&limb[at..])
+                    };
+                    *sum = sum.add_where(inside, limb);
                 }
             }
         }

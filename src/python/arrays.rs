@@ -52,12 +52,15 @@ macro_rules! with_points {
 pub(super) fn points<'a, T: Coord + Element>(
     a: &'a PyReadonlyArray2<'_, T>,
 ) -> PyResult<Points<'a, T>> {
-    let slice = a
-        .as_slice()
+    Points::new(c_contiguous(a)?, a.shape()[1]).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// The values of `a`, in C order, read in place.
+pub(super) fn c_contiguous<'a, T: Element>(a: &'a PyReadonlyArray2<'_, T>) -> PyResult<&'a [T]> {
+    a.as_slice()
         .ok()
         .filter(|_| a.is_c_contiguous())
-        .ok_or_else(|| PyValueError::new_err("expected a C-contiguous, aligned array"))?;
-    Points::new(slice, a.shape()[1]).map_err(|e| PyValueError::new_err(e.to_string()))
+        .ok_or_else(|| PyValueError::new_err("expected a C-contiguous, aligned array"))
 }
 
 pub(super) fn matrix<'py, T: Element>(

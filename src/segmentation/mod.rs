@@ -11,28 +11,30 @@ pub mod regions;
 
 use std::num::NonZeroUsize;
 
-use crate::climbing::joint::{climb_pixels, Pixels, ProductKernel};
+use crate::climbing::image_values::ImageValues;
+use crate::climbing::joint::{climb_pixels, JointModes, Pixels, ProductKernel};
 use crate::error::{Error, Result};
 use crate::options::Kernel;
 use crate::parallel::{Progress, StopCheck, Workers};
 use crate::search::grid::Grid;
 
-/// An image or a volume: float64 values, `channels` per pixel, pixels in
-/// raster (C) order over 1 to 3 spatial axes with a spacing each.
+/// An image or a volume: values of any real type ([`ImageValues`]),
+/// `channels` per pixel, pixels in raster (C) order over 1 to 3 spatial axes
+/// with a spacing each.
 ///
 /// ```
 /// use fastmeanshift::segmentation::Image;
 ///
-/// let values = [0.0; 2 * 3 * 3];
-/// let image = Image::new(&values, &[2, 3], &[1.0, 1.0], 3)?;
+/// let values = [0u8; 2 * 3 * 3];
+/// let image = Image::new(&values[..], &[2, 3], &[1.0, 1.0], 3)?;
 /// assert_eq!(image.pixels().grid.len(), 6);
-/// assert!(Image::new(&values, &[2, 3], &[1.0, 1.0], 2).is_err());
-/// assert!(Image::new(&[f64::NAN], &[1], &[1.0], 1).is_err());
+/// assert!(Image::new(&values[..], &[2, 3], &[1.0, 1.0], 2).is_err());
+/// assert!(Image::new(&[f64::NAN][..], &[1], &[1.0], 1).is_err());
 /// # Ok::<(), fastmeanshift::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Image<'a> {
-    values: &'a [f64],
+    values: ImageValues<'a>,
     grid: Grid,
     channels: usize,
 }
@@ -41,11 +43,12 @@ impl<'a> Image<'a> {
     /// The image of `values` (finite) with the spatial `shape`, `spacing`
     /// and `channels` values per pixel (at least one).
     pub fn new(
-        values: &'a [f64],
+        values: impl Into<ImageValues<'a>>,
         shape: &[usize],
         spacing: &[f64],
         channels: usize,
     ) -> Result<Self> {
+        let values = values.into();
         let grid = Grid::new(shape, spacing)?;
         if channels == 0 || grid.len().checked_mul(channels) != Some(values.len()) {
             return Err(Error::InvalidInput(format!(
@@ -54,7 +57,7 @@ impl<'a> Image<'a> {
                 grid.len()
             )));
         }
-        if values.iter().any(|x| !x.is_finite()) {
+        if !values.all_finite() {
             return Err(Error::InvalidInput(
                 "the image contains NaN or infinity".into(),
             ));
@@ -120,7 +123,7 @@ impl SegmentOptions {
 pub struct Segmentation {
     /// One region label per pixel, in raster order: 0, 1, ... in raster
     /// order of each region's first pixel.
-    pub labels: Vec<i64>,
+    pub labels: Vec<u32>,
     /// Each pixel's mode: the values where its climb ended, `channels` each.
     pub modes: Vec<f64>,
     /// Each region's value (the mean of its pixels' modes), by label.
@@ -148,7 +151,7 @@ pub struct Segmentation {
 ///
 /// // A 2 x 4 grey image: a dark left half, a bright right half.
 /// let values = [0.0, 1.0, 20.0, 21.0, 1.0, 0.0, 21.0, 20.0];
-/// let image = Image::new(&values, &[2, 4], &[1.0, 1.0], 1)?;
+/// let image = Image::new(&values[..], &[2, 4], &[1.0, 1.0], 1)?;
 /// let got = segment(&image, &SegmentOptions::new(2.0, 4.0), &never_stop)?;
 /// assert_eq!(got.labels, [0, 0, 1, 1, 0, 0, 1, 1]);
 /// assert_eq!(got.region_values, [0.5, 20.5]);
@@ -172,33 +175,37 @@ pub fn segment(
     })?;
     let all_climbed = &|_| stop(Progress { done: n, total: n });
     let channels = image.channels;
-    let merged = workers.run(n, all_climbed, |task| {
-        let regions = regions::find_regions(
+    let regions = workers.run(n, all_climbed, |task| {
+        regions::find_regions(
             &image.grid,
             &climbed,
             channels,
             options.spatial_bandwidth,
             options.range_bandwidth,
             task,
-        )?;
+        )
+    })?;
+    // Merging needs the modes' values only.
+    let JointModes {
+        positions,
+        values: modes,
+        n_iter,
+    } = climbed;
+    drop(positions);
+    let merged = workers.run(n, all_climbed, |task| {
         merging::merge_small_regions(
             &image.grid,
             regions,
-            &climbed.values,
+            &modes,
             channels,
             options.min_size,
             task,
         )
     })?;
     Ok(Segmentation {
-        labels: merged
-            .regions
-            .of_pixel
-            .iter()
-            .map(|&r| i64::from(r))
-            .collect(),
-        modes: climbed.values,
+        labels: merged.regions.of_pixel,
+        modes,
         region_values: merged.values,
-        n_iter: climbed.n_iter,
+        n_iter,
     })
 }

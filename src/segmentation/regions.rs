@@ -418,11 +418,17 @@ fn mode_hash(rule: &Rule<'_>, i: usize) -> u32 {
 #[derive(Debug, Clone, Copy)]
 struct Part {
     key: u64,
+    /// The sum of its first mode's values (a projection along which linked
+    /// modes are at most `sqrt(C) h_r` apart), or 0 where the cells do not
+    /// project.
+    sum: f64,
+    radius_s: f64,
+    radius_r: f64,
     /// Its distinct modes are `distinct[start..end]`.
     start: u32,
     end: u32,
-    radius_s: f64,
-    radius_r: f64,
+    /// The pixel of its first mode.
+    first: u32,
 }
 
 /// The regions of `modes` on `grid` under bandwidths `spatial` (`h_s`,
@@ -525,20 +531,28 @@ pub fn find_regions(
     // The sets: a grid cell whose distinct modes all link to its first is
     // one; else it splits, each mode joining the first part whose first it
     // links.
-    let width = MOST_AXES + channels;
     let mut parts: Vec<Part> = Vec::new();
-    let mut part_of = try_filled(n, u32::MAX)?;
-    let mut new_part = |key: u64, start: usize, members: &[u32], radii: (f64, f64)| {
-        let id = parts.len() as u32;
-        for &k in members {
-            part_of[k as usize] = id;
+    let sum_of = |first: usize| -> f64 {
+        if !cells.projects {
+            return 0.0;
         }
+        let sum: f64 = rule.value(first).iter().sum();
+        if sum.is_nan() {
+            f64::INFINITY // links nothing: last
+        } else {
+            sum
+        }
+    };
+    let mut new_part = |key: u64, start: usize, members: &[u32], radii: (f64, f64)| {
+        let first = pixel(members[0]);
         parts.push(Part {
             key,
-            start: start as u32,
-            end: (start + members.len()) as u32,
+            sum: sum_of(first),
             radius_s: radii.0.sqrt(),
             radius_r: radii.1.sqrt(),
+            start: start as u32,
+            end: (start + members.len()) as u32,
+            first: first as u32,
         });
     };
     // Whether each grid cell is whole, and its radii (squared) if so; each
@@ -618,60 +632,21 @@ pub fn find_regions(
     }
     drop(grid_cells);
 
-    // Parts by spatial cell, then by the sum of their first's values: a
-    // projection along which linked modes are at most `sqrt(C) h_r` apart.
-    let sum_of = |part: &Part| -> f64 {
-        if !cells.projects {
-            return 0.0;
-        }
-        let sum: f64 = rule
-            .value(pixel(distinct[part.start as usize]))
-            .iter()
-            .sum();
-        if sum.is_nan() {
-            f64::INFINITY // links nothing: last
-        } else {
-            sum
-        }
-    };
-    let mut by_cell: Vec<(u64, f64, u32)> = try_filled(parts.len(), (0, 0.0, 0))?;
-    by_cell
-        .par_iter_mut()
-        .zip(&parts)
-        .enumerate()
-        .for_each(|(id, (slot, part))| *slot = (part.key, sum_of(part), id as u32));
-    by_cell
-        .par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+    // Parts by spatial cell, then by the sum of their first's values (ties
+    // in the order they were found), and each distinct mode's part.
+    parts.par_sort_unstable_by(|a, b| {
+        (a.key.cmp(&b.key))
+            .then(a.sum.total_cmp(&b.sum))
+            .then(a.start.cmp(&b.start))
+    });
     task.check()?;
-    let mut renumbered = try_filled(parts.len(), 0u32)?;
-    let mut sorted_parts: Vec<Part> = try_reserved(parts.len())?;
-    let mut sums: Vec<f64> = try_reserved(parts.len())?;
-    for (id, &(_, sum, old)) in by_cell.iter().enumerate() {
-        renumbered[old as usize] = id as u32;
-        sorted_parts.push(parts[old as usize]);
-        sums.push(sum);
-    }
-    drop(by_cell);
-    let parts = sorted_parts;
-    // Each part's first mode's coordinates, side by side.
-    let mut firsts = try_filled(parts.len() * width, 0.0)?;
-    firsts
-        .par_chunks_mut(width)
-        .zip(&parts)
-        .for_each(|(slot, part)| {
-            let first = pixel(distinct[part.start as usize]);
-            slot[..MOST_AXES].copy_from_slice(&rule.positions[first]);
-            slot[MOST_AXES..].copy_from_slice(rule.value(first));
-        });
-    for (k, part) in part_of.iter_mut().enumerate() {
-        if k % CHECK_EVERY == 0 {
-            task.check()?;
-        }
-        if *part != u32::MAX {
-            *part = renumbered[*part as usize];
+    let mut part_of = try_filled(n, u32::MAX)?;
+    for (id, part) in parts.iter().enumerate() {
+        tick()?;
+        for &k in &distinct[part.start as usize..part.end as usize] {
+            part_of[k as usize] = id as u32;
         }
     }
-    drop(renumbered);
     // How far apart the sums of two parts' firsts can be when the parts
     // hold linked modes (radii `r1` and `r2`), with the sums' rounding.
     let root_c = (channels as f64).sqrt();
@@ -686,7 +661,6 @@ pub fn find_regions(
     // Parts meet parts, each pair once, spatial cells in parallel: the
     // components do not depend on the order of the unions.
     let sets = ConcurrentSets::new(parts.len())?;
-    let first_of = |p: usize| &firsts[p * width..][..width];
     let meet = |a: usize, b: usize, work: &mut usize| -> Result<()> {
         let mut tick = || -> Result<()> {
             *work += 1;
@@ -697,13 +671,8 @@ pub fn find_regions(
         };
         tick()?;
         let (pa, pb) = (&parts[a], &parts[b]);
-        let (fa, fb) = (first_of(a), first_of(b));
-        let d2_s = grid.squared_distance(&[fa[0], fa[1], fa[2]], &[fb[0], fb[1], fb[2]]);
-        let mut d2_r = 0.0;
-        for (x, y) in fa[MOST_AXES..].iter().zip(&fb[MOST_AXES..]) {
-            let t = x - y;
-            d2_r += t * t;
-        }
+        let (fa, fb) = (pa.first as usize, pb.first as usize);
+        let (d2_s, d2_r) = (rule.d2_s(fa, fb), rule.d2_r(fa, fb));
         if !rule.may_link(
             d2_s,
             d2_r,
@@ -721,7 +690,7 @@ pub fn find_regions(
         } else {
             (pb, pa)
         };
-        let large_first = pixel(distinct[large.start as usize]);
+        let large_first = large.first as usize;
         let large_range = large.start as usize..large.end as usize;
         for &p in &distinct[small.start as usize..small.end as usize] {
             tick()?;
@@ -781,8 +750,9 @@ pub fn find_regions(
             // Within the run: each part with the later ones of a close sum.
             let reach = window(radius, radius);
             for a in first..end {
-                let last = sums[a] + reach;
-                for (b, &sum) in sums.iter().enumerate().take(end).skip(a + 1) {
+                let last = parts[a].sum + reach;
+                for (b, part) in parts.iter().enumerate().take(end).skip(a + 1) {
+                    let sum = part.sum;
                     // Never NaN: a NaN sum is infinite, and so is the window
                     // only when every sum is 0.
                     if sum > last {
@@ -808,11 +778,12 @@ pub fn find_regions(
                 let reach = window(radius, other_radius);
                 let mut from = other_first;
                 for a in first..end {
-                    while from < other_end && sums[from] < sums[a] - reach {
+                    while from < other_end && parts[from].sum < parts[a].sum - reach {
                         from += 1;
                     }
-                    let last = sums[a] + reach;
-                    for (b, &sum) in sums.iter().enumerate().take(other_end).skip(from) {
+                    let last = parts[a].sum + reach;
+                    for (b, part) in parts.iter().enumerate().take(other_end).skip(from) {
+                        let sum = part.sum;
                         if sum > last {
                             break;
                         }
@@ -823,6 +794,7 @@ pub fn find_regions(
         }
         Ok(())
     })?;
+    drop((parts, distinct, to_first, runs));
     let mut parent = sets.into_parents();
     // Each pixel's set (a copy of a mode follows it in the order), then
     // numbers in raster order of first pixels.
