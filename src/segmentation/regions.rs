@@ -61,6 +61,9 @@ use crate::search::grid::{Grid, MOST_AXES};
 /// microseconds at most, so that a stop takes effect at once.
 const CHECK_EVERY: usize = 1 << 12;
 
+/// Grid cells per unit of parallel work when they are cut into parts.
+const CELLS_PER_PART: usize = 1 << 10;
+
 /// Spatial cells (runs of parts) per unit of parallel work when parts meet.
 const RUNS_PER_PART: usize = 1 << 10;
 
@@ -415,7 +418,7 @@ fn mode_hash(rule: &Rule<'_>, i: usize) -> u32 {
 
 /// Distinct modes of one cell that all link to the first (one set from the
 /// start): its spatial key, its modes, and how far they are from its first.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Part {
     key: u64,
     /// The sum of its first mode's values (a projection along which linked
@@ -429,6 +432,130 @@ struct Part {
     end: u32,
     /// The pixel of its first mode.
     first: u32,
+}
+
+/// One grid cell of distinct modes, to be cut into parts: its spatial key,
+/// and where its modes start in the list of distinct modes.
+struct CellSplit<'a, F> {
+    rule: &'a Rule<'a>,
+    /// The pixel of a position in the sorted order.
+    pixel: &'a F,
+    /// Whether parts are ordered by the sums of their firsts' values.
+    projects: bool,
+    key: u64,
+    start: u32,
+}
+
+impl<F: Fn(u32) -> usize> CellSplit<'_, F> {
+    /// Calls `found` with the cell's parts, its `members` (the positions of
+    /// its distinct modes) reordered part by part, with each one's
+    /// `distances` from its part's first: one part where all link to the
+    /// first, else each mode joins the first part whose first it links
+    /// (rounding, a hash collision, cells grown to fit the grid's bits).
+    fn parts(
+        &self,
+        members: &mut [u32],
+        distances: &mut [(f32, f32)],
+        work: &mut usize,
+        task: &Task,
+        mut found: impl FnMut(Part),
+    ) -> Result<()> {
+        let (rule, pixel) = (self.rule, self.pixel);
+        let mut tick = || -> Result<()> {
+            *work += 1;
+            if (*work).is_multiple_of(CHECK_EVERY) {
+                task.check()?;
+            }
+            Ok(())
+        };
+        tick()?;
+        if let Some(far) = self.radii(members, distances) {
+            found(self.part(members, 0, far));
+            return Ok(());
+        }
+        // Parts in order of their firsts.
+        let mut firsts_at: Vec<usize> = Vec::new();
+        let mut labelled: Vec<(u32, u32)> = Vec::with_capacity(members.len());
+        for (x, &k) in members.iter().enumerate() {
+            let mut joined = None;
+            for (part, &at) in firsts_at.iter().enumerate() {
+                tick()?;
+                if rule.links(pixel(members[at]), pixel(k)) {
+                    joined = Some(part);
+                    break;
+                }
+            }
+            let part = joined.unwrap_or_else(|| {
+                firsts_at.push(x);
+                firsts_at.len() - 1
+            });
+            labelled.push((part as u32, k));
+        }
+        labelled.sort_unstable();
+        for (slot, &(_, k)) in members.iter_mut().zip(&labelled) {
+            *slot = k;
+        }
+        let mut from = 0;
+        while from < members.len() {
+            let part = labelled[from].0;
+            let to = from + labelled[from..].iter().take_while(|l| l.0 == part).count();
+            let far = self
+                .radii(&members[from..to], &mut distances[from..to])
+                .expect("a part's modes link to its first");
+            found(self.part(&members[from..to], from, far));
+            from = to;
+        }
+        Ok(())
+    }
+
+    /// If every one of `members` links to the first, the largest squared
+    /// distances from it (in position, in value), with each one's
+    /// `distances` from it.
+    fn radii(&self, members: &[u32], distances: &mut [(f32, f32)]) -> Option<(f64, f64)> {
+        let (rule, pixel) = (self.rule, self.pixel);
+        let first = pixel(members[0]);
+        let mut far = (0.0f64, 0.0f64);
+        distances[0] = (0.0, 0.0);
+        for (&k, distance) in members.iter().zip(distances.iter_mut()).skip(1) {
+            let k = pixel(k);
+            let (d2_s, d2_r) = (rule.d2_s(first, k), rule.d2_r(first, k));
+            if !(d2_s <= rule.hs2 && d2_r <= rule.hr2) {
+                return None;
+            }
+            *distance = (coarse(d2_s), coarse(d2_r));
+            far = (far.0.max(d2_s), far.1.max(d2_r));
+        }
+        Some(far)
+    }
+
+    /// The part of `members`, the cell's from its position `from` on, whose
+    /// largest squared distances from its first are `far`.
+    fn part(&self, members: &[u32], from: usize, far: (f64, f64)) -> Part {
+        let first = (self.pixel)(members[0]);
+        Part {
+            key: self.key,
+            sum: self.sum_of(first),
+            radius_s: far.0.sqrt(),
+            radius_r: far.1.sqrt(),
+            start: self.start + from as u32,
+            end: self.start + (from + members.len()) as u32,
+            first: first as u32,
+        }
+    }
+
+    /// The sum of the values of pixel `first`'s mode, 0 where parts are not
+    /// ordered by it.
+    fn sum_of(&self, first: usize) -> f64 {
+        if !self.projects {
+            return 0.0;
+        }
+        let sum: f64 = self.rule.value(first).iter().sum();
+        if sum.is_nan() {
+            f64::INFINITY // links nothing: last
+        } else {
+            sum
+        }
+    }
 }
 
 /// The regions of `modes` on `grid` under bandwidths `spatial` (`h_s`,
@@ -500,6 +627,7 @@ pub fn find_regions(
     let mut order: Vec<u32> = try_reserved(n)?;
     order.extend(keys.iter().map(|k| k.3));
     let pixel = |k: u32| order[k as usize] as usize;
+    let cells_project = cells.projects;
     let mut distinct: Vec<u32> = Vec::new();
     let mut grid_cells: Vec<(u64, u32, u32)> = Vec::new();
     for k in 0..n {
@@ -519,118 +647,63 @@ pub fn find_regions(
     }
     drop(keys);
 
-    let mut work = 0usize;
-    let mut tick = || -> Result<()> {
-        work += 1;
-        if work.is_multiple_of(CHECK_EVERY) {
-            task.check()?;
-        }
-        Ok(())
-    };
-
     // The sets: a grid cell whose distinct modes all link to its first is
-    // one; else it splits, each mode joining the first part whose first it
-    // links.
-    let mut parts: Vec<Part> = Vec::new();
-    let sum_of = |first: usize| -> f64 {
-        if !cells.projects {
-            return 0.0;
-        }
-        let sum: f64 = rule.value(first).iter().sum();
-        if sum.is_nan() {
-            f64::INFINITY // links nothing: last
-        } else {
-            sum
-        }
-    };
-    let mut new_part = |key: u64, start: usize, members: &[u32], radii: (f64, f64)| {
-        let first = pixel(members[0]);
-        parts.push(Part {
-            key,
-            sum: sum_of(first),
-            radius_s: radii.0.sqrt(),
-            radius_r: radii.1.sqrt(),
-            start: start as u32,
-            end: (start + members.len()) as u32,
-            first: first as u32,
-        });
-    };
-    // Whether each grid cell is whole, and its radii (squared) if so; each
-    // distinct mode's distances from its part's first (for the searches).
+    // one part; else it splits, each mode joining the first part whose first
+    // it links. Cells in parallel, in runs whose modes lie side by side; a
+    // cell's first part in the cell's own slot, the rare further parts of a
+    // split after all of them (the sort below orders them).
     let mut to_first = try_filled(distinct.len(), (0.0f32, 0.0f32))?;
-    let mut slices = Vec::with_capacity(grid_cells.len());
-    let mut rest = &mut to_first[..];
-    for &(_, start, end) in &grid_cells {
-        let (slice, after) = rest.split_at_mut((end - start) as usize);
-        slices.push(slice);
-        rest = after;
+    let mut parts: Vec<Part> = try_filled(grid_cells.len(), Part::default())?;
+    let mut runs_of_cells = Vec::new();
+    let (mut members, mut distances) = (&mut distinct[..], &mut to_first[..]);
+    for (cells, slots) in grid_cells
+        .chunks(CELLS_PER_PART)
+        .zip(parts.chunks_mut(CELLS_PER_PART))
+    {
+        let len = (cells[cells.len() - 1].2 - cells[0].1) as usize;
+        let (run_members, rest_members) = members.split_at_mut(len);
+        let (run_distances, rest_distances) = distances.split_at_mut(len);
+        runs_of_cells.push((cells, slots, run_members, run_distances));
+        (members, distances) = (rest_members, rest_distances);
     }
-    let wholes: Vec<Option<(f64, f64)>> = grid_cells
-        .par_iter()
-        .zip(slices)
-        .map(|(&(_, start, end), distances)| {
-            task.check()?;
-            let members = &distinct[start as usize..end as usize];
-            let first = pixel(members[0]);
-            let mut far = (0.0f64, 0.0f64);
-            for (&k, distance) in members.iter().zip(distances).skip(1) {
-                let (d2_s, d2_r) = (rule.d2_s(first, pixel(k)), rule.d2_r(first, pixel(k)));
-                if !(d2_s <= rule.hs2 && d2_r <= rule.hr2) {
-                    return Ok(None);
-                }
-                *distance = (coarse(d2_s), coarse(d2_r));
-                far = (far.0.max(d2_s), far.1.max(d2_r));
+    let further: Vec<Vec<Part>> = runs_of_cells
+        .into_par_iter()
+        .map(|(cells, slots, members, distances)| {
+            let mut further = Vec::new();
+            let mut work = 0;
+            let base = cells[0].1;
+            for (&(key, start, end), slot) in cells.iter().zip(slots) {
+                let run = (start - base) as usize..(end - base) as usize;
+                let split = CellSplit {
+                    rule: &rule,
+                    pixel: &pixel,
+                    projects: cells_project,
+                    key,
+                    start,
+                };
+                let mut first = true;
+                split.parts(
+                    &mut members[run.clone()],
+                    &mut distances[run],
+                    &mut work,
+                    task,
+                    |part| match std::mem::take(&mut first) {
+                        true => *slot = part,
+                        false => further.push(part),
+                    },
+                )?;
             }
-            Ok(Some(far))
+            Ok(further)
         })
         .collect::<Result<_>>()?;
-    for (&(key, start, end), whole) in grid_cells.iter().zip(wholes) {
-        let members = &mut distinct[start as usize..end as usize];
-        tick()?;
-        if let Some(far) = whole {
-            new_part(key, start as usize, members, far);
-            continue;
-        }
-        // Rounding or a hash collision: parts, in order of their firsts.
-        let mut firsts_at: Vec<usize> = Vec::new();
-        let mut labelled: Vec<(u32, u32)> = Vec::with_capacity(members.len());
-        for (x, &k) in members.iter().enumerate() {
-            let mut joined = None;
-            for (part, &at) in firsts_at.iter().enumerate() {
-                tick()?;
-                if rule.links(pixel(members[at]), pixel(k)) {
-                    joined = Some(part);
-                    break;
-                }
-            }
-            let part = joined.unwrap_or_else(|| {
-                firsts_at.push(x);
-                firsts_at.len() - 1
-            });
-            labelled.push((part as u32, k));
-        }
-        labelled.sort_unstable();
-        for (slot, &(_, k)) in members.iter_mut().zip(&labelled) {
-            *slot = k;
-        }
-        let members = &distinct[start as usize..end as usize];
-        let mut from = 0;
-        while from < members.len() {
-            let part = labelled[from].0;
-            let to = from + labelled[from..].iter().take_while(|l| l.0 == part).count();
-            let first = pixel(members[from]);
-            let mut far = (0.0f64, 0.0f64);
-            to_first[start as usize + from] = (0.0, 0.0);
-            for (at, &k) in members.iter().enumerate().take(to).skip(from + 1) {
-                let (d2_s, d2_r) = (rule.d2_s(first, pixel(k)), rule.d2_r(first, pixel(k)));
-                to_first[start as usize + at] = (coarse(d2_s), coarse(d2_r));
-                far = (far.0.max(d2_s), far.1.max(d2_r));
-            }
-            new_part(key, start as usize + from, &members[from..to], far);
-            from = to;
-        }
-    }
     drop(grid_cells);
+    let extra: usize = further.iter().map(Vec::len).sum();
+    parts
+        .try_reserve_exact(extra)
+        .map_err(|_| crate::Error::OutOfMemory {
+            bytes: extra.saturating_mul(std::mem::size_of::<Part>()),
+        })?;
+    parts.extend(further.into_iter().flatten());
 
     // Parts by spatial cell, then by the sum of their first's values (ties
     // in the order they were found), and each distinct mode's part.
@@ -642,7 +715,9 @@ pub fn find_regions(
     task.check()?;
     let mut part_of = try_filled(n, u32::MAX)?;
     for (id, part) in parts.iter().enumerate() {
-        tick()?;
+        if id % CHECK_EVERY == 0 {
+            task.check()?;
+        }
         for &k in &distinct[part.start as usize..part.end as usize] {
             part_of[k as usize] = id as u32;
         }
