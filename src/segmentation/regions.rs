@@ -45,9 +45,9 @@
 //! pruned and not yet joined, the comparisons until a link (at most the
 //! product of their distinct modes, fewer where the triangle inequality
 //! through the larger part's first rules modes out). Memory: 28 bytes a
-//! pixel during the sort, then 24 (pixels by cell, their parts, distinct
-//! modes and their distances from their part's first, labels) and about
-//! `100 + 8 C` bytes a part.
+//! pixel during the sort, then up to 24 (pixels by cell, distinct modes and
+//! their distances from their part's first, their parts, labels), 16 bytes
+//! an occupied cell while cells are cut into parts, and 52 bytes a part.
 
 use rayon::prelude::*;
 

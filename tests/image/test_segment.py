@@ -53,6 +53,17 @@ def test_every_kernel(kernel):
     assert_as_reference(two_halves(shape), 1.5, 40.0, kernel=kernel, min_size=3)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fractions_in_float32_or_float64_planes(dtype):
+    # Float32 values are climbed in float32 planes of two limbs; the same
+    # values a hair off float32 in float64 planes of three
+    # (docs/algorithm.md §13.2).
+    image = two_halves((10, 12)).astype(np.float32) / np.float32(7)
+    image[..., 0] *= np.float32(0.01)
+    image = image.astype(dtype) + (1e-9 if dtype == np.float64 else 0)
+    assert_as_reference(image, 2.5, 4.0, min_size=4)
+
+
 def test_grayscale_float():
     image = np.random.default_rng(1).normal(size=(10, 12)).astype(np.float32)
     image[:, 6:] += 4
@@ -116,7 +127,11 @@ def test_thread_count_does_not_change_a_bit(kernel):
         np.testing.assert_array_equal(other.region_values, runs[0].region_values)
 
 
-@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int32, np.float32, np.float64, bool])
+DTYPES = [np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32, np.uint64, np.int64]
+DTYPES += [np.float16, np.float32, np.float64, np.longdouble, bool, ">f8", ">u2"]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_any_dtype_is_its_float64_values(dtype):
     image = two_halves((8, 8)).astype(dtype)
     expected = segment(image.astype(np.float64), 2.0, 30.0, return_modes=True)
