@@ -90,7 +90,8 @@ def segment(
     ----------
     image : array-like of shape (M, N[, P][, C])
         Any real dtype (bool, integers, floats), any memory layout; it is
-        read, never modified. Values must be finite.
+        read, never modified (in place, in its own type, where it is
+        C-contiguous with the channels last). Values must be finite.
     spatial_bandwidth : float
         ``h_s``, in the units of ``spacing`` (pixels by default), > 0.
     range_bandwidth : float
