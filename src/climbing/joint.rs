@@ -459,7 +459,8 @@ impl<'a> Climber<'a> {
         let [s0, s1, _] = grid.strides();
         let spacing = grid.spacing();
         let (column, last) = window[2];
-        self.columns.fill(column, last, position[2], spacing[2]);
+        self.columns
+            .fill::<V>(column, last, position[2], spacing[2]);
         let scales = Scales {
             spatial: kernel.spatial_scale,
             range: kernel.range_scale,

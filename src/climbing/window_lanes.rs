@@ -11,7 +11,7 @@
 
 /// Pixels in one block of a row.
 pub const LANES: usize = 8;
-const _: () = assert!(LANES <= super::limbs::PADDING + 1);
+const _: () = assert!(LANES == 8 && LANES <= super::limbs::PADDING + 1);
 
 use super::limbs::PlaneValue;
 
@@ -37,8 +37,10 @@ pub unsafe trait Lanes: Copy {
     unsafe fn both_at_most_one(x: Self, y: Self) -> Self::Mask;
     /// `self + x` in the lanes of `mask`, `self` in the others.
     unsafe fn add_where(self, mask: Self::Mask, x: Self) -> Self;
-    /// The lanes, in order.
-    unsafe fn to_array(self) -> [f64; LANES];
+    /// The lanes added up, in any order (every sum here is exact).
+    unsafe fn total(self) -> f64;
+    /// The lanes into the first [`LANES`] values of `to`.
+    unsafe fn store(self, to: &mut [f64]);
 }
 
 /// A type planes are held in, loaded into lanes.
@@ -108,8 +110,12 @@ unsafe impl Lanes for Portable {
         }))
     }
     #[inline(always)]
-    unsafe fn to_array(self) -> [f64; LANES] {
-        self.0
+    unsafe fn total(self) -> f64 {
+        self.0.iter().sum()
+    }
+    #[inline(always)]
+    unsafe fn store(self, to: &mut [f64]) {
+        to[..LANES].copy_from_slice(&self.0);
     }
 }
 
@@ -188,11 +194,19 @@ mod x86 {
             ])
         }
         #[inline(always)]
-        unsafe fn to_array(self) -> [f64; LANES] {
-            let mut out = [0.0; LANES];
-            _mm256_storeu_pd(out.as_mut_ptr(), self.0[0]);
-            _mm256_storeu_pd(out.as_mut_ptr().add(4), self.0[1]);
-            out
+        unsafe fn total(self) -> f64 {
+            let four = _mm256_add_pd(self.0[0], self.0[1]);
+            let two = _mm_add_pd(
+                _mm256_castpd256_pd128(four),
+                _mm256_extractf128_pd::<1>(four),
+            );
+            _mm_cvtsd_f64(_mm_add_sd(two, _mm_unpackhi_pd(two, two)))
+        }
+        #[inline(always)]
+        unsafe fn store(self, to: &mut [f64]) {
+            let to = &mut to[..LANES];
+            _mm256_storeu_pd(to.as_mut_ptr(), self.0[0]);
+            _mm256_storeu_pd(to.as_mut_ptr().add(4), self.0[1]);
         }
     }
 
@@ -236,10 +250,12 @@ mod x86 {
             Avx512(_mm512_mask_add_pd(self.0, mask, self.0, x.0))
         }
         #[inline(always)]
-        unsafe fn to_array(self) -> [f64; LANES] {
-            let mut out = [0.0; LANES];
-            _mm512_storeu_pd(out.as_mut_ptr(), self.0);
-            out
+        unsafe fn total(self) -> f64 {
+            _mm512_reduce_add_pd(self.0)
+        }
+        #[inline(always)]
+        unsafe fn store(self, to: &mut [f64]) {
+            _mm512_storeu_pd(to[..LANES].as_mut_ptr(), self.0);
         }
     }
 }
@@ -255,18 +271,29 @@ pub struct WindowColumns {
 
 impl WindowColumns {
     /// The columns `first..=last` of a window around `y` (grid
-    /// coordinate), `spacing` apart. Inlined, so that it is compiled for
+    /// coordinate), `spacing` apart, in lanes: each term as the scalar
+    /// `((p - y) * spacing)^2` gives it. Inlined, so that it is compiled for
     /// the step's CPU features.
+    ///
+    /// # Safety
+    ///
+    /// The CPU has `V`'s features.
     #[inline(always)]
-    pub fn fill(&mut self, first: usize, last: usize, y: f64, spacing: f64) {
-        let padded = (last - first + 1).div_ceil(LANES) * LANES;
+    pub unsafe fn fill<V: Lanes>(&mut self, first: usize, last: usize, y: f64, spacing: f64) {
+        let len = last - first + 1;
+        let padded = len.div_ceil(LANES) * LANES;
         self.numbers.resize(padded, 0.0);
         self.terms.resize(padded, 0.0);
-        for ((p, number), term) in (first..).zip(&mut self.numbers).zip(&mut self.terms) {
-            let t = (p as f64 - y) * spacing;
-            *number = p as f64;
-            *term = if p <= last { t * t } else { f64::INFINITY };
+        let lane = V::load(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);
+        let (y, spacing) = (V::splat(y), V::splat(spacing));
+        for at in (0..padded).step_by(LANES) {
+            // Column numbers, exact: integers below 2^53.
+            let numbers = V::splat((first + at) as f64).add(lane);
+            let t = numbers.sub(y).mul(spacing);
+            numbers.store(&mut self.numbers[at..]);
+            t.mul(t).store(&mut self.terms[at..]);
         }
+        self.terms[len..].fill(f64::INFINITY);
     }
 
     /// Blocks of [`LANES`] columns.
@@ -386,7 +413,7 @@ impl<V: Lanes, const C: usize, const L: usize> LaneSums<V, C, L> {
     /// The CPU has `V`'s features.
     #[inline(always)]
     pub unsafe fn totals(&self) -> Totals<C, L> {
-        let total = |lanes: &V| lanes.to_array().iter().sum::<f64>();
+        let total = |lanes: &V| lanes.total();
         (
             total(&self.count),
             self.axes.each_ref().map(total),
