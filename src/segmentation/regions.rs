@@ -64,8 +64,9 @@ const CHECK_EVERY: usize = 1 << 12;
 /// Grid cells per unit of parallel work when they are cut into parts.
 const CELLS_PER_PART: usize = 1 << 10;
 
-/// Spatial cells (runs of parts) per unit of parallel work when parts meet.
-const RUNS_PER_PART: usize = 1 << 10;
+/// Parts per unit of parallel work when they meet (whole spatial cells:
+/// about as many).
+const PARTS_PER_CHUNK: usize = 1 << 12;
 
 /// Cells are this fraction of the side whose diagonal is the bandwidth, so
 /// that two modes of one cell are linked despite rounding.
@@ -792,45 +793,59 @@ pub fn find_regions(
         }
         Ok(())
     };
-    // Runs of parts in one spatial cell (key, first and end part, largest
-    // range radius), found by key.
-    let mut runs: Vec<(u64, u32, u32, f64)> = Vec::new();
-    for (id, part) in parts.iter().enumerate() {
-        match runs.last_mut() {
-            Some(run) if run.0 == part.key => {
-                run.2 += 1;
-                run.3 = run.3.max(part.radius_r);
-            }
-            _ => runs.push((part.key, id as u32, id as u32 + 1, part.radius_r)),
+    // Runs of parts in one spatial cell, read off the sorted parts (a list
+    // of runs would take as much memory as the parts where a cell holds a
+    // mode or two, as in a volume): where the run from part `first` ends,
+    // and its largest range radius.
+    let run_from = |first: usize| -> (usize, f64) {
+        let key = parts[first].key;
+        let mut radius = 0.0f64;
+        let mut end = first;
+        while end < parts.len() && parts[end].key == key {
+            radius = radius.max(parts[end].radius_r);
+            end += 1;
         }
+        (end, radius)
+    };
+    // Units of parallel work: whole runs, about as many parts each.
+    let mut bounds = vec![0];
+    let mut at = 0;
+    while at < parts.len() {
+        let mut end = (at + PARTS_PER_CHUNK).min(parts.len());
+        while end < parts.len() && parts[end].key == parts[end - 1].key {
+            end += 1;
+        }
+        bounds.push(end);
+        at = end;
     }
     let offsets = cells.later_neighbours();
     // Each offset as one signed shift of a packed key; a field shifted off
     // the grid carries into the next, which `Cells::shifted` tells apart.
     let deltas: Vec<i128> = offsets.iter().map(|&by| Cells::key_delta(by)).collect();
-    let key_at = |at: usize| i128::from(runs[at].0);
-    runs.par_chunks(RUNS_PER_PART).try_for_each(|chunk| {
+    let key_at = |at: usize| i128::from(parts[at].key);
+    bounds.par_windows(2).try_for_each(|chunk| {
         let mut work = 0;
-        // Per offset, the first run at or after the shifted key: runs are
+        // Per offset, the first part at or after the shifted key: parts are
         // in key order and keys shift with them, so each only moves on
         // (a read in order, where a table lookup would miss the cache).
         let mut cursors: Vec<usize> = deltas
             .iter()
             .map(|&delta| {
-                runs.partition_point(|run| i128::from(run.0) < i128::from(chunk[0].0) + delta)
+                parts.partition_point(|part| i128::from(part.key) < key_at(chunk[0]) + delta)
             })
             .collect();
-        for &(key, first, end, radius) in chunk {
-            let (first, end) = (first as usize, end as usize);
+        let mut first = chunk[0];
+        while first < chunk[1] {
+            let key = parts[first].key;
+            let (end, radius) = run_from(first);
             // Within the run: each part with the later ones of a close sum.
             let reach = window(radius, radius);
             for a in first..end {
                 let last = parts[a].sum + reach;
                 for (b, part) in parts.iter().enumerate().take(end).skip(a + 1) {
-                    let sum = part.sum;
                     // Never NaN: a NaN sum is infinite, and so is the window
                     // only when every sum is 0.
-                    if sum > last {
+                    if part.sum > last {
                         break;
                     }
                     meet(a, b, &mut work)?;
@@ -839,17 +854,17 @@ pub fn find_regions(
             // With a later run: a window of sums that slides along.
             for ((&by, &delta), cursor) in offsets.iter().zip(&deltas).zip(&mut cursors) {
                 let target = i128::from(key) + delta;
-                while *cursor < runs.len() && key_at(*cursor) < target {
+                while *cursor < parts.len() && key_at(*cursor) < target {
                     *cursor += 1;
                 }
-                if *cursor == runs.len()
+                if *cursor == parts.len()
                     || key_at(*cursor) != target
-                    || Cells::shifted(key, by) != Some(runs[*cursor].0)
+                    || Cells::shifted(key, by) != Some(parts[*cursor].key)
                 {
                     continue;
                 }
-                let (_, other_first, other_end, other_radius) = runs[*cursor];
-                let (other_first, other_end) = (other_first as usize, other_end as usize);
+                let other_first = *cursor;
+                let (other_end, other_radius) = run_from(other_first);
                 let reach = window(radius, other_radius);
                 let mut from = other_first;
                 for a in first..end {
@@ -858,18 +873,18 @@ pub fn find_regions(
                     }
                     let last = parts[a].sum + reach;
                     for (b, part) in parts.iter().enumerate().take(other_end).skip(from) {
-                        let sum = part.sum;
-                        if sum > last {
+                        if part.sum > last {
                             break;
                         }
                         meet(a, b, &mut work)?;
                     }
                 }
             }
+            first = end;
         }
         Ok(())
     })?;
-    drop((parts, distinct, to_first, runs));
+    drop((parts, distinct, to_first));
     let mut parent = sets.into_parents();
     // Each pixel's set (a copy of a mode follows it in the order), then
     // numbers in raster order of first pixels.
