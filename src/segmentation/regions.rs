@@ -364,6 +364,17 @@ impl Cells {
     }
 }
 
+/// `x` as an `f32` no smaller than it.
+#[inline]
+fn rounded_up(x: f64) -> f32 {
+    let r = x as f32;
+    if f64::from(r) < x {
+        r.next_up()
+    } else {
+        r
+    }
+}
+
 /// The distance of a squared distance `d2`, as an `f32` (NaN, which prunes
 /// nothing, where it would not be finite).
 #[inline]
@@ -426,13 +437,13 @@ struct Part {
     /// modes are at most `sqrt(C) h_r` apart), or 0 where the cells do not
     /// project.
     sum: f64,
-    radius_s: f64,
-    radius_r: f64,
+    /// How far its modes are from its first, rounded up (for pruning only:
+    /// larger radii prune less, so they never drop a linked pair).
+    radius_s: f32,
+    radius_r: f32,
     /// Its distinct modes are `distinct[start..end]`.
     start: u32,
     end: u32,
-    /// The pixel of its first mode.
-    first: u32,
 }
 
 /// One grid cell of distinct modes, to be cut into parts: its spatial key,
@@ -536,11 +547,10 @@ impl<F: Fn(u32) -> usize> CellSplit<'_, F> {
         Part {
             key: self.key,
             sum: self.sum_of(first),
-            radius_s: far.0.sqrt(),
-            radius_r: far.1.sqrt(),
+            radius_s: rounded_up(far.0.sqrt()),
+            radius_r: rounded_up(far.1.sqrt()),
             start: self.start + from as u32,
             end: self.start + (from + members.len()) as u32,
-            first: first as u32,
         }
     }
 
@@ -714,15 +724,6 @@ pub fn find_regions(
             .then(a.start.cmp(&b.start))
     });
     task.check()?;
-    let mut part_of = try_filled(n, u32::MAX)?;
-    for (id, part) in parts.iter().enumerate() {
-        if id % CHECK_EVERY == 0 {
-            task.check()?;
-        }
-        for &k in &distinct[part.start as usize..part.end as usize] {
-            part_of[k as usize] = id as u32;
-        }
-    }
     // How far apart the sums of two parts' firsts can be when the parts
     // hold linked modes (radii `r1` and `r2`), with the sums' rounding.
     let root_c = (channels as f64).sqrt();
@@ -737,6 +738,7 @@ pub fn find_regions(
     // Parts meet parts, each pair once, spatial cells in parallel: the
     // components do not depend on the order of the unions.
     let sets = ConcurrentSets::new(parts.len())?;
+    let first_of = |part: &Part| pixel(distinct[part.start as usize]);
     let meet = |a: usize, b: usize, work: &mut usize| -> Result<()> {
         let mut tick = || -> Result<()> {
             *work += 1;
@@ -747,13 +749,13 @@ pub fn find_regions(
         };
         tick()?;
         let (pa, pb) = (&parts[a], &parts[b]);
-        let (fa, fb) = (pa.first as usize, pb.first as usize);
+        let (fa, fb) = (first_of(pa), first_of(pb));
         let (d2_s, d2_r) = (rule.d2_s(fa, fb), rule.d2_r(fa, fb));
         if !rule.may_link(
             d2_s,
             d2_r,
-            pa.radius_s + pb.radius_s,
-            pa.radius_r + pb.radius_r,
+            f64::from(pa.radius_s) + f64::from(pb.radius_s),
+            f64::from(pa.radius_r) + f64::from(pb.radius_r),
         ) {
             return Ok(());
         }
@@ -766,13 +768,14 @@ pub fn find_regions(
         } else {
             (pb, pa)
         };
-        let large_first = large.first as usize;
+        let large_first = first_of(large);
         let large_range = large.start as usize..large.end as usize;
         for &p in &distinct[small.start as usize..small.end as usize] {
             tick()?;
             let i = pixel(p);
             let (d2_s, d2_r) = (rule.d2_s(i, large_first), rule.d2_r(i, large_first));
-            if !rule.may_link(d2_s, d2_r, large.radius_s, large.radius_r) {
+            let radii = (f64::from(large.radius_s), f64::from(large.radius_r));
+            if !rule.may_link(d2_s, d2_r, radii.0, radii.1) {
                 continue;
             }
             let (ds, dr) = (d2_s.sqrt(), d2_r.sqrt());
@@ -802,7 +805,7 @@ pub fn find_regions(
         let mut radius = 0.0f64;
         let mut end = first;
         while end < parts.len() && parts[end].key == key {
-            radius = radius.max(parts[end].radius_r);
+            radius = radius.max(f64::from(parts[end].radius_r));
             end += 1;
         }
         (end, radius)
@@ -884,7 +887,19 @@ pub fn find_regions(
         }
         Ok(())
     })?;
-    drop((parts, distinct, to_first));
+    drop(to_first);
+    // Each distinct mode's part, by its position in the order (only now:
+    // not held while parts meet).
+    let mut part_of = try_filled(n, u32::MAX)?;
+    for (id, part) in parts.iter().enumerate() {
+        if id % CHECK_EVERY == 0 {
+            task.check()?;
+        }
+        for &k in &distinct[part.start as usize..part.end as usize] {
+            part_of[k as usize] = id as u32;
+        }
+    }
+    drop((parts, distinct));
     let mut parent = sets.into_parents();
     // Each pixel's set (a copy of a mode follows it in the order), then
     // numbers in raster order of first pixels.
