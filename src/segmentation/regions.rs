@@ -639,8 +639,10 @@ pub fn find_regions(
     order.extend(keys.iter().map(|k| k.3));
     let pixel = |k: u32| order[k as usize] as usize;
     let cells_project = cells.projects;
-    let mut distinct: Vec<u32> = Vec::new();
-    let mut grid_cells: Vec<(u64, u32, u32)> = Vec::new();
+    // Room for a cell and a distinct mode a pixel: reserved, not touched
+    // (only the pages written count), and never grown by doubling.
+    let mut distinct: Vec<u32> = try_reserved(n)?;
+    let mut grid_cells: Vec<(u64, u32, u32)> = try_reserved(n)?;
     for k in 0..n {
         if k % CHECK_EVERY == 0 {
             task.check()?;
