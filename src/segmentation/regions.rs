@@ -61,6 +61,11 @@ use crate::search::grid::{Grid, MOST_AXES};
 /// microseconds at most, so that a stop takes effect at once.
 const CHECK_EVERY: usize = 1 << 12;
 
+/// Marks of a position in the sorted order: a grid cell starts there; its
+/// mode is distinct (not a copy of the last distinct one).
+const NEW_GRID_CELL: u8 = 1;
+const DISTINCT: u8 = 2;
+
 /// Grid cells per unit of parallel work when they are cut into parts.
 const CELLS_PER_PART: usize = 1 << 10;
 
@@ -613,52 +618,100 @@ pub fn find_regions(
     };
     let cells = Cells::of(&rule, n, task)?;
 
-    // Pixels by spatial cell, range cell and mode.
-    let mut keys = try_filled(n, (0u64, 0u64, 0u32, 0u32))?;
-    keys.par_chunks_mut(CHECK_EVERY)
+    // Pixels by spatial cell (a sort of 16-byte pairs), then, cell by cell
+    // and in parallel, by range cell and mode, telling where each grid
+    // cell starts and which modes are distinct (a copy of a mode follows
+    // it): the order of a sort of (spatial cell, range cell, mode, pixel).
+    let mut by_cell = try_filled(n, (0u64, 0u32))?;
+    by_cell
+        .par_chunks_mut(CHECK_EVERY)
         .enumerate()
-        .try_for_each(|(chunk, keys)| {
+        .try_for_each(|(chunk, pairs)| {
             task.check()?;
-            for (j, key) in keys.iter_mut().enumerate() {
+            for (j, pair) in pairs.iter_mut().enumerate() {
                 let i = chunk * CHECK_EVERY + j;
-                *key = (
-                    cells.spatial_key(&rule.positions[i]),
-                    cells.range_hash(rule.value(i)),
-                    mode_hash(&rule, i),
-                    i as u32,
-                );
+                *pair = (cells.spatial_key(&rule.positions[i]), i as u32);
             }
             Ok::<(), crate::Error>(())
         })?;
-    keys.par_sort_unstable();
+    by_cell.par_sort_unstable();
     task.check()?;
+    let mut flags = try_filled(n, 0u8)?;
+    let mut spans = Vec::new();
+    let (mut pairs, mut marks) = (&mut by_cell[..], &mut flags[..]);
+    while !pairs.is_empty() {
+        // Whole spatial cells, about as many pixels each.
+        let mut len = pairs.len().min(CHECK_EVERY);
+        while len < pairs.len() && pairs[len].0 == pairs[len - 1].0 {
+            len += 1;
+        }
+        let (span, rest) = pairs.split_at_mut(len);
+        let (span_marks, rest_marks) = marks.split_at_mut(len);
+        spans.push((span, span_marks));
+        (pairs, marks) = (rest, rest_marks);
+    }
+    spans.into_par_iter().try_for_each(|(pairs, marks)| {
+        task.check()?;
+        let mut keys: Vec<(u64, u32, u32)> = Vec::new();
+        let mut from = 0;
+        while from < pairs.len() {
+            let to = from
+                + pairs[from..]
+                    .iter()
+                    .take_while(|p| p.0 == pairs[from].0)
+                    .count();
+            keys.clear();
+            keys.extend(pairs[from..to].iter().map(|&(_, i)| {
+                let i = i as usize;
+                (
+                    cells.range_hash(rule.value(i)),
+                    mode_hash(&rule, i),
+                    i as u32,
+                )
+            }));
+            keys.sort_unstable();
+            let mut last_distinct = 0;
+            for (x, key) in keys.iter().enumerate() {
+                pairs[from + x].1 = key.2;
+                marks[from + x] = if x == 0 || key.0 != keys[x - 1].0 {
+                    NEW_GRID_CELL | DISTINCT
+                } else if key.1 == keys[x - 1].1
+                    && rule.same_mode(key.2 as usize, keys[last_distinct].2 as usize)
+                {
+                    continue; // a copy of the last distinct mode
+                } else {
+                    DISTINCT
+                };
+                last_distinct = x;
+            }
+            from = to;
+        }
+        Ok::<(), crate::Error>(())
+    })?;
 
     // Pixels in that order, their distinct modes (as positions in it), and
     // the grid's occupied cells (spatial key and distinct modes).
     let mut order: Vec<u32> = try_reserved(n)?;
-    order.extend(keys.iter().map(|k| k.3));
+    order.extend(by_cell.iter().map(|pair| pair.1));
     let pixel = |k: u32| order[k as usize] as usize;
     let cells_project = cells.projects;
     // Room for a cell and a distinct mode a pixel: reserved, not touched
     // (only the pages written count), and never grown by doubling.
     let mut distinct: Vec<u32> = try_reserved(n)?;
     let mut grid_cells: Vec<(u64, u32, u32)> = try_reserved(n)?;
-    for k in 0..n {
+    for (k, (&mark, pair)) in flags.iter().zip(&by_cell).enumerate() {
         if k % CHECK_EVERY == 0 {
             task.check()?;
         }
-        if k == 0 || (keys[k].0, keys[k].1) != (keys[k - 1].0, keys[k - 1].1) {
-            grid_cells.push((keys[k].0, distinct.len() as u32, distinct.len() as u32));
-        } else if keys[k].2 == keys[k - 1].2 {
-            let last = *distinct.last().expect("a cell has a mode");
-            if rule.same_mode(pixel(k as u32), pixel(last)) {
-                continue; // a copy of the last distinct mode
-            }
+        if mark & NEW_GRID_CELL != 0 {
+            grid_cells.push((pair.0, distinct.len() as u32, distinct.len() as u32));
         }
-        distinct.push(k as u32);
-        grid_cells.last_mut().expect("pushed").2 += 1;
+        if mark & DISTINCT != 0 {
+            distinct.push(k as u32);
+            grid_cells.last_mut().expect("a cell starts first").2 += 1;
+        }
     }
-    drop(keys);
+    drop((by_cell, flags));
 
     // The sets: a grid cell whose distinct modes all link to its first is
     // one part; else it splits, each mode joining the first part whose first
