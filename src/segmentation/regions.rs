@@ -693,25 +693,34 @@ pub fn find_regions(
     // the grid's occupied cells (spatial key and distinct modes).
     let mut order: Vec<u32> = try_reserved(n)?;
     order.extend(by_cell.iter().map(|pair| pair.1));
+    drop(by_cell);
     let pixel = |k: u32| order[k as usize] as usize;
     let cells_project = cells.projects;
     // Room for a cell and a distinct mode a pixel: reserved, not touched
     // (only the pages written count), and never grown by doubling.
     let mut distinct: Vec<u32> = try_reserved(n)?;
-    let mut grid_cells: Vec<(u64, u32, u32)> = try_reserved(n)?;
-    for (k, (&mark, pair)) in flags.iter().zip(&by_cell).enumerate() {
+    // A grid cell is a part until it is cut (below): its key and its
+    // distinct modes, `distinct[start..end]`.
+    let mut parts: Vec<Part> = try_reserved(n)?;
+    for (k, &mark) in flags.iter().enumerate() {
         if k % CHECK_EVERY == 0 {
             task.check()?;
         }
         if mark & NEW_GRID_CELL != 0 {
-            grid_cells.push((pair.0, distinct.len() as u32, distinct.len() as u32));
+            let at = distinct.len() as u32;
+            parts.push(Part {
+                key: cells.spatial_key(&rule.positions[pixel(k as u32)]),
+                start: at,
+                end: at,
+                ..Part::default()
+            });
         }
         if mark & DISTINCT != 0 {
             distinct.push(k as u32);
-            grid_cells.last_mut().expect("a cell starts first").2 += 1;
+            parts.last_mut().expect("a cell starts first").end += 1;
         }
     }
-    drop((by_cell, flags));
+    drop(flags);
 
     // The sets: a grid cell whose distinct modes all link to its first is
     // one part; else it splits, each mode joining the first part whose first
@@ -719,33 +728,29 @@ pub fn find_regions(
     // cell's first part in the cell's own slot, the rare further parts of a
     // split after all of them (the sort below orders them).
     let mut to_first = try_filled(distinct.len(), (0.0f32, 0.0f32))?;
-    let mut parts: Vec<Part> = try_filled(grid_cells.len(), Part::default())?;
     let mut runs_of_cells = Vec::new();
     let (mut members, mut distances) = (&mut distinct[..], &mut to_first[..]);
-    for (cells, slots) in grid_cells
-        .chunks(CELLS_PER_PART)
-        .zip(parts.chunks_mut(CELLS_PER_PART))
-    {
-        let len = (cells[cells.len() - 1].2 - cells[0].1) as usize;
+    for slots in parts.chunks_mut(CELLS_PER_PART) {
+        let len = (slots[slots.len() - 1].end - slots[0].start) as usize;
         let (run_members, rest_members) = members.split_at_mut(len);
         let (run_distances, rest_distances) = distances.split_at_mut(len);
-        runs_of_cells.push((cells, slots, run_members, run_distances));
+        runs_of_cells.push((slots, run_members, run_distances));
         (members, distances) = (rest_members, rest_distances);
     }
     let further: Vec<Vec<Part>> = runs_of_cells
         .into_par_iter()
-        .map(|(cells, slots, members, distances)| {
+        .map(|(slots, members, distances)| {
             let mut further = Vec::new();
             let mut work = 0;
-            let base = cells[0].1;
-            for (&(key, start, end), slot) in cells.iter().zip(slots) {
-                let run = (start - base) as usize..(end - base) as usize;
+            let base = slots[0].start;
+            for slot in slots {
+                let run = (slot.start - base) as usize..(slot.end - base) as usize;
                 let split = CellSplit {
                     rule: &rule,
                     pixel: &pixel,
                     projects: cells_project,
-                    key,
-                    start,
+                    key: slot.key,
+                    start: slot.start,
                 };
                 let mut first = true;
                 split.parts(
@@ -762,7 +767,6 @@ pub fn find_regions(
             Ok(further)
         })
         .collect::<Result<_>>()?;
-    drop(grid_cells);
     let extra: usize = further.iter().map(Vec::len).sum();
     parts
         .try_reserve_exact(extra)
