@@ -176,27 +176,29 @@ pub fn segment(
     })?;
     let all_climbed = &|_| stop(Progress { done: n, total: n });
     let channels = image.channels;
-    let regions = workers.run(n, all_climbed, |task| {
-        regions::find_regions(
+    // The modes' positions are freed once they have linked the modes:
+    // numbering the regions and merging need their values only.
+    let JointModes {
+        positions,
+        values: modes,
+        n_iter,
+    } = climbed;
+    let links = workers.run(n, all_climbed, |task| {
+        regions::link_modes(
             &image.grid,
-            &climbed,
+            &positions,
+            &modes,
             channels,
             options.spatial_bandwidth,
             options.range_bandwidth,
             task,
         )
     })?;
-    // Merging needs the modes' values only.
-    let JointModes {
-        positions,
-        values: modes,
-        n_iter,
-    } = climbed;
     drop(positions);
     let merged = workers.run(n, all_climbed, |task| {
         merging::merge_small_regions(
             &image.grid,
-            regions,
+            links.regions(task)?,
             &modes,
             channels,
             options.min_size,

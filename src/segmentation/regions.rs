@@ -380,25 +380,34 @@ fn rounded_up(x: f64) -> f32 {
     }
 }
 
-/// The distance of a squared distance `d2`, as an `f32` (NaN, which prunes
-/// nothing, where it would not be finite).
-#[inline]
-fn coarse(d2: f64) -> f32 {
-    let d = d2.sqrt() as f32;
-    if d.is_finite() {
-        d
-    } else {
-        f32::NAN
+/// A distance, coarsely: the top 16 bits of its `f32` (a bfloat16,
+/// truncated, so within a relative `2^-7` below it), half the memory of an
+/// `f32` for each distinct mode.
+#[derive(Debug, Clone, Copy, Default)]
+struct Coarse(u16);
+
+impl Coarse {
+    fn value(self) -> f64 {
+        f64::from(f32::from_bits(u32::from(self.0) << 16))
     }
 }
 
-/// Whether modes at distances `d` (exact) and `coarse` ([`coarse`], within
-/// a relative `2^-24`) from one mode are certainly farther apart than `h`:
-/// `|d - coarse|` beyond `h` with slack for both roundings.
+/// The distance of a squared distance `d2`, coarsely (NaN, which prunes
+/// nothing, where it would not be finite: a quiet NaN keeps its top bits).
 #[inline]
-fn apart(d: f64, coarse: f32, h: f64) -> bool {
-    let e = f64::from(coarse);
-    (d - e).abs() > (h + 1e-6 * (d + e)) * (1.0 + SLACK) + TINY + f64::from(f32::MIN_POSITIVE)
+fn coarse(d2: f64) -> Coarse {
+    let d = d2.sqrt() as f32;
+    let d = if d.is_finite() { d } else { f32::NAN };
+    Coarse((d.to_bits() >> 16) as u16)
+}
+
+/// Whether modes at distances `d` (exact) and `coarse` ([`coarse`], within
+/// a relative `2^-24 + 2^-7`) from one mode are certainly farther apart
+/// than `h`: `|d - coarse|` beyond `h` with slack for both roundings.
+#[inline]
+fn apart(d: f64, coarse: Coarse, h: f64) -> bool {
+    let e = coarse.value();
+    (d - e).abs() > (h + 1e-2 * (d + e)) * (1.0 + SLACK) + TINY + f64::from(f32::MIN_POSITIVE)
 }
 
 /// SplitMix64's finaliser: a bijective mix of 64 bits.
@@ -472,7 +481,7 @@ impl<F: Fn(u32) -> usize> CellSplit<'_, F> {
     fn parts(
         &self,
         members: &mut [u32],
-        distances: &mut [(f32, f32)],
+        distances: &mut [(Coarse, Coarse)],
         work: &mut usize,
         task: &Task,
         mut found: impl FnMut(Part),
@@ -528,11 +537,11 @@ impl<F: Fn(u32) -> usize> CellSplit<'_, F> {
     /// If every one of `members` links to the first, the largest squared
     /// distances from it (in position, in value), with each one's
     /// `distances` from it.
-    fn radii(&self, members: &[u32], distances: &mut [(f32, f32)]) -> Option<(f64, f64)> {
+    fn radii(&self, members: &[u32], distances: &mut [(Coarse, Coarse)]) -> Option<(f64, f64)> {
         let (rule, pixel) = (self.rule, self.pixel);
         let first = pixel(members[0]);
         let mut far = (0.0f64, 0.0f64);
-        distances[0] = (0.0, 0.0);
+        distances[0] = (Coarse::default(), Coarse::default());
         for (&k, distance) in members.iter().zip(distances.iter_mut()).skip(1) {
             let k = pixel(k);
             let (d2_s, d2_r) = (rule.d2_s(first, k), rule.d2_r(first, k));
@@ -605,11 +614,47 @@ pub fn find_regions(
     range: f64,
     task: &Task,
 ) -> Result<Regions> {
+    let links = link_modes(
+        grid,
+        &modes.positions,
+        &modes.values,
+        channels,
+        spatial,
+        range,
+        task,
+    )?;
+    links.regions(task)
+}
+
+/// Which modes are linked: the sets of parts of [`find_regions`], before
+/// they are numbered, so that the modes' positions can be freed first
+/// ([`Links::regions`]).
+pub struct Links {
+    /// The pixels by cell and mode.
+    order: Vec<u32>,
+    /// Each part's distinct modes are `distinct[start..end]`.
+    parts: Vec<Part>,
+    distinct: Vec<u32>,
+    /// The sets of parts.
+    sets: ConcurrentSets,
+}
+
+/// The links of [`find_regions`]: the modes' `positions` (grid coordinates,
+/// one a pixel of `grid`) and `values` (`channels` a pixel).
+pub fn link_modes(
+    grid: &Grid,
+    positions: &[[f64; 3]],
+    values: &[f64],
+    channels: usize,
+    spatial: f64,
+    range: f64,
+    task: &Task,
+) -> Result<Links> {
     let n = grid.len();
     let rule = Rule {
         grid,
-        positions: &modes.positions,
-        values: &modes.values,
+        positions,
+        values,
         channels,
         hs: spatial,
         hs2: spatial * spatial,
@@ -727,7 +772,7 @@ pub fn find_regions(
     // it links. Cells in parallel, in runs whose modes lie side by side; a
     // cell's first part in the cell's own slot, the rare further parts of a
     // split after all of them (the sort below orders them).
-    let mut to_first = try_filled(distinct.len(), (0.0f32, 0.0f32))?;
+    let mut to_first = try_filled(distinct.len(), (Coarse::default(), Coarse::default()))?;
     let mut runs_of_cells = Vec::new();
     let (mut members, mut distances) = (&mut distinct[..], &mut to_first[..]);
     for slots in parts.chunks_mut(CELLS_PER_PART) {
@@ -947,50 +992,75 @@ pub fn find_regions(
         Ok(())
     })?;
     drop(to_first);
-    // Each distinct mode's part, by its position in the order (only now:
-    // not held while parts meet).
-    let mut part_of = try_filled(n, u32::MAX)?;
-    for (id, part) in parts.iter().enumerate() {
-        if id % CHECK_EVERY == 0 {
-            task.check()?;
-        }
-        for &k in &distinct[part.start as usize..part.end as usize] {
-            part_of[k as usize] = id as u32;
-        }
-    }
-    drop((parts, distinct));
-    let mut parent = sets.into_parents();
-    // Each pixel's set (a copy of a mode follows it in the order), then
-    // numbers in raster order of first pixels.
-    let mut of_pixel = try_filled(n, 0u32)?;
-    let mut part = 0;
-    for k in 0..n {
-        if k % CHECK_EVERY == 0 {
-            task.check()?;
-        }
-        if part_of[k] != u32::MAX {
-            part = part_of[k] as usize;
-        }
-        of_pixel[order[k] as usize] = find(&mut parent, part) as u32;
-    }
-    let mut number = parent;
-    number.fill(u32::MAX);
-    let mut count = 0u32;
-    for (i, region) in of_pixel.iter_mut().enumerate() {
-        if i % CHECK_EVERY == 0 {
-            task.check()?;
-        }
-        let root = *region as usize;
-        if number[root] == u32::MAX {
-            number[root] = count;
-            count += 1;
-        }
-        *region = number[root];
-    }
-    Ok(Regions {
-        of_pixel,
-        count: count as usize,
+    Ok(Links {
+        order,
+        parts,
+        distinct,
+        sets,
     })
+}
+
+impl Links {
+    /// Each pixel's region (numbered in raster order of first pixels), and
+    /// the number of regions.
+    pub fn regions(self, task: &Task) -> Result<Regions> {
+        let Links {
+            order,
+            parts,
+            distinct,
+            sets,
+        } = self;
+        let n = order.len();
+        // Each pixel's part: a distinct mode's directly (only now: not held
+        // while parts meet), a copy's from the distinct mode before it in the
+        // order; then its set.
+        let mut of_pixel = try_filled(n, u32::MAX)?;
+        for (id, part) in parts.iter().enumerate() {
+            if id % CHECK_EVERY == 0 {
+                task.check()?;
+            }
+            for &k in &distinct[part.start as usize..part.end as usize] {
+                of_pixel[order[k as usize] as usize] = id as u32;
+            }
+        }
+        drop((parts, distinct));
+        let mut part = 0;
+        for (k, &i) in order.iter().enumerate() {
+            if k % CHECK_EVERY == 0 {
+                task.check()?;
+            }
+            match of_pixel[i as usize] {
+                u32::MAX => of_pixel[i as usize] = part,
+                distinct => part = distinct,
+            }
+        }
+        drop(order);
+        let mut parent = sets.into_parents();
+        for (i, region) in of_pixel.iter_mut().enumerate() {
+            if i % CHECK_EVERY == 0 {
+                task.check()?;
+            }
+            *region = find(&mut parent, *region as usize) as u32;
+        }
+        let mut number = parent;
+        number.fill(u32::MAX);
+        let mut count = 0u32;
+        for (i, region) in of_pixel.iter_mut().enumerate() {
+            if i % CHECK_EVERY == 0 {
+                task.check()?;
+            }
+            let root = *region as usize;
+            if number[root] == u32::MAX {
+                number[root] = count;
+                count += 1;
+            }
+            *region = number[root];
+        }
+        Ok(Regions {
+            of_pixel,
+            count: count as usize,
+        })
+    }
 }
 
 /// The root of `i`'s set, halving the path on the way.
