@@ -137,14 +137,14 @@ pub struct Segmentation {
 /// abandons it with [`Error::Interrupted`]).
 ///
 /// Memory: beyond the caller's values (read in place), the modes: 24 bytes
-/// a pixel for their positions (freed before merging) and 8 a value. For
-/// the flat kernel's climbs, 4 bytes a value for each of its planes where
-/// every value is a float32, 8 otherwise (the values channel by channel,
-/// and their limbs where one is not enough); for the regions, up to 28
-/// bytes a pixel, 16 an occupied cell of their grid and 52 a part
-/// ([`regions`]); then 4 a pixel for the labels, and up to about `100 + 50
-/// C` bytes a region (at worst a region a pixel) for merging, more if the
-/// modes span too wide a range for fixed-point sums ([`merging`]).
+/// a pixel for their positions (freed once they have linked the modes) and
+/// 8 a value. For the flat kernel's climbs, 4 bytes a value for each of its
+/// planes where every value is a float32, 8 otherwise (the values channel
+/// by channel, and their limbs where one is not enough); for the regions,
+/// up to 21 bytes a pixel and 36 a part ([`regions`]); then 4 a pixel for
+/// the labels, and up to about `100 + 50 C` bytes a region (at worst a
+/// region a pixel) for merging, more if the modes span too wide a range for
+/// fixed-point sums ([`merging`]).
 ///
 /// ```
 /// use fastmeanshift::parallel::never_stop;

@@ -44,10 +44,12 @@
 //! apart (the sliding window) and `O(D + C)` else, plus, for each pair not
 //! pruned and not yet joined, the comparisons until a link (at most the
 //! product of their distinct modes, fewer where the triangle inequality
-//! through the larger part's first rules modes out). Memory: 28 bytes a
-//! pixel during the sort, then up to 24 (pixels by cell, distinct modes and
-//! their distances from their part's first, their parts, labels), 16 bytes
-//! an occupied cell while cells are cut into parts, and 52 bytes a part.
+//! through the larger part's first rules modes out). Memory: 21 bytes a
+//! pixel while pixels are sorted by cell (pairs of a cell and a pixel,
+//! marks, the order), then up to 12 (the order, distinct modes, and their
+//! distances from their part's first, coarsely) and 36 bytes a part while
+//! parts meet ([`link_modes`]), then 8 a pixel while pixels are numbered
+//! ([`Links::regions`]: the order and the labels).
 
 use rayon::prelude::*;
 
@@ -641,6 +643,24 @@ pub struct Links {
 
 /// The links of [`find_regions`]: the modes' `positions` (grid coordinates,
 /// one a pixel of `grid`) and `values` (`channels` a pixel).
+///
+/// ```
+/// use fastmeanshift::parallel::never_stop;
+/// use fastmeanshift::search::grid::Grid;
+/// use fastmeanshift::segmentation::regions::link_modes;
+/// use fastmeanshift::Workers;
+///
+/// let grid = Grid::new(&[1, 3], &[1.0, 1.0])?;
+/// let positions = vec![[0.0, 0.0, 0.0], [0.0, 0.0, 0.5], [0.0, 0.0, 2.0]];
+/// let values = [1.0, 1.5, 9.0];
+/// let regions = Workers::new(1)?.run(0, &never_stop, |task| {
+///     let links = link_modes(&grid, &positions, &values, 1, 1.0, 1.0, task)?;
+///     // The positions could be freed here.
+///     links.regions(task)
+/// })?;
+/// assert_eq!((regions.of_pixel, regions.count), (vec![0, 0, 1], 2));
+/// # Ok::<(), fastmeanshift::Error>(())
+/// ```
 pub fn link_modes(
     grid: &Grid,
     positions: &[[f64; 3]],
@@ -1002,7 +1022,7 @@ pub fn link_modes(
 
 impl Links {
     /// Each pixel's region (numbered in raster order of first pixels), and
-    /// the number of regions.
+    /// the number of regions (an example: [`link_modes`]).
     pub fn regions(self, task: &Task) -> Result<Regions> {
         let Links {
             order,
