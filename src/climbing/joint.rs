@@ -176,11 +176,12 @@ pub fn climb_pixels(
         true => Limbs::cut(pixels.values, c)?,
         false => None,
     };
-    let in_f64 = match limbs {
+    let plain = Climber::plain_step_for(c, limbs.as_ref());
+    let in_f64 = match plain {
         Some(_) => Default::default(),
         None => pixels.values.to_f64()?,
     };
-    let step = Climber::step_for(c, limbs.as_ref());
+    let step = plain.unwrap_or(Climber::exact_step);
     let n_iter = positions
         .par_chunks_mut(PIXELS_PER_PART)
         .zip(values.par_chunks_mut(PIXELS_PER_PART * c))
@@ -260,11 +261,11 @@ impl<'a> Climber<'a> {
         }
     }
 
-    /// The step for `channels` values per pixel: with values cut into
-    /// `limbs`, [`Climber::plain_step`] for their planes' type, compiled for
-    /// AVX-512 or AVX2 where the CPU has it (the same bits: the sums are
-    /// exact); else [`Climber::exact_step`].
-    fn step_for(channels: usize, limbs: Option<&Limbs>) -> Step<'a> {
+    /// The plain step for `channels` values per pixel cut into `limbs`:
+    /// [`Climber::plain_step`] for their planes' type, compiled for AVX-512
+    /// or AVX2 where the CPU has it (the same bits: the sums are exact);
+    /// `None` where there is none ([`Climber::exact_step`] climbs).
+    fn plain_step_for(channels: usize, limbs: Option<&Limbs>) -> Option<Step<'a>> {
         #[cfg(target_arch = "x86_64")]
         let (avx512, avx2) = (
             cpu_has_avx512(),
@@ -276,13 +277,13 @@ impl<'a> Climber<'a> {
             ($p:ty, $c:literal, $l:literal) => {{
                 #[cfg(target_arch = "x86_64")]
                 if avx512 {
-                    return Climber::plain_step_avx512::<$p, $c, $l>;
+                    return Some(Climber::plain_step_avx512::<$p, $c, $l>);
                 }
                 #[cfg(target_arch = "x86_64")]
                 if avx2 {
-                    return Climber::plain_step_avx2::<$p, $c, $l>;
+                    return Some(Climber::plain_step_avx2::<$p, $c, $l>);
                 }
-                Climber::plain_step_portable::<$p, $c, $l>
+                Some(Climber::plain_step_portable::<$p, $c, $l>)
             }};
         }
         macro_rules! planes_of {
@@ -294,7 +295,7 @@ impl<'a> Climber<'a> {
                     (3, 1) => plain!($p, 3, 1),
                     (3, 2) => plain!($p, 3, 2),
                     (3, 3) => plain!($p, 3, 3),
-                    _ => Climber::exact_step,
+                    _ => None,
                 }
             };
         }
@@ -302,7 +303,7 @@ impl<'a> Climber<'a> {
         match limbs {
             Some(limbs) if limbs.in_float32() => planes_of!(f32, limbs.limbs()),
             Some(limbs) => planes_of!(f64, limbs.limbs()),
-            None => Climber::exact_step,
+            None => None,
         }
     }
 
@@ -321,7 +322,7 @@ impl<'a> Climber<'a> {
         position: &mut [f64; 3],
         value: &mut [f64],
     ) -> bool {
-        // SAFETY: chosen by `step_for` only where the CPU has AVX-512.
+        // SAFETY: chosen by `plain_step_for` only where the CPU has AVX-512.
         unsafe { self.plain_step_with_avx512::<P, C, L>(position, value) }
     }
 
@@ -341,7 +342,7 @@ impl<'a> Climber<'a> {
         position: &mut [f64; 3],
         value: &mut [f64],
     ) -> bool {
-        // SAFETY: chosen by `step_for` only where the CPU has AVX2.
+        // SAFETY: chosen by `plain_step_for` only where the CPU has AVX2.
         unsafe { self.plain_step_with_avx2::<P, C, L>(position, value) }
     }
 
