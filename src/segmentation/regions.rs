@@ -371,6 +371,23 @@ impl Cells {
     }
 }
 
+/// Where `len` sorted items are cut into units of parallel work of about
+/// `size` items each, never inside a run (`same(i)`: item `i` is in the run
+/// of item `i - 1`): each unit's end.
+fn whole_run_ends(len: usize, size: usize, same: impl Fn(usize) -> bool) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut at = 0;
+    while at < len {
+        let mut end = (at + size).min(len);
+        while end < len && same(end) {
+            end += 1;
+        }
+        ends.push(end);
+        at = end;
+    }
+    ends
+}
+
 /// `x` as an `f32` no smaller than it.
 #[inline]
 fn rounded_up(x: f64) -> f32 {
@@ -704,16 +721,12 @@ pub fn link_modes(
     let mut flags = try_filled(n, 0u8)?;
     let mut spans = Vec::new();
     let (mut pairs, mut marks) = (&mut by_cell[..], &mut flags[..]);
-    while !pairs.is_empty() {
-        // Whole spatial cells, about as many pixels each.
-        let mut len = pairs.len().min(CHECK_EVERY);
-        while len < pairs.len() && pairs[len].0 == pairs[len - 1].0 {
-            len += 1;
-        }
-        let (span, rest) = pairs.split_at_mut(len);
-        let (span_marks, rest_marks) = marks.split_at_mut(len);
+    let mut at = 0;
+    for end in whole_run_ends(n, CHECK_EVERY, |i| pairs[i].0 == pairs[i - 1].0) {
+        let (span, rest) = pairs.split_at_mut(end - at);
+        let (span_marks, rest_marks) = marks.split_at_mut(end - at);
         spans.push((span, span_marks));
-        (pairs, marks) = (rest, rest_marks);
+        (pairs, marks, at) = (rest, rest_marks, end);
     }
     spans.into_par_iter().try_for_each(|(pairs, marks)| {
         task.check()?;
@@ -841,7 +854,7 @@ pub fn link_modes(
     parts.extend(further.into_iter().flatten());
 
     // Parts by spatial cell, then by the sum of their first's values (ties
-    // in the order they were found), and each distinct mode's part.
+    // in the order they were found).
     parts.par_sort_unstable_by(|a, b| {
         (a.key.cmp(&b.key))
             .then(a.sum.total_cmp(&b.sum))
@@ -936,15 +949,9 @@ pub fn link_modes(
     };
     // Units of parallel work: whole runs, about as many parts each.
     let mut bounds = vec![0];
-    let mut at = 0;
-    while at < parts.len() {
-        let mut end = (at + PARTS_PER_CHUNK).min(parts.len());
-        while end < parts.len() && parts[end].key == parts[end - 1].key {
-            end += 1;
-        }
-        bounds.push(end);
-        at = end;
-    }
+    bounds.extend(whole_run_ends(parts.len(), PARTS_PER_CHUNK, |i| {
+        parts[i].key == parts[i - 1].key
+    }));
     let offsets = cells.later_neighbours();
     // Each offset as one signed shift of a packed key; a field shifted off
     // the grid carries into the next, which `Cells::shifted` tells apart.
